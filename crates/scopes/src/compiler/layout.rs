@@ -1,0 +1,118 @@
+//! Label resolution: turns a program with symbolic jump targets into BPF, inserting `ja`
+//! trampolines where a conditional jump would be longer than its 8-bit offset allows.
+
+use crate::bpf::{Insn, JMP_JA};
+
+/// A jump target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Label(pub u32);
+
+/// An instruction with symbolic targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Any non-jump instruction.
+    Plain(Insn),
+    /// A conditional jump.
+    Jump { code: u16, k: u32, jt: Label, jf: Label },
+    /// An unconditional jump.
+    Goto(Label),
+    /// Where a label points (emits nothing).
+    Mark(Label),
+}
+
+/// Resolves labels. Panics on a label that is never marked or that points backwards; both
+/// would be compiler bugs, not input errors.
+pub fn assemble(mut ops: Vec<Op>, next_label: &mut u32) -> Vec<Insn> {
+    loop {
+        let positions = positions(&ops);
+        let mut far = Vec::new();
+        let mut pc = 0u32;
+        for (i, op) in ops.iter().enumerate() {
+            match op {
+                Op::Mark(_) => continue,
+                Op::Jump { jt, jf, .. } => {
+                    let dist = |l: &Label| positions[l] as i64 - pc as i64 - 1;
+                    if dist(jt) > 255 || dist(jf) > 255 {
+                        far.push(i);
+                    }
+                }
+                _ => {}
+            }
+            pc += 1;
+        }
+        if far.is_empty() {
+            return emit(&ops, &positions);
+        }
+        // Insert trampolines after each far jump, back to front so indices stay valid.
+        for &i in far.iter().rev() {
+            let Op::Jump { code, k, jt, jf } = ops[i] else { unreachable!() };
+            let positions_i = {
+                let mut pc = 0i64;
+                for op in &ops[..i] {
+                    if !matches!(op, Op::Mark(_)) {
+                        pc += 1;
+                    }
+                }
+                pc
+            };
+            let dist = |l: &Label| positions[l] as i64 - positions_i - 1;
+            let mut fresh = || {
+                let l = Label(*next_label);
+                *next_label += 1;
+                l
+            };
+            let mut insert = Vec::new();
+            let (mut new_jt, mut new_jf) = (jt, jf);
+            if dist(&jt) > 255 {
+                new_jt = fresh();
+                insert.push(Op::Mark(new_jt));
+                insert.push(Op::Goto(jt));
+            }
+            if dist(&jf) > 255 {
+                new_jf = fresh();
+                insert.push(Op::Mark(new_jf));
+                insert.push(Op::Goto(jf));
+            }
+            ops[i] = Op::Jump { code, k, jt: new_jt, jf: new_jf };
+            ops.splice(i + 1..i + 1, insert);
+        }
+    }
+}
+
+fn positions(ops: &[Op]) -> std::collections::HashMap<Label, u32> {
+    let mut map = std::collections::HashMap::new();
+    let mut pc = 0u32;
+    for op in ops {
+        match op {
+            Op::Mark(l) => {
+                map.insert(*l, pc);
+            }
+            _ => pc += 1,
+        }
+    }
+    map
+}
+
+fn emit(ops: &[Op], positions: &std::collections::HashMap<Label, u32>) -> Vec<Insn> {
+    let mut out = Vec::new();
+    for op in ops {
+        let pc = out.len() as u32;
+        let offset = |l: &Label| {
+            let target = *positions.get(l).expect("unmarked label");
+            assert!(target > pc, "backward jump");
+            target - pc - 1
+        };
+        match op {
+            Op::Mark(_) => {}
+            Op::Plain(insn) => out.push(*insn),
+            Op::Goto(l) => out.push(Insn { code: JMP_JA, jt: 0, jf: 0, k: offset(l) }),
+            Op::Jump { code, k, jt, jf } => out.push(Insn {
+                code: *code,
+                jt: offset(jt) as u8,
+                jf: offset(jf) as u8,
+                k: *k,
+            }),
+        }
+    }
+    out
+}

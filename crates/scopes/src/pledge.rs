@@ -1,0 +1,276 @@
+//! `pledge()`: the string API with OpenBSD's meaning, the typed builder, and the process-wide
+//! state that makes promises only shrink.
+
+use std::os::fd::OwnedFd;
+use std::sync::Mutex;
+
+use crate::bpf::{ret, Insn};
+use crate::compiler::{compile, Target};
+use crate::error::Error;
+use crate::policy::{paths, Context};
+use crate::sys::{self, Installed};
+use crate::{Arch, Promise, Promises};
+
+/// What happens when the process makes a system call its promises do not allow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Penalty {
+    /// Print one line on stderr naming the call and the promise that would allow it, then the
+    /// whole process dies of SIGSYS (OpenBSD's behaviour, with SIGSYS for SIGABRT).
+    #[default]
+    Kill,
+    /// The whole process dies of SIGSYS at once, without a report.
+    KillQuietly,
+    /// The call fails with EPERM and the process carries on.
+    Eperm,
+    /// The call fails with ENOSYS and the process carries on (what the `error` promise does).
+    Enosys,
+    /// The call is sent to a supervisor through a seccomp user-notification descriptor, which
+    /// [`Pledge::apply`] returns. The supervisor decides (the `pledge` command reports and
+    /// answers with EPERM or kills).
+    Notify,
+}
+
+impl Penalty {
+    fn action(self) -> u32 {
+        match self {
+            Penalty::Kill => ret::TRAP,
+            Penalty::KillQuietly => ret::KILL_PROCESS,
+            Penalty::Eperm => ret::ERRNO | libc::EPERM as u32,
+            Penalty::Enosys => ret::ERRNO | libc::ENOSYS as u32,
+            Penalty::Notify => ret::USER_NOTIF,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct State {
+    /// The promises in force; `None` before the first pledge.
+    promises: Option<Promises>,
+    /// The execpromises recorded; `None` when never set.
+    exec: Option<Promises>,
+    /// The path promises the last Landlock layer from pledge was built for.
+    landlock: Option<Promises>,
+}
+
+static STATE: Mutex<State> = Mutex::new(State { promises: None, exec: None, landlock: None });
+
+/// The promises currently in force, or `None` if this process never pledged.
+///
+/// ```
+/// assert_eq!(scopes::current_promises(), None);
+/// ```
+pub fn current_promises() -> Option<Promises> {
+    lock().promises
+}
+
+/// The execpromises recorded by pledge, if any.
+pub fn current_execpromises() -> Option<Promises> {
+    lock().exec
+}
+
+fn lock() -> std::sync::MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Restricts the process to `promises`, with OpenBSD's meaning.
+///
+/// - `None` leaves that side unchanged; `Some("")` allows only exiting (and reading clocks).
+/// - Promises only shrink: asking for one not currently held fails with EPERM and changes
+///   nothing (under the `error` promise the increase is silently dropped, as on OpenBSD).
+/// - Violations kill the whole process with SIGSYS after a one-line report on stderr; with the
+///   `error` promise they fail with ENOSYS instead.
+/// - `execpromises` must be a subset of `promises`: on Linux, programs started by exec keep
+///   the caller's filter. They are narrowed to `execpromises` when started through
+///   [`crate::exec`]; see the docs on exec.
+///
+/// Every thread of the process is restricted, including threads started before the call.
+///
+/// ```no_run
+/// scopes::pledge(Some("stdio rpath"), None)?;
+/// let text = std::fs::read_to_string("/etc/hostname")?; // rpath: fine
+/// scopes::pledge(Some("stdio"), None)?;                 // narrower: fine
+/// assert!(scopes::pledge(Some("stdio rpath"), None).is_err()); // wider: EPERM
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn pledge(promises: Option<&str>, execpromises: Option<&str>) -> Result<(), Error> {
+    let promises = promises.map(Promises::parse).transpose()?;
+    let exec = execpromises.map(Promises::parse).transpose()?;
+    let mut builder = Pledge::new();
+    builder.promises = promises;
+    builder.exec = exec;
+    builder.apply().map(drop)
+}
+
+/// The typed form of [`pledge`], with options the string form cannot express.
+///
+/// ```no_run
+/// use scopes::{Pledge, Penalty, Promise, Promises};
+/// Pledge::new()
+///     .promises(Promises::EMPTY.with(Promise::Stdio))
+///     .penalty(Penalty::Eperm)
+///     .apply()?;
+/// # Ok::<(), scopes::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pledge {
+    promises: Option<Promises>,
+    exec: Option<Promises>,
+    penalty: Penalty,
+}
+
+impl Pledge {
+    /// A pledge that changes nothing until given promises.
+    pub fn new() -> Pledge {
+        Pledge::default()
+    }
+
+    /// The promises to restrict to.
+    #[must_use]
+    pub fn promises(mut self, promises: Promises) -> Pledge {
+        self.promises = Some(promises);
+        self
+    }
+
+    /// The promises programs started through [`crate::exec`] run under.
+    #[must_use]
+    pub fn execpromises(mut self, promises: Promises) -> Pledge {
+        self.exec = Some(promises);
+        self
+    }
+
+    /// What a violation does (default: [`Penalty::Kill`]). The `error` promise overrides it
+    /// with ENOSYS.
+    #[must_use]
+    pub fn penalty(mut self, penalty: Penalty) -> Pledge {
+        self.penalty = penalty;
+        self
+    }
+
+    /// The BPF program this pledge would install in this process (for inspection).
+    pub fn filter(&self) -> Vec<Insn> {
+        let promises = self.promises.unwrap_or_else(Promises::all);
+        compile(promises, &self.target(promises, Context::current()))
+    }
+
+    fn target(&self, promises: Promises, ctx: Context) -> Target {
+        let penalty = if promises.contains(Promise::Error) && self.penalty != Penalty::Notify {
+            Penalty::Enosys
+        } else {
+            self.penalty
+        };
+        Target {
+            arch: Arch::native(),
+            ctx,
+            violation: penalty.action(),
+            reporting: penalty == Penalty::Kill,
+        }
+    }
+
+    /// Applies the pledge. Returns the user-notification descriptor with [`Penalty::Notify`].
+    /// On error nothing has changed.
+    pub fn apply(self) -> Result<Option<OwnedFd>, Error> {
+        let mut state = lock();
+        let current = state.promises;
+        let mut promises = self.promises;
+        if let (Some(cur), Some(new)) = (current, promises.as_mut()) {
+            if cur.contains(Promise::Error) {
+                // OpenBSD: in error mode an increase is silently dropped.
+                *new = new.intersection(&cur);
+            }
+            if !new.is_subset(&cur) {
+                return Err(Error::Increase {
+                    which: "promises",
+                    added: Promises::from_bits(new.bits() & !cur.bits()),
+                });
+            }
+        }
+        if let (Some(cur), Some(new)) = (state.exec, self.exec) {
+            if !new.is_subset(&cur) {
+                return Err(Error::Increase {
+                    which: "execpromises",
+                    added: Promises::from_bits(new.bits() & !cur.bits()),
+                });
+            }
+        }
+        let effective = promises.or(current);
+        if let (Some(p), Some(e)) = (effective, self.exec) {
+            if !e.is_subset(&p) {
+                return Err(Error::ExecPromisesNotSubset { extra: Promises::from_bits(e.bits() & !p.bits()) });
+            }
+        }
+        let Some(new) = promises else {
+            state.exec = self.exec.or(state.exec);
+            return Ok(None);
+        };
+        if current == Some(new) && self.penalty != Penalty::Notify {
+            // The same set: the filter in place already enforces it.
+            state.exec = self.exec.or(state.exec);
+            return Ok(None);
+        }
+        if current.is_some_and(|c| !c.contains(Promise::Stdio)) {
+            return Err(Error::NeedsStdio);
+        }
+
+        let ctx = Context::current();
+        let target = self.target(new, ctx);
+        let prog = compile(new, &target);
+
+        // Everything that can fail without side effects is checked before the first change.
+        if target.violation == ret::KILL_PROCESS && !sys::action_available(ret::KILL_PROCESS) {
+            return Err(Error::Unsupported { feature: "SECCOMP_RET_KILL_PROCESS (Linux 4.14)".into(), errno: libc::ENOSYS });
+        }
+        if target.violation == ret::USER_NOTIF && !sys::action_available(ret::USER_NOTIF) {
+            return Err(Error::Unsupported { feature: "seccomp user notification (Linux 5.0)".into(), errno: libc::ENOSYS });
+        }
+        let path_promises: Promises = paths::PATH_PROMISES.iter().copied().filter(|p| new.contains(*p)).collect();
+        let needs_landlock = !path_promises.is_empty() && state.landlock != Some(path_promises);
+        let grants = if needs_landlock { path_grants(new) } else { Vec::new() };
+        if needs_landlock {
+            crate::landlock::check_available()?;
+        }
+        if target.reporting {
+            sys::report::install(new, &ctx).map_err(|e| Error::Os { call: "sigaction(SIGSYS)", source: e })?;
+        }
+        sys::set_no_new_privs().map_err(|e| Error::Os { call: "prctl(PR_SET_NO_NEW_PRIVS)", source: e })?;
+        if needs_landlock {
+            crate::landlock::enforce(&grants)?;
+            state.landlock = Some(path_promises);
+        }
+        let mut flags = sys::SECCOMP_FILTER_FLAG_TSYNC;
+        if target.violation == ret::USER_NOTIF {
+            flags |= sys::SECCOMP_FILTER_FLAG_NEW_LISTENER | sys::SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        }
+        let listener = match sys::install_filter(&prog, flags) {
+            Ok(Installed::Done) => None,
+            Ok(Installed::Listener(fd)) => Some(fd),
+            Ok(Installed::ThreadFailed(tid)) => {
+                return Err(Error::Thread { tid: Some(tid), reason: "could not be synchronised to the new filter (TSYNC)" })
+            }
+            Err(e) => return Err(install_error(e)),
+        };
+        if target.reporting || sys::report::installed() {
+            sys::report::set_promises(new);
+        }
+        state.promises = Some(new);
+        state.exec = self.exec.or(state.exec);
+        Ok(listener)
+    }
+}
+
+fn install_error(e: std::io::Error) -> Error {
+    match e.raw_os_error() {
+        Some(libc::ENOMEM) => Error::TooManyLayers { what: "seccomp filters (32768 instructions in all)", errno: libc::ENOMEM },
+        Some(libc::ESRCH) => Error::Thread { tid: None, reason: "another thread could not be synchronised to the new filter (TSYNC)" },
+        Some(libc::EBUSY) => Error::Unsupported { feature: "a second seccomp listener on this thread".into(), errno: libc::EBUSY },
+        _ => Error::Os { call: "seccomp(SECCOMP_SET_MODE_FILTER)", source: e },
+    }
+}
+
+/// The Landlock grants for the path side of `promises`.
+pub(crate) fn path_grants(promises: Promises) -> Vec<(crate::landlock::Grant, bool)> {
+    paths::PATH_GRANTS
+        .iter()
+        .filter(|g| g.needs.satisfied_by(promises, false))
+        .map(|g| (crate::landlock::Grant { path: g.path.into(), access: g.access.into() }, true))
+        .collect()
+}

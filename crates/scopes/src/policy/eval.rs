@@ -1,0 +1,116 @@
+//! The reference evaluator: decides a system call straight from the table, the way the
+//! compiled filter must. Tests compare the two; violation reports and learning use it to name
+//! the promise a call needed. It allocates nothing, so the SIGSYS handler may call it.
+
+use super::{table, Context, Rule, Verdict};
+use crate::bpf::interp::SeccompData;
+use crate::promise::{Promise, Promises};
+use crate::Arch;
+
+/// What the policy says about one system call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The call runs.
+    Allow,
+    /// The call fails with this errno and is not a violation.
+    Errno(i32),
+    /// A violation: the penalty applies.
+    Violation,
+    /// A foreign architecture or ABI (i386 `int 0x80`, x32): always kills the process.
+    Kill,
+}
+
+/// Decides `data` for a process holding `held` on `arch`. `reporting` says whether the
+/// library's SIGSYS report channel is part of the filter.
+///
+/// ```
+/// use scopes::{policy::{evaluate, Context, Decision}, Arch, Promises};
+/// use scopes::bpf::interp::SeccompData;
+/// let ctx = Context { pid: 100, uid: 1000, gid: 1000 };
+/// let stdio: Promises = "stdio".parse().unwrap();
+/// let getpid = SeccompData { nr: 39, arch: Arch::X86_64.audit_arch(), ..Default::default() };
+/// assert_eq!(evaluate(stdio, false, &ctx, Arch::X86_64, &getpid), Decision::Allow);
+/// let socket = SeccompData { nr: 41, arch: Arch::X86_64.audit_arch(), args: [2, 1, 0, 0, 0, 0], ..Default::default() };
+/// assert_eq!(evaluate(stdio, false, &ctx, Arch::X86_64, &socket), Decision::Violation);
+/// ```
+pub fn evaluate(held: Promises, reporting: bool, ctx: &Context, arch: Arch, data: &SeccompData) -> Decision {
+    if data.arch != arch.audit_arch() {
+        return Decision::Kill;
+    }
+    let nr = data.nr as u32;
+    if arch.foreign_nr_base().is_some_and(|base| nr >= base) {
+        return Decision::Kill;
+    }
+    let Some(name) = arch.syscall_name(nr) else {
+        return Decision::Errno(libc::ENOSYS);
+    };
+    decide_by_name(held, reporting, ctx, name, &data.args)
+}
+
+/// Decides a call given by name (the arch table already resolved).
+pub fn decide_by_name(held: Promises, reporting: bool, ctx: &Context, name: &str, args: &[u64; 6]) -> Decision {
+    for rule in table::RULES {
+        if rule.syscalls.contains(&name) && rule.needs.satisfied_by(held, reporting) && matches(rule, ctx, args) {
+            return match rule.verdict {
+                Verdict::Allow => Decision::Allow,
+                Verdict::Errno(e) => Decision::Errno(e),
+            };
+        }
+    }
+    if table::FALLBACK_ENOSYS.contains(&name) {
+        Decision::Errno(libc::ENOSYS)
+    } else {
+        Decision::Violation
+    }
+}
+
+fn matches(rule: &Rule, ctx: &Context, args: &[u64; 6]) -> bool {
+    rule.checks.iter().all(|c| c.holds(ctx, args[c.arg as usize]))
+}
+
+/// The first promise (in canonical order) whose addition to `held` would allow the call, for
+/// violation reports. `None` when no single promise would.
+///
+/// ```
+/// use scopes::{policy::{promise_that_allows, Context}, Promise, Promises};
+/// let ctx = Context { pid: 1, uid: 0, gid: 0 };
+/// let stdio: Promises = "stdio".parse().unwrap();
+/// assert_eq!(promise_that_allows(stdio, &ctx, "socket", &[2, 1, 0, 0, 0, 0]), Some(Promise::Inet));
+/// assert_eq!(promise_that_allows(stdio, &ctx, "ptrace", &[0; 6]), None);
+/// ```
+pub fn promise_that_allows(held: Promises, ctx: &Context, name: &str, args: &[u64; 6]) -> Option<Promise> {
+    let mut base = held;
+    base.remove(Promise::Error);
+    for p in Promise::ALL {
+        if held.contains(*p) || *p == Promise::Error {
+            continue;
+        }
+        if decide_by_name(base.with(*p), false, ctx, name, args) == Decision::Allow {
+            return Some(*p);
+        }
+    }
+    // Some calls need two promises at once (rename: rpath and cpath; O_CREAT|O_RDWR).
+    None
+}
+
+/// The smallest sets of promises (by size, then canonical order) that allow the call, added
+/// to `held`: used by reports when one promise is not enough, and by learning.
+pub fn promise_sets_that_allow(held: Promises, ctx: &Context, name: &str, args: &[u64; 6]) -> Vec<Promises> {
+    let mut found: Vec<Promises> = Vec::new();
+    for rule in table::RULES {
+        if !rule.syscalls.contains(&name) || rule.verdict != Verdict::Allow || !matches(rule, ctx, args) {
+            continue;
+        }
+        for alt in rule.needs.alternatives() {
+            let extra = Promises::from_bits(alt.bits() & !held.bits());
+            if decide_by_name(held.union(&extra), false, ctx, name, args) == Decision::Allow
+                && !found.iter().any(|f| f.is_subset(&extra))
+            {
+                found.retain(|f| !extra.is_subset(f));
+                found.push(extra);
+            }
+        }
+    }
+    found.sort_by_key(|s| (s.iter().count(), s.bits()));
+    found
+}

@@ -1,0 +1,130 @@
+//! The few places that talk to the kernel directly. Every `unsafe` block in the crate lives
+//! under this module, each with a `SAFETY:` comment.
+
+pub mod report;
+
+use std::io;
+use std::os::fd::{FromRawFd, OwnedFd};
+
+use crate::bpf::Insn;
+
+/// The real user id.
+pub fn uid() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { libc::getuid() }
+}
+
+/// The real group id.
+pub fn gid() -> u32 {
+    // SAFETY: getgid has no preconditions and cannot fail.
+    unsafe { libc::getgid() }
+}
+
+/// Sets no_new_privs, which seccomp filters and Landlock domains require without
+/// CAP_SYS_ADMIN, and which stops setuid programs from gaining privileges after exec.
+pub fn set_no_new_privs() -> io::Result<()> {
+    // SAFETY: prctl with integer arguments only.
+    let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// seccomp(2) filter flags.
+pub const SECCOMP_FILTER_FLAG_TSYNC: u32 = 1;
+/// Return a user-notification descriptor.
+pub const SECCOMP_FILTER_FLAG_NEW_LISTENER: u32 = 1 << 3;
+/// Report a TSYNC failure as ESRCH (needed with NEW_LISTENER).
+pub const SECCOMP_FILTER_FLAG_TSYNC_ESRCH: u32 = 1 << 4;
+
+/// What installing a filter gave back.
+pub enum Installed {
+    /// Installed, no listener asked for.
+    Done,
+    /// Installed with a user-notification listener.
+    Listener(OwnedFd),
+    /// TSYNC could not synchronise this thread (nothing was installed).
+    ThreadFailed(i32),
+}
+
+/// Installs `prog` with `seccomp(SECCOMP_SET_MODE_FILTER, flags)`.
+pub fn install_filter(prog: &[Insn], flags: u32) -> io::Result<Installed> {
+    let fprog = libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: `Insn` is `#[repr(C)]` with the layout of `struct sock_filter`; `fprog` points at
+    // `prog`, which outlives the call; the kernel copies the program.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            1 as libc::c_uint, /* SECCOMP_SET_MODE_FILTER */
+            flags as libc::c_uint,
+            &fprog as *const libc::sock_fprog,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if flags & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
+        // SAFETY: with NEW_LISTENER a non-negative result is a new descriptor we now own.
+        return Ok(Installed::Listener(unsafe { OwnedFd::from_raw_fd(r as i32) }));
+    }
+    if r > 0 {
+        return Ok(Installed::ThreadFailed(r as i32));
+    }
+    Ok(Installed::Done)
+}
+
+/// Whether the kernel knows a seccomp return action (`SECCOMP_GET_ACTION_AVAIL`).
+pub fn action_available(action: u32) -> bool {
+    // SAFETY: the kernel reads one u32 from the pointer, which is valid for the call.
+    let r = unsafe {
+        libc::syscall(libc::SYS_seccomp, 2 as libc::c_uint, 0 as libc::c_uint, &action as *const u32)
+    };
+    r == 0
+}
+
+/// The Landlock ABI version: `Ok(n)`, or the errno (ENOSYS: not built in; EOPNOTSUPP:
+/// disabled at boot).
+pub fn landlock_abi() -> Result<i32, i32> {
+    // SAFETY: LANDLOCK_CREATE_RULESET_VERSION takes a NULL attribute and size 0.
+    let r = unsafe {
+        libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<u8>(), 0usize, 1u32)
+    };
+    if r < 0 {
+        Err(io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOSYS))
+    } else {
+        Ok(r as i32)
+    }
+}
+
+/// The ids of this process's threads other than the caller.
+pub fn other_threads() -> io::Result<Vec<i32>> {
+    // SAFETY: gettid has no preconditions.
+    let me = unsafe { libc::gettid() };
+    let mut tids = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/task")? {
+        if let Ok(tid) = entry?.file_name().to_string_lossy().parse::<i32>() {
+            if tid != me {
+                tids.push(tid);
+            }
+        }
+    }
+    Ok(tids)
+}
+
+/// Installs `prog` in the child of `cmd`, between fork and exec.
+pub fn install_before_exec(cmd: &mut std::process::Command, prog: Vec<Insn>) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: the hook runs in the child after fork. It only makes the prctl and seccomp system
+    // calls on memory moved into the closure, and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            set_no_new_privs()?;
+            install_filter(&prog, 0).map(drop)
+        });
+    }
+}

@@ -1,0 +1,206 @@
+//! The violation report: a SIGSYS handler that writes one line naming the system call and the
+//! promise that would have allowed it, then makes sure the process dies of SIGSYS.
+//!
+//! The filter answers violations with `SECCOMP_RET_TRAP`. The kernel then forces a SIGSYS on
+//! the thread: blocking or ignoring it only makes the kernel reset it to the default action
+//! (death). The filter refuses `rt_sigaction(SIGSYS, ...)` after pledge, so the handler cannot
+//! be replaced. The handler itself never returns: after writing, it repeats a call every filter
+//! denies while SIGSYS is blocked (it is, inside its own handler), so the kernel kills the whole
+//! process with SIGSYS; `exit_group` is the last resort. Nothing it reads from writable memory
+//! can change that outcome: a corrupted promise set only makes the report wrong.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
+
+use crate::policy::{decide_by_name, promise_that_allows, Context, Decision};
+use crate::{Arch, Promise, Promises};
+
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+static PROMISES: AtomicU32 = AtomicU32::new(0);
+static PID: AtomicU32 = AtomicU32::new(0);
+static UID: AtomicU32 = AtomicU32::new(0);
+static GID: AtomicU32 = AtomicU32::new(0);
+static COMM: [AtomicU8; 16] = [const { AtomicU8::new(0) }; 16];
+
+/// Records what the report needs and installs the handler (once).
+pub fn install(promises: Promises, ctx: &Context) -> std::io::Result<()> {
+    PROMISES.store(promises.bits(), Ordering::SeqCst);
+    PID.store(ctx.pid, Ordering::SeqCst);
+    UID.store(ctx.uid, Ordering::SeqCst);
+    GID.store(ctx.gid, Ordering::SeqCst);
+    let comm = std::fs::read("/proc/self/comm").unwrap_or_default();
+    for (i, slot) in COMM.iter().enumerate() {
+        let byte = comm.get(i).copied().filter(|b| *b != b'\n').unwrap_or(0);
+        slot.store(byte, Ordering::SeqCst);
+    }
+    if INSTALLED.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    // SAFETY: a zeroed sigaction is a valid starting point; we set a handler with the
+    // SA_SIGINFO signature and an empty extra mask (SIGSYS itself stays blocked while it runs).
+    let r = unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_sigsys as *const () as usize;
+        sa.sa_flags = libc::SA_SIGINFO;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGSYS, &sa, std::ptr::null_mut())
+    };
+    if r != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    INSTALLED.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Whether the handler is in place (it cannot be replaced once a reporting filter exists).
+pub fn installed() -> bool {
+    INSTALLED.load(Ordering::SeqCst)
+}
+
+/// Updates the promise set the report compares against.
+pub fn set_promises(promises: Promises) {
+    PROMISES.store(promises.bits(), Ordering::SeqCst);
+}
+
+/// A fixed buffer that `write!` can fill without allocating.
+struct Line {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl std::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let room = self.buf.len() - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// Formats the report line for a denied call. Allocation-free, so the handler can use it.
+pub fn format_report(
+    out: &mut dyn std::fmt::Write,
+    comm: &str,
+    pid: u32,
+    held: Promises,
+    ctx: &Context,
+    name: &str,
+    args: &[u64; 6],
+) -> std::fmt::Result {
+    write!(out, "pledge: {comm}[{pid}]: {name}(")?;
+    if name == "socket" || name == "socketpair" {
+        write!(out, "{}, {:#x}, {})", family_name(args[0] as u32), args[1] as u32, args[2] as u32)?;
+    } else {
+        for (i, a) in args.iter().take(3).enumerate() {
+            if i > 0 {
+                out.write_str(", ")?;
+            }
+            write!(out, "{a:#x}")?;
+        }
+        out.write_str(", ...)")?;
+    }
+    if let Some(p) = promise_that_allows(held, ctx, name, args) {
+        write!(out, " needs promise \"{}\"", p.word())?;
+    } else if let Some((a, b)) = pair_that_allows(held, ctx, name, args) {
+        write!(out, " needs promises \"{} {}\"", a.word(), b.word())?;
+    } else {
+        write!(out, " is not allowed by any promise")?;
+    }
+    out.write_str("\n")
+}
+
+/// The first pair of promises that together allow a call (rename needs rpath and cpath).
+fn pair_that_allows(held: Promises, ctx: &Context, name: &str, args: &[u64; 6]) -> Option<(Promise, Promise)> {
+    for (i, a) in Promise::ALL.iter().enumerate() {
+        for b in &Promise::ALL[i + 1..] {
+            if held.contains(*a) || held.contains(*b) {
+                continue;
+            }
+            if decide_by_name(held.with(*a).with(*b), false, ctx, name, args) == Decision::Allow {
+                return Some((*a, *b));
+            }
+        }
+    }
+    None
+}
+
+/// Names an address family for reports.
+pub fn family_name(family: u32) -> &'static str {
+    match family as i32 {
+        libc::AF_UNIX => "AF_UNIX",
+        libc::AF_INET => "AF_INET",
+        libc::AF_INET6 => "AF_INET6",
+        libc::AF_NETLINK => "AF_NETLINK",
+        libc::AF_PACKET => "AF_PACKET",
+        libc::AF_ALG => "AF_ALG",
+        libc::AF_VSOCK => "AF_VSOCK",
+        libc::AF_BLUETOOTH => "AF_BLUETOOTH",
+        libc::AF_KEY => "AF_KEY",
+        _ => "AF_?",
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn syscall_args(uc: &libc::ucontext_t) -> [u64; 6] {
+    let g = &uc.uc_mcontext.gregs;
+    [
+        g[libc::REG_RDI as usize] as u64,
+        g[libc::REG_RSI as usize] as u64,
+        g[libc::REG_RDX as usize] as u64,
+        g[libc::REG_R10 as usize] as u64,
+        g[libc::REG_R8 as usize] as u64,
+        g[libc::REG_R9 as usize] as u64,
+    ]
+}
+
+#[cfg(target_arch = "aarch64")]
+fn syscall_args(uc: &libc::ucontext_t) -> [u64; 6] {
+    let r = &uc.uc_mcontext.regs;
+    [r[0], r[1], r[2], r[3], r[4], r[5]]
+}
+
+extern "C" fn on_sigsys(_sig: libc::c_int, info: *mut libc::siginfo_t, ucontext: *mut libc::c_void) {
+    let mut line = Line { buf: [0; 512], len: 0 };
+    // SAFETY: the kernel passes a valid siginfo for SIGSYS: si_call_addr (pointer) at offset 16,
+    // si_syscall (int) at 24 and si_arch (u32) at 28 of `siginfo_t`.
+    let (nr, arch) = unsafe {
+        let base = info as *const u8;
+        (*(base.add(24) as *const i32), *(base.add(28) as *const u32))
+    };
+    // SAFETY: with SA_SIGINFO the third argument is the interrupted context.
+    let args = unsafe { syscall_args(&*(ucontext as *const libc::ucontext_t)) };
+    let held = Promises::from_bits(PROMISES.load(Ordering::Relaxed));
+    let ctx = Context {
+        pid: PID.load(Ordering::Relaxed),
+        uid: UID.load(Ordering::Relaxed),
+        gid: GID.load(Ordering::Relaxed),
+    };
+    let mut comm_buf = [0u8; 16];
+    for (b, slot) in comm_buf.iter_mut().zip(&COMM) {
+        *b = slot.load(Ordering::Relaxed);
+    }
+    let comm_len = comm_buf.iter().position(|b| *b == 0).unwrap_or(16);
+    let comm = std::str::from_utf8(&comm_buf[..comm_len]).unwrap_or("?");
+    let native = Arch::native();
+    let name = if arch == native.audit_arch() { native.syscall_name(nr as u32) } else { None };
+    // A forked child has another pid; getpid is only safe to call under stdio.
+    let pid = if held.contains(Promise::Stdio) {
+        // SAFETY: getpid has no preconditions.
+        unsafe { libc::getpid() as u32 }
+    } else {
+        ctx.pid
+    };
+    let _ = match name {
+        Some(name) => format_report(&mut line, comm, pid, held, &ctx, name, &args),
+        None => writeln!(line, "pledge: {comm}[{pid}]: system call {nr} denied"),
+    };
+    // SAFETY: write(2) of our own stack buffer; the report channel rule allows fd 2.
+    unsafe {
+        libc::write(2, line.buf.as_ptr() as *const libc::c_void, line.len);
+        // SIGSYS is blocked here, so a second violation makes the kernel kill the process with
+        // SIGSYS whatever handler or mask the program set. ptrace is denied under every promise.
+        libc::syscall(libc::SYS_ptrace, -1i64, 0, 0, 0);
+        libc::syscall(libc::SYS_exit_group, 128 + libc::SIGSYS);
+    }
+}
