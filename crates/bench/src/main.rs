@@ -1,0 +1,2 @@
+//! The benchmark (being written: see issue 6).
+fn main() {}
