@@ -128,6 +128,7 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
         push(base, Leaf::Ret(ret::KILL_PROCESS), &mut intervals);
     }
 
+    if std::env::var_os("DBG_INTERVALS").is_some() { eprintln!("{} intervals: {:?}", intervals.len(), intervals.iter().map(|i| (i.0, match i.1 { Leaf::Ret(k) => format!("{:x}", k>>16), Leaf::Block(b) => format!("B{b}") })).collect::<Vec<_>>()); }
     let mut next_label = 0u32;
     let mut fresh = || {
         let l = Label(next_label);

@@ -68,29 +68,57 @@ fn matches(rule: &Rule, ctx: &Context, args: &[u64; 6]) -> bool {
     rule.checks.iter().all(|c| c.holds(ctx, args[c.arg as usize]))
 }
 
-/// The first promise (in canonical order) whose addition to `held` would allow the call, for
-/// violation reports. `None` when no single promise would.
+/// Promises whose system calls are wide but whose paths Landlock narrows to a few files:
+/// reports name them only when no general promise would do, so that `open("/etc/x",
+/// O_CREAT)` says "cpath", not "tmppath".
+const PATH_LIMITED: &[Promise] = &[Promise::Tmppath, Promise::Dns, Promise::Getpw, Promise::Vminfo, Promise::Ps, Promise::Unveil];
+
+/// The smallest set of promises that, added to `held`, would allow the call: general promises
+/// first (up to three together, as `O_RDWR|O_CREAT` needs rpath wpath cpath), then one
+/// path-limited promise. `None` when nothing would. Allocation-free: the SIGSYS handler uses it.
 ///
 /// ```
-/// use scopes::{policy::{promise_that_allows, Context}, Promise, Promises};
+/// use scopes::{policy::{promises_needed, Context}, Promises};
 /// let ctx = Context { pid: 1, uid: 0, gid: 0 };
 /// let stdio: Promises = "stdio".parse().unwrap();
-/// assert_eq!(promise_that_allows(stdio, &ctx, "socket", &[2, 1, 0, 0, 0, 0]), Some(Promise::Inet));
-/// assert_eq!(promise_that_allows(stdio, &ctx, "ptrace", &[0; 6]), None);
+/// let needed = promises_needed(stdio, &ctx, "socket", &[2, 1, 0, 0, 0, 0]).unwrap();
+/// assert_eq!(needed.to_string(), "inet");
+/// assert_eq!(promises_needed(stdio, &ctx, "ptrace", &[0; 6]), None);
 /// ```
-pub fn promise_that_allows(held: Promises, ctx: &Context, name: &str, args: &[u64; 6]) -> Option<Promise> {
-    let mut base = held;
-    base.remove(Promise::Error);
-    for p in Promise::ALL {
-        if held.contains(*p) || *p == Promise::Error {
-            continue;
-        }
-        if decide_by_name(base.with(*p), false, ctx, name, args) == Decision::Allow {
-            return Some(*p);
+pub fn promises_needed(held: Promises, ctx: &Context, name: &str, args: &[u64; 6]) -> Option<Promises> {
+    let base = held.without(Promise::Error);
+    let allows = |extra: Promises| decide_by_name(base.union(&extra), false, ctx, name, args) == Decision::Allow;
+    let general = |p: &&Promise| !held.contains(**p) && **p != Promise::Error && !PATH_LIMITED.contains(p);
+    let candidates = || Promise::ALL.iter().filter(general);
+    for a in candidates() {
+        let one = Promises::EMPTY.with(*a);
+        if allows(one) {
+            return Some(one);
         }
     }
-    // Some calls need two promises at once (rename: rpath and cpath; O_CREAT|O_RDWR).
-    None
+    for (i, a) in candidates().enumerate() {
+        for b in candidates().skip(i + 1) {
+            let two = Promises::EMPTY.with(*a).with(*b);
+            if allows(two) {
+                return Some(two);
+            }
+        }
+    }
+    for (i, a) in candidates().enumerate() {
+        for (j, b) in candidates().enumerate().skip(i + 1) {
+            for c in candidates().skip(j + 1) {
+                let three = Promises::EMPTY.with(*a).with(*b).with(*c);
+                if allows(three) {
+                    return Some(three);
+                }
+            }
+        }
+    }
+    PATH_LIMITED
+        .iter()
+        .filter(|p| !held.contains(**p))
+        .map(|p| Promises::EMPTY.with(*p))
+        .find(|one| allows(*one))
 }
 
 /// The smallest sets of promises (by size, then canonical order) that allow the call, added

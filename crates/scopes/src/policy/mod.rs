@@ -13,7 +13,7 @@ mod eval;
 pub mod paths;
 pub mod table;
 
-pub use eval::{decide_by_name, evaluate, promise_sets_that_allow, promise_that_allows, Decision};
+pub use eval::{decide_by_name, evaluate, promise_sets_that_allow, promises_needed, Decision};
 
 use crate::promise::{Promise, Promises};
 

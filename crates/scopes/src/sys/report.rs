@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 
-use crate::policy::{decide_by_name, promise_that_allows, Context, Decision};
+use crate::policy::{promises_needed, Context};
 use crate::{Arch, Promise, Promises};
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);
@@ -100,29 +100,13 @@ pub fn format_report(
         }
         out.write_str(", ...)")?;
     }
-    if let Some(p) = promise_that_allows(held, ctx, name, args) {
-        write!(out, " needs promise \"{}\"", p.word())?;
-    } else if let Some((a, b)) = pair_that_allows(held, ctx, name, args) {
-        write!(out, " needs promises \"{} {}\"", a.word(), b.word())?;
+    if let Some(needed) = promises_needed(held, ctx, name, args) {
+        let plural = if needed.iter().count() > 1 { "s" } else { "" };
+        write!(out, " needs promise{plural} \"{needed}\"")?;
     } else {
         write!(out, " is not allowed by any promise")?;
     }
     out.write_str("\n")
-}
-
-/// The first pair of promises that together allow a call (rename needs rpath and cpath).
-fn pair_that_allows(held: Promises, ctx: &Context, name: &str, args: &[u64; 6]) -> Option<(Promise, Promise)> {
-    for (i, a) in Promise::ALL.iter().enumerate() {
-        for b in &Promise::ALL[i + 1..] {
-            if held.contains(*a) || held.contains(*b) {
-                continue;
-            }
-            if decide_by_name(held.with(*a).with(*b), false, ctx, name, args) == Decision::Allow {
-                return Some((*a, *b));
-            }
-        }
-    }
-    None
 }
 
 /// Names an address family for reports.
