@@ -31,18 +31,25 @@ pub trait CommandExt {
 
 impl CommandExt for Command {
     fn pledged(&mut self) -> &mut Self {
-        let Some(exec) = crate::pledge::current_execpromises() else {
-            return self;
-        };
         // Compiled here, in the parent: the child after fork must not allocate.
-        let target = Target {
-            arch: Arch::native(),
-            ctx: Context::current(),
-            violation: if exec.contains(Promise::Error) { ret::ERRNO | libc::ENOSYS as u32 } else { ret::KILL_PROCESS },
-            reporting: false,
-        };
-        let prog = compile(exec.with(Promise::Exec), &target);
-        crate::sys::install_before_exec(self, prog);
+        if let Some(prog) = execpromises_filter() {
+            crate::sys::install_before_exec(self, prog);
+        }
         self
     }
+}
+
+/// The filter a program started by exec is narrowed with: the execpromises recorded by
+/// [`crate::pledge`] plus `exec`, or `None` when none were recorded. Violations kill the
+/// process without a report (ENOSYS under `error`). Install it on the thread that calls
+/// `execve`, after fork; compile it before fork, since compiling allocates.
+pub fn execpromises_filter() -> Option<Vec<crate::bpf::Insn>> {
+    let exec = crate::pledge::current_execpromises()?;
+    let target = Target {
+        arch: Arch::native(),
+        ctx: Context::current(),
+        violation: if exec.contains(Promise::Error) { ret::ERRNO | libc::ENOSYS as u32 } else { ret::KILL_PROCESS },
+        reporting: false,
+    };
+    Some(compile(exec.with(Promise::Exec), &target))
 }

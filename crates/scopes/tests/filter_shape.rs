@@ -1,9 +1,9 @@
 //! Structural properties of compiled filters: size bounds, path lengths, and the kernel's
 //! action cache. These are deterministic; timing belongs to the benchmark.
 
-use scopes::bpf::{cache::is_const_allow, interp::SeccompData, ret, Disassembly};
+use scopes::bpf::{cache::is_const_allow, ret, Disassembly};
 use scopes::compiler::{compile, Target};
-use scopes::policy::{evaluate, Context, Decision};
+use scopes::policy::Context;
 use scopes::{Arch, Promises};
 
 const CTX: Context = Context { pid: 4242, uid: 1000, gid: 1000 };
@@ -31,12 +31,12 @@ fn every_unconditionally_allowed_call_is_cacheable() {
             let prog = compile(set, &target(*arch));
             for (name, nr) in arch.syscalls() {
                 // Allowed whatever the arguments: decided by the table without any check.
-                let allowed_always = scopes::policy::rules_for(name)
-                    .find(|r| r.needs.satisfied_by(set, false) && {
-                        // the first applicable rule decides when it has no checks
-                        true
-                    })
-                    .is_some_and(|r| r.checks.is_empty() && r.verdict == scopes::policy::Verdict::Allow);
+                // Allowed whatever the arguments: an unconditional ALLOW rule applies, and every
+                // applicable rule before it also answers ALLOW.
+                let applicable: Vec<_> = scopes::policy::rules_for(name).filter(|r| r.needs.satisfied_by(set, false)).collect();
+                let allowed_always = applicable.iter().position(|r| r.checks.is_empty()).is_some_and(|i| {
+                    applicable[..=i].iter().all(|r| r.verdict == scopes::policy::Verdict::Allow)
+                });
                 let cached = is_const_allow(&prog, arch.audit_arch(), *nr);
                 assert_eq!(cached, allowed_always, "{arch} \"{set}\" {name}");
             }

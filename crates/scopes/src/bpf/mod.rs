@@ -21,7 +21,8 @@ pub struct Insn {
 }
 
 // Opcode parts (linux/bpf_common.h).
-pub(crate) const LD_W_ABS: u16 = 0x00 | 0x00 | 0x20;
+/// BPF_LD | BPF_W | BPF_ABS.
+pub(crate) const LD_W_ABS: u16 = 0x20;
 pub(crate) const ALU_AND_K: u16 = 0x04 | 0x50;
 pub(crate) const JMP_JA: u16 = 0x05;
 pub(crate) const JMP_JEQ_K: u16 = 0x05 | 0x10;

@@ -325,7 +325,6 @@ pub static RULES: &[Rule] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::Arch;
 
     #[test]

@@ -28,13 +28,14 @@ pub fn install(promises: Promises, ctx: &Context) -> std::io::Result<()> {
     PID.store(ctx.pid, Ordering::SeqCst);
     UID.store(ctx.uid, Ordering::SeqCst);
     GID.store(ctx.gid, Ordering::SeqCst);
+    if INSTALLED.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    // Read once: a later pledge may no longer be allowed to open files.
     let comm = std::fs::read("/proc/self/comm").unwrap_or_default();
     for (i, slot) in COMM.iter().enumerate() {
         let byte = comm.get(i).copied().filter(|b| *b != b'\n').unwrap_or(0);
         slot.store(byte, Ordering::SeqCst);
-    }
-    if INSTALLED.load(Ordering::SeqCst) {
-        return Ok(());
     }
     // SAFETY: a zeroed sigaction is a valid starting point; we set a handler with the
     // SA_SIGINFO signature and an empty extra mask (SIGSYS itself stays blocked while it runs).
