@@ -1,0 +1,172 @@
+//! Human-readable renderings of the policy table: the promise reference in the docs and the
+//! README, and `pledge --explain`. Derived from the table, never written by hand.
+
+use std::fmt::Write as _;
+
+use super::paths::PATH_GRANTS;
+use super::table::{FALLBACK_ENOSYS, RULES};
+use super::{Check, Needs, Rule, Value, Verdict, Width};
+use crate::promise::{Promise, Promises, OPENBSD_ONLY};
+
+/// Renders one argument check, e.g. `arg2 & 0x4 == 0` or `arg1 in {0x5401, 0x5413}`.
+///
+/// ```
+/// use scopes::policy::{describe::check, Check, Value, Width};
+/// let c = Check { arg: 0, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Const(0), Value::Pid] };
+/// assert_eq!(check(&c), "arg0 in {0, own pid}");
+/// ```
+pub fn check(c: &Check) -> String {
+    let full = match c.width {
+        Width::W32 => 0xffff_ffff,
+        Width::W64 => u64::MAX,
+    };
+    let lhs = if c.mask & full == full {
+        format!("arg{}", c.arg)
+    } else {
+        format!("arg{} & {:#x}", c.arg, c.mask & full)
+    };
+    let lhs = if c.width == Width::W64 { format!("{lhs} (64-bit)") } else { lhs };
+    let value = |v: &Value| match v {
+        Value::Const(0) => "0".to_string(),
+        Value::Const(k) if *k < 10 => k.to_string(),
+        Value::Const(k) => format!("{k:#x}"),
+        Value::Pid => "own pid".to_string(),
+        Value::Uid => "own uid".to_string(),
+        Value::Gid => "own gid".to_string(),
+    };
+    if c.values.len() == 1 {
+        format!("{lhs} == {}", value(&c.values[0]))
+    } else {
+        let list: Vec<String> = c.values.iter().map(value).collect();
+        format!("{lhs} in {{{}}}", list.join(", "))
+    }
+}
+
+/// Renders a rule's conditions and verdict, e.g. `if arg2 & 0x4 == 0` or `-> EPERM`.
+pub fn conditions(rule: &Rule) -> String {
+    let mut out = String::new();
+    if !rule.checks.is_empty() {
+        let parts: Vec<String> = rule.checks.iter().map(check).collect();
+        let _ = write!(out, "if {}", parts.join(" and "));
+    }
+    if let Verdict::Errno(e) = rule.verdict {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let _ = write!(out, "-> {}", crate::bpf::action_name(crate::bpf::ret::ERRNO | e as u32).trim_start_matches("ERRNO(").trim_end_matches(')'));
+    }
+    out
+}
+
+/// Renders who grants a rule, e.g. `stdio`, `cpath + wpath`, `rpath | dns`, `always`.
+pub fn needs(n: &Needs) -> String {
+    match n {
+        Needs::Always => "always".into(),
+        Needs::Reporting => "report channel".into(),
+        Needs::All(ps) => ps.iter().map(|p| p.word()).collect::<Vec<_>>().join(" + "),
+        Needs::Any(ps) => ps.iter().map(|p| p.word()).collect::<Vec<_>>().join(" | "),
+    }
+}
+
+fn mentions(n: &Needs, p: Promise) -> bool {
+    match n {
+        Needs::All(ps) | Needs::Any(ps) => ps.contains(&p),
+        Needs::Always | Needs::Reporting => false,
+    }
+}
+
+/// What one promise allows: its rules and its paths, as Markdown lines.
+pub fn promise(p: Promise) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### `{}`\n\n{}.\n", p.word(), p.summary());
+    let rules: Vec<&Rule> = RULES.iter().filter(|r| mentions(&r.needs, p)).collect();
+    if rules.is_empty() {
+        let _ = writeln!(out, "No system calls of its own.");
+    }
+    for r in rules {
+        let cond = conditions(r);
+        let with = match &r.needs {
+            Needs::All(ps) if ps.len() > 1 => format!(" (with {})", needs(&r.needs)),
+            Needs::Any(ps) if ps.len() > 1 => format!(" (any of {})", needs(&r.needs)),
+            _ => String::new(),
+        };
+        let cond = if cond.is_empty() { String::new() } else { format!(" {cond}") };
+        let _ = writeln!(out, "- {}{cond}{with}: {}", r.syscalls.join(", "), r.note);
+    }
+    let paths: Vec<String> = PATH_GRANTS
+        .iter()
+        .filter(|g| mentions(&g.needs, p))
+        .map(|g| format!("`{}` ({})", g.path, g.access))
+        .collect();
+    if !paths.is_empty() {
+        let _ = writeln!(out, "- paths (Landlock): {}", paths.join(", "));
+    }
+    out
+}
+
+/// `pledge --explain`: for each promise of `set`, the system calls it allows and their
+/// conditions, plus what every pledge allows.
+///
+/// ```
+/// let text = scopes::policy::describe::explain("stdio".parse().unwrap());
+/// assert!(text.contains("### `stdio`"));
+/// assert!(text.contains("mmap, mprotect, pkey_mprotect if arg2 & 0x4 == 0"));
+/// ```
+pub fn explain(set: Promises) -> String {
+    let mut out = String::new();
+    for p in set.iter() {
+        out.push_str(&promise(p));
+        out.push('\n');
+    }
+    out.push_str(&always());
+    out
+}
+
+/// What every pledge allows, and the calls that answer ENOSYS.
+pub fn always() -> String {
+    let mut out = String::from("### Every pledge, even `pledge(\"\")`\n\n");
+    for r in RULES.iter().filter(|r| r.needs == Needs::Always) {
+        let cond = conditions(r);
+        let cond = if cond.is_empty() { String::new() } else { format!(" {cond}") };
+        let _ = writeln!(out, "- {}{cond}: {}", r.syscalls.join(", "), r.note);
+    }
+    let _ = writeln!(
+        out,
+        "- {} answer ENOSYS when no promise allows them, so libraries fall back to calls the filter can inspect.",
+        FALLBACK_ENOSYS.join(", ")
+    );
+    let _ = writeln!(out, "- System calls newer than the table answer ENOSYS; everything else is a violation.");
+    out
+}
+
+/// The full promise reference, as in docs/promises.md.
+pub fn reference() -> String {
+    let mut out = String::from(
+        "# Promise reference\n\n<!-- Generated from crates/scopes/src/policy (table.rs, paths.rs) by \
+         `cargo run -p scopes --example promise-reference`. Do not edit by hand: a test compares. -->\n\n\
+         Each promise lists the system calls it allows, with argument conditions (`argN` is the N-th \
+         argument; 32-bit arguments are compared on their low 32 bits only), and the paths it reaches \
+         through Landlock. Rules for one system call are tried in order; the first that matches decides.\n\n",
+    );
+    out.push_str(&table());
+    out.push('\n');
+    for p in Promise::ALL {
+        out.push_str(&promise(*p));
+        out.push('\n');
+    }
+    out.push_str(&always());
+    out.push_str("\n### OpenBSD words refused on Linux (EINVAL)\n\n");
+    for (word, meaning) in OPENBSD_ONLY {
+        let _ = writeln!(out, "- `{word}`: {meaning}");
+    }
+    out
+}
+
+/// A one-line-per-promise summary table in Markdown, for the README.
+pub fn table() -> String {
+    let mut out = String::from("| promise | allows |\n|---|---|\n");
+    for p in Promise::ALL {
+        let _ = writeln!(out, "| `{}` | {} |", p.word(), p.summary());
+    }
+    out
+}

@@ -1,0 +1,29 @@
+//! The documentation generated from the policy table stays in step with it.
+
+#[test]
+fn promise_reference_is_up_to_date() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let expected = scopes::policy::describe::reference();
+    let docs = std::fs::read_to_string(root.join("docs/promises.md")).unwrap_or_default();
+    assert!(
+        docs == expected,
+        "docs/promises.md is out of date: run `cargo run -p scopes --example promise-reference > docs/promises.md`"
+    );
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(&scopes::policy::describe::table()),
+        "README.md's promise table is out of date: paste `scopes::policy::describe::table()` (docs/promises.md has it)"
+    );
+}
+
+#[test]
+fn every_promise_is_documented_and_granted_somewhere() {
+    use scopes::{policy::describe::promise, Promise};
+    for p in Promise::ALL {
+        let text = promise(*p);
+        let grants_nothing = text.contains("No system calls of its own.") && !text.contains("paths (Landlock)");
+        // error changes the penalty; sendfd/recvfd ride on stdio's sendmsg/recvmsg (documented).
+        let expected_empty = matches!(p, Promise::Error | Promise::Sendfd | Promise::Recvfd);
+        assert_eq!(grants_nothing, expected_empty, "{p}: {text}");
+    }
+}
