@@ -12,7 +12,7 @@
 //! // From here on, opening a file or a socket kills the process with SIGSYS, after a report:
 //! //   pledge: myprog[1234]: openat(...) needs promise "rpath"
 //! # drop(input);
-//! # Ok::<(), scopes::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Layout: [`policy`] holds the table (the single source of truth), [`compiler`] turns it into
@@ -29,11 +29,13 @@ mod pledge;
 pub mod policy;
 mod promise;
 mod sys;
+mod unveil;
 
 pub use arch::Arch;
 pub use error::Error;
 pub use pledge::{current_execpromises, current_promises, pledge, Penalty, Pledge};
 pub use promise::{Promise, Promises, OPENBSD_ONLY};
+pub use unveil::{unveil, unveil_report, Gap, Permissions, Unveil, UnveilReport};
 
 /// Formats the one-line violation report for a denied call, as the library's SIGSYS handler
 /// and the `pledge` command print it.

@@ -284,3 +284,47 @@ fn remaining_promises_allow_their_calls() {
     .says("\"id\"");
     let _ = Promises::EMPTY;
 }
+
+#[test]
+fn a_thread_that_cannot_be_synchronised_is_named_and_nothing_changes() {
+    run(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel::<i32>();
+        let t = std::thread::spawn(move || {
+            // This thread's filter stack diverges from the others: TSYNC cannot cover it.
+            assert_eq!(install_allow_filter(2), 0);
+            // SAFETY: gettid has no preconditions.
+            tid_tx.send(unsafe { libc::gettid() }).unwrap();
+            rx.recv().unwrap();
+        });
+        let tid = tid_rx.recv().unwrap();
+        let err = scopes::pledge(Some("stdio"), None).unwrap_err();
+        assert_eq!(err.errno(), libc::EPERM);
+        assert!(matches!(err, Error::Thread { tid: Some(t), .. } if t == tid), "{err:?}");
+        assert!(err.to_string().contains(&tid.to_string()), "{err}");
+        assert_eq!(scopes::current_promises(), None);
+        assert!(std::fs::read("/etc/hostname").is_ok());
+        tx.send(()).unwrap();
+        t.join().unwrap();
+        0
+    })
+    .ok();
+}
+
+#[test]
+fn too_many_stacked_filters_is_enomem_and_changes_nothing() {
+    run(|| {
+        // The kernel allows 32768 instructions across a thread's filters (+4 per filter).
+        for _ in 0..7 {
+            assert_eq!(install_allow_filter(4096), 0);
+        }
+        assert_eq!(install_allow_filter(4000), 0);
+        let err = scopes::pledge(Some("stdio"), None).unwrap_err();
+        assert_eq!(err.errno(), libc::ENOMEM, "{err}");
+        assert!(matches!(err, Error::TooManyLayers { .. }), "{err:?}");
+        assert_eq!(scopes::current_promises(), None);
+        assert!(std::fs::read("/etc/hostname").is_ok());
+        0
+    })
+    .ok();
+}

@@ -39,18 +39,38 @@ pub fn install(promises: Promises, ctx: &Context) -> std::io::Result<()> {
     }
     // SAFETY: a zeroed sigaction is a valid starting point; we set a handler with the
     // SA_SIGINFO signature and an empty extra mask (SIGSYS itself stays blocked while it runs).
+    // The previous action is kept so that a pledge that fails can put it back.
     let r = unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
         sa.sa_sigaction = on_sigsys as *const () as usize;
         sa.sa_flags = libc::SA_SIGINFO;
         libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(libc::SIGSYS, &sa, std::ptr::null_mut())
+        let mut old: libc::sigaction = std::mem::zeroed();
+        let r = libc::sigaction(libc::SIGSYS, &sa, &mut old);
+        *PREVIOUS.lock().unwrap_or_else(|p| p.into_inner()) = Some(SavedAction(old));
+        r
     };
     if r != 0 {
         return Err(std::io::Error::last_os_error());
     }
     INSTALLED.store(true, Ordering::SeqCst);
     Ok(())
+}
+
+/// The SIGSYS action the program had before the first reporting pledge.
+struct SavedAction(libc::sigaction);
+// SAFETY: a sigaction is plain data (a handler address, flags and a mask).
+unsafe impl Send for SavedAction {}
+static PREVIOUS: std::sync::Mutex<Option<SavedAction>> = std::sync::Mutex::new(None);
+
+/// Puts the program's own SIGSYS action back after a first pledge failed, so that a failed
+/// pledge leaves the process as it was. Only valid while no reporting filter is installed.
+pub fn restore_after_failure() {
+    if let Some(SavedAction(old)) = PREVIOUS.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        // SAFETY: reinstalling an action the kernel gave us.
+        unsafe { libc::sigaction(libc::SIGSYS, &old, std::ptr::null_mut()) };
+        INSTALLED.store(false, Ordering::SeqCst);
+    }
 }
 
 /// Whether the handler is in place (it cannot be replaced once a reporting filter exists).

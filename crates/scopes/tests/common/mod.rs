@@ -117,3 +117,16 @@ pub fn int80(nr: u32) -> i32 {
     unsafe { std::arch::asm!("int 0x80", inout("eax") ret, options(nostack)) };
     ret
 }
+
+/// Installs an allow-everything filter of `len` instructions on the calling thread only (no
+/// TSYNC), to make a thread diverge or to use up the kernel's instruction budget.
+pub fn install_allow_filter(len: usize) -> i64 {
+    let mut prog: Vec<libc::sock_filter> = (0..len - 1).map(|_| libc::sock_filter { code: 0x20, jt: 0, jf: 0, k: 0 }).collect();
+    prog.push(libc::sock_filter { code: 0x06, jt: 0, jf: 0, k: 0x7fff_0000 });
+    let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_mut_ptr() };
+    // SAFETY: no_new_privs, then a valid program that outlives the call.
+    unsafe {
+        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        libc::syscall(libc::SYS_seccomp, 1, 0, &fprog as *const libc::sock_fprog) as i64
+    }
+}
