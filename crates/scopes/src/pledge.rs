@@ -228,13 +228,27 @@ impl Pledge {
         if needs_landlock {
             crate::landlock::check_available()?;
         }
+        // Dropping `unveil` locks it: what unveil() collected is enforced with this pledge.
+        let unveil_commit = crate::unveil::before_pledge(new)?;
+        // The SIGSYS handler goes in before the filter (the filter then refuses to replace it);
+        // if this first reporting pledge fails, the program's own action is put back.
+        let first_report = target.reporting && !sys::report::installed();
         if target.reporting {
             sys::report::install(new, &ctx).map_err(|e| Error::Os { call: "sigaction(SIGSYS)", source: e })?;
         }
-        sys::set_no_new_privs().map_err(|e| Error::Os { call: "prctl(PR_SET_NO_NEW_PRIVS)", source: e })?;
+        let undo = |e: Error| {
+            if first_report {
+                sys::report::restore_after_failure();
+            }
+            e
+        };
+        sys::set_no_new_privs().map_err(|e| undo(Error::Os { call: "prctl(PR_SET_NO_NEW_PRIVS)", source: e }))?;
         if needs_landlock {
-            crate::landlock::enforce(&grants)?;
+            crate::landlock::enforce(&grants).map_err(undo)?;
             state.landlock = Some(path_promises);
+        }
+        if let Some(commit) = unveil_commit {
+            commit.enforce()?;
         }
         let mut flags = sys::SECCOMP_FILTER_FLAG_TSYNC;
         if target.violation == ret::USER_NOTIF {
@@ -244,9 +258,9 @@ impl Pledge {
             Ok(Installed::Done) => None,
             Ok(Installed::Listener(fd)) => Some(fd),
             Ok(Installed::ThreadFailed(tid)) => {
-                return Err(Error::Thread { tid: Some(tid), reason: "could not be synchronised to the new filter (TSYNC)" })
+                return Err(undo(Error::Thread { tid: Some(tid), reason: "could not be synchronised to the new filter (TSYNC)" }))
             }
-            Err(e) => return Err(install_error(e)),
+            Err(e) => return Err(undo(install_error(e))),
         };
         if target.reporting || sys::report::installed() {
             sys::report::set_promises(new);

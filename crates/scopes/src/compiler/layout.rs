@@ -1,7 +1,8 @@
-//! Label resolution: turns a program with symbolic jump targets into BPF, inserting `ja`
-//! trampolines where a conditional jump would be longer than its 8-bit offset allows.
+//! Label resolution: turns a program with symbolic jump targets into BPF. Where a conditional
+//! jump would be longer than its 8-bit offset allows, a copy of the target `ret` (or, for
+//! other targets, a `ja` trampoline) is inserted right after it.
 
-use crate::bpf::{Insn, JMP_JA};
+use crate::bpf::{Insn, JMP_JA, RET_K};
 
 /// A jump target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -13,7 +14,12 @@ pub enum Op {
     /// Any non-jump instruction.
     Plain(Insn),
     /// A conditional jump.
-    Jump { code: u16, k: u32, jt: Label, jf: Label },
+    Jump {
+        code: u16,
+        k: u32,
+        jt: Label,
+        jf: Label,
+    },
     /// An unconditional jump.
     Goto(Label),
     /// Where a label points (emits nothing).
@@ -45,7 +51,9 @@ pub fn assemble(mut ops: Vec<Op>, next_label: &mut u32) -> Vec<Insn> {
         }
         // Insert trampolines after each far jump, back to front so indices stay valid.
         for &i in far.iter().rev() {
-            let Op::Jump { code, k, jt, jf } = ops[i] else { unreachable!() };
+            let Op::Jump { code, k, jt, jf } = ops[i] else {
+                unreachable!()
+            };
             let positions_i = {
                 let mut pc = 0i64;
                 for op in &ops[..i] {
@@ -63,20 +71,44 @@ pub fn assemble(mut ops: Vec<Op>, next_label: &mut u32) -> Vec<Insn> {
             };
             let mut insert = Vec::new();
             let (mut new_jt, mut new_jf) = (jt, jf);
+            // A `ret` costs one instruction like a `ja`, and ends the path a step earlier.
+            let near = |to: Label| match ret_at(&ops, to) {
+                Some(ret) => Op::Plain(ret),
+                None => Op::Goto(to),
+            };
             if dist(&jt) > 255 {
                 new_jt = fresh();
                 insert.push(Op::Mark(new_jt));
-                insert.push(Op::Goto(jt));
+                insert.push(near(jt));
             }
             if dist(&jf) > 255 {
-                new_jf = fresh();
-                insert.push(Op::Mark(new_jf));
-                insert.push(Op::Goto(jf));
+                if jf == jt {
+                    new_jf = new_jt;
+                } else {
+                    new_jf = fresh();
+                    insert.push(Op::Mark(new_jf));
+                    insert.push(near(jf));
+                }
             }
-            ops[i] = Op::Jump { code, k, jt: new_jt, jf: new_jf };
+            ops[i] = Op::Jump {
+                code,
+                k,
+                jt: new_jt,
+                jf: new_jf,
+            };
             ops.splice(i + 1..i + 1, insert);
         }
     }
+}
+
+/// The `ret` instruction `label` marks, if it marks one.
+fn ret_at(ops: &[Op], label: Label) -> Option<Insn> {
+    let at = ops.iter().position(|op| *op == Op::Mark(label))?;
+    ops[at..].iter().find_map(|op| match op {
+        Op::Mark(_) => None,
+        Op::Plain(insn) if insn.code == RET_K => Some(Some(*insn)),
+        _ => Some(None),
+    })?
 }
 
 fn positions(ops: &[Op]) -> std::collections::HashMap<Label, u32> {
@@ -105,7 +137,12 @@ fn emit(ops: &[Op], positions: &std::collections::HashMap<Label, u32>) -> Vec<In
         match op {
             Op::Mark(_) => {}
             Op::Plain(insn) => out.push(*insn),
-            Op::Goto(l) => out.push(Insn { code: JMP_JA, jt: 0, jf: 0, k: offset(l) }),
+            Op::Goto(l) => out.push(Insn {
+                code: JMP_JA,
+                jt: 0,
+                jf: 0,
+                k: offset(l),
+            }),
             Op::Jump { code, k, jt, jf } => out.push(Insn {
                 code: *code,
                 jt: offset(jt) as u8,

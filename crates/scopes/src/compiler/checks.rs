@@ -1,0 +1,373 @@
+//! Argument checks: the rules of one system call become a small decision diagram.
+//!
+//! Rules are tried in table order, so the diagram tests the first check of the first rule
+//! still possible, then carries what the answer proves into the rest: after `cmd == 3` held,
+//! a later check `cmd ∈ {1, 6}` is known false and disappears; after it failed, `cmd ∈ {3, 4}`
+//! shrinks to `cmd == 4`. The accumulator's content is tracked too, so consecutive tests of
+//! one argument word load it once. Identical sub-diagrams (same remaining rules, same
+//! accumulator) are built once and shared, within a system call and across system calls.
+
+use std::collections::HashMap;
+
+use super::layout::{Label, Op};
+use crate::bpf::{data, Insn, JMP_JEQ_K, JMP_JGE_K, JMP_JGT_K, JMP_JSET_K};
+use crate::policy::Width;
+
+/// One argument condition, resolved for a target: `(args[arg] & mask)` is one of `values`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Check {
+    pub arg: u8,
+    pub width: Width,
+    /// Already restricted to the width.
+    pub mask: u64,
+    /// Sorted, without repeats, already masked.
+    pub values: Vec<u64>,
+}
+
+impl Check {
+    /// Whether `other` looks at exactly the same bits, so one's outcome says something
+    /// about the other.
+    fn same_bits(&self, other: &Check) -> bool {
+        self.arg == other.arg && self.width == other.width && self.mask == other.mask
+    }
+}
+
+/// The rules of one system call: the first rule whose checks all hold gives its action;
+/// when none does, `default`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Rules {
+    pub rules: Vec<(Vec<Check>, u32)>,
+    pub default: u32,
+}
+
+impl Rules {
+    /// Canonical form: a rule without checks always matches, so it ends the list and becomes
+    /// the default; trailing rules that answer the default change nothing.
+    pub fn normalized(mut self) -> Rules {
+        if let Some(i) = self.rules.iter().position(|r| r.0.is_empty()) {
+            self.default = self.rules[i].1;
+            self.rules.truncate(i);
+        }
+        while self.rules.last().is_some_and(|r| r.1 == self.default) {
+            self.rules.pop();
+        }
+        self
+    }
+
+    /// What remains once `check` is known to be `outcome`.
+    fn assuming(&self, check: &Check, outcome: bool) -> Rules {
+        let mut rules = Vec::with_capacity(self.rules.len());
+        'rules: for (checks, action) in &self.rules {
+            let mut kept = Vec::with_capacity(checks.len());
+            for c in checks {
+                if !c.same_bits(check) {
+                    kept.push(c.clone());
+                    continue;
+                }
+                // x ∈ check is known; x ∈ c then means x ∈ (c ∩ check), or x ∈ (c \ check).
+                let narrowed: Vec<u64> = c
+                    .values
+                    .iter()
+                    .copied()
+                    .filter(|v| check.values.contains(v) == outcome)
+                    .collect();
+                if narrowed.is_empty() {
+                    continue 'rules; // this rule can no longer match
+                }
+                if outcome && narrowed.len() == check.values.len() {
+                    continue; // proved true
+                }
+                kept.push(Check {
+                    values: narrowed,
+                    ..c.clone()
+                });
+            }
+            rules.push((kept, *action));
+        }
+        Rules {
+            rules,
+            default: self.default,
+        }
+        .normalized()
+    }
+}
+
+/// What the accumulator holds when a node starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Acc {
+    /// Unknown (or `nr`, which no check uses).
+    Unknown,
+    /// The 32-bit word at this `seccomp_data` offset, ANDed with `mask`.
+    Word { offset: u32, mask: u32 },
+}
+
+/// A node of the diagram.
+#[derive(Clone, Debug)]
+enum Node {
+    /// Return this value.
+    Ret(u32),
+    /// Test `check` with the accumulator in state `acc`; continue at `pass` or `fail`.
+    Test {
+        check: Check,
+        acc: Acc,
+        pass: usize,
+        fail: usize,
+    },
+}
+
+/// All argument-check diagrams of one filter, with the shared returns.
+#[derive(Default)]
+pub(super) struct Diagram {
+    nodes: Vec<Node>,
+    memo: HashMap<(Rules, Acc), usize>,
+    rets: HashMap<u32, usize>,
+}
+
+impl Diagram {
+    /// The node that returns `k`.
+    pub fn ret(&mut self, k: u32) -> usize {
+        if let Some(&id) = self.rets.get(&k) {
+            return id;
+        }
+        self.nodes.push(Node::Ret(k));
+        self.rets.insert(k, self.nodes.len() - 1);
+        self.nodes.len() - 1
+    }
+
+    /// The node deciding `rules`, entered with the accumulator in state `acc`. Children get
+    /// smaller ids than their parents, so emitting by decreasing id makes every jump forward.
+    pub fn build(&mut self, rules: Rules, acc: Acc) -> usize {
+        let rules = rules.normalized();
+        if rules.rules.is_empty() {
+            return self.ret(rules.default);
+        }
+        let key = (rules, acc);
+        if let Some(&id) = self.memo.get(&key) {
+            return id;
+        }
+        let rules = &key.0;
+        let check = rules.rules[0].0[0].clone();
+        let (acc_pass, acc_fail) = acc_after(&check);
+        let pass = self.build(rules.assuming(&check, true), acc_pass);
+        let fail = self.build(rules.assuming(&check, false), acc_fail);
+        self.nodes.push(Node::Test {
+            check,
+            acc,
+            pass,
+            fail,
+        });
+        let id = self.nodes.len() - 1;
+        self.memo.insert(key, id);
+        id
+    }
+
+    /// Emits every node: tests by decreasing id (parents first), then the returns, in the
+    /// order they were first asked for. `label` names each node.
+    pub fn emit(
+        &self,
+        label: &dyn Fn(usize) -> Label,
+        fresh: &mut dyn FnMut() -> Label,
+        ops: &mut Vec<Op>,
+    ) {
+        for id in (0..self.nodes.len()).rev() {
+            if let Node::Test {
+                check,
+                acc,
+                pass,
+                fail,
+            } = &self.nodes[id]
+            {
+                ops.push(Op::Mark(label(id)));
+                emit_test(check, *acc, label(*pass), label(*fail), fresh, ops);
+            }
+        }
+        for (id, node) in self.nodes.iter().enumerate() {
+            if let Node::Ret(k) = node {
+                ops.push(Op::Mark(label(id)));
+                ops.push(Op::Plain(Insn::ret(*k)));
+            }
+        }
+    }
+
+    /// How many nodes exist (labels needed).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+}
+
+/// Whether a 32-bit check is a single `jset` on the unmasked word (see [`emit_test`]).
+fn is_jset(check: &Check) -> bool {
+    let mask = check.mask as u32;
+    check.width == Width::W32
+        && mask != u32::MAX
+        && (check.values == [0] || (mask.is_power_of_two() && check.values == [mask as u64]))
+}
+
+/// The accumulator after testing `check`, when it passed and when it failed.
+fn acc_after(check: &Check) -> (Acc, Acc) {
+    match check.width {
+        Width::W32 => {
+            let mask = if is_jset(check) {
+                u32::MAX
+            } else {
+                check.mask as u32
+            };
+            let acc = Acc::Word {
+                offset: data::arg_lo(check.arg),
+                mask,
+            };
+            (acc, acc)
+        }
+        // Passing ends on the high word; failing may stop at either word.
+        Width::W64 => (
+            Acc::Word {
+                offset: data::arg_hi(check.arg),
+                mask: (check.mask >> 32) as u32,
+            },
+            Acc::Unknown,
+        ),
+    }
+}
+
+/// Brings `offset & mask` into the accumulator, reusing what it holds when it can.
+fn load(offset: u32, mask: u32, acc: Acc, ops: &mut Vec<Op>) {
+    match acc {
+        Acc::Word { offset: o, mask: m } if o == offset && m == mask => {}
+        // (word & m) & mask == word & mask when mask only keeps bits m kept.
+        Acc::Word { offset: o, mask: m } if o == offset && m & mask == mask => {
+            ops.push(Op::Plain(Insn::and(mask)));
+        }
+        _ => {
+            ops.push(Op::Plain(Insn::load(offset)));
+            if mask != u32::MAX {
+                ops.push(Op::Plain(Insn::and(mask)));
+            }
+        }
+    }
+}
+
+/// Jumps to `pass` when the check holds, to `fail` otherwise.
+fn emit_test(
+    check: &Check,
+    acc: Acc,
+    pass: Label,
+    fail: Label,
+    fresh: &mut dyn FnMut() -> Label,
+    ops: &mut Vec<Op>,
+) {
+    let lo_mask = check.mask as u32;
+    match check.width {
+        Width::W32 => {
+            // `jset` tests masked bits without an `and`: `x & m == 0` is "no bit of m set",
+            // and for one bit `x & b == b` is "b set".
+            if is_jset(check) {
+                load(data::arg_lo(check.arg), u32::MAX, acc, ops);
+                let (jt, jf) = if check.values == [0] {
+                    (fail, pass)
+                } else {
+                    (pass, fail)
+                };
+                ops.push(Op::Jump {
+                    code: JMP_JSET_K,
+                    k: lo_mask,
+                    jt,
+                    jf,
+                });
+                return;
+            }
+            load(data::arg_lo(check.arg), lo_mask, acc, ops);
+            let values: Vec<u32> = check.values.iter().map(|v| *v as u32).collect();
+            emit_membership(&values, pass, fail, fresh, ops);
+        }
+        Width::W64 => {
+            let hi_mask = (check.mask >> 32) as u32;
+            let mut acc = acc;
+            for (i, v) in check.values.iter().enumerate() {
+                let last = i + 1 == check.values.len();
+                let next_value = if last { fail } else { fresh() };
+                let hi = fresh();
+                load(data::arg_lo(check.arg), lo_mask, acc, ops);
+                ops.push(Op::Jump {
+                    code: JMP_JEQ_K,
+                    k: *v as u32,
+                    jt: hi,
+                    jf: next_value,
+                });
+                ops.push(Op::Mark(hi));
+                load(data::arg_hi(check.arg), hi_mask, Acc::Unknown, ops);
+                ops.push(Op::Jump {
+                    code: JMP_JEQ_K,
+                    k: (*v >> 32) as u32,
+                    jt: pass,
+                    jf: next_value,
+                });
+                if !last {
+                    ops.push(Op::Mark(next_value));
+                }
+                acc = Acc::Unknown;
+            }
+        }
+    }
+}
+
+/// Jumps to `pass` when the accumulator is one of `values` (sorted), to `fail` otherwise,
+/// testing runs of consecutive values as ranges.
+fn emit_membership(
+    values: &[u32],
+    pass: Label,
+    fail: Label,
+    fresh: &mut dyn FnMut() -> Label,
+    ops: &mut Vec<Op>,
+) {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for &v in values {
+        match runs.last_mut() {
+            Some((_, end)) if end.checked_add(1) == Some(v) => *end = v,
+            _ => runs.push((v, v)),
+        }
+    }
+    for (i, (start, end)) in runs.iter().enumerate() {
+        let next = if i + 1 == runs.len() { fail } else { fresh() };
+        if start == end {
+            ops.push(Op::Jump {
+                code: JMP_JEQ_K,
+                k: *start,
+                jt: pass,
+                jf: next,
+            });
+        } else if *start == 0 {
+            ops.push(Op::Jump {
+                code: JMP_JGT_K,
+                k: *end,
+                jt: next,
+                jf: pass,
+            });
+        } else if *end == u32::MAX {
+            ops.push(Op::Jump {
+                code: JMP_JGE_K,
+                k: *start,
+                jt: pass,
+                jf: next,
+            });
+        } else {
+            let lower = fresh();
+            ops.push(Op::Jump {
+                code: JMP_JGT_K,
+                k: *end,
+                jt: next,
+                jf: lower,
+            });
+            ops.push(Op::Mark(lower));
+            // Below `start` and above every earlier run: in no run at all.
+            ops.push(Op::Jump {
+                code: JMP_JGE_K,
+                k: *start,
+                jt: pass,
+                jf: fail,
+            });
+        }
+        if next != fail {
+            ops.push(Op::Mark(next));
+        }
+    }
+}

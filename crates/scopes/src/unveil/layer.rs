@@ -1,0 +1,166 @@
+//! Turns the collected unveil state into one Landlock layer, in two steps: [`prepare`] does
+//! everything that can fail without changing the process (negotiating with the kernel,
+//! creating the ruleset, adding every rule), then [`Layer::enforce`] restricts the process.
+//! pledge() prepares before its first change and enforces just before installing its filter.
+
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+
+use landlock::{
+    AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, RestrictSelfAttr,
+    RestrictSelfError, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetError,
+    RulesetStatus, Scope, ABI,
+};
+
+use super::{State, UnveilReport};
+use crate::error::Error;
+use crate::landlock::{negotiate, thread_count, Want};
+use crate::policy::paths::PATH_GRANTS;
+use crate::{Promise, Promises};
+
+/// A layer ready to be enforced.
+pub(crate) struct Layer {
+    ruleset: Option<RulesetCreated>,
+    report: UnveilReport,
+}
+
+/// Every filesystem right unveil restricts once a path is unveiled: what the letters `rwxc`
+/// grant (with device nodes under `c`).
+pub(crate) fn handled_fs() -> BitFlags<AccessFs> {
+    super::Permissions::parse("rwxc").map(|p| p.rights()).unwrap_or_default()
+}
+
+/// Scopes added as defence in depth behind seccomp when the promises held lack the promise
+/// that would allow reaching outside: signals to other processes need `proc`, abstract unix
+/// sockets need `unix`.
+pub(crate) fn extra_scopes(promises: Option<Promises>) -> BitFlags<Scope> {
+    let mut scopes = BitFlags::empty();
+    if let Some(held) = promises {
+        if !held.contains(Promise::Proc) {
+            scopes |= Scope::Signal;
+        }
+        if !held.contains(Promise::Unix) {
+            scopes |= Scope::AbstractUnixSocket;
+        }
+    }
+    scopes
+}
+
+/// What `state` asks of the kernel.
+pub(crate) fn want(state: &State, promises: Option<Promises>) -> Want {
+    let mut net = BitFlags::empty();
+    if state.connect.is_some() {
+        net |= AccessNet::ConnectTcp;
+    }
+    if state.bind.is_some() {
+        net |= AccessNet::BindTcp;
+    }
+    Want {
+        fs: if state.rules.is_empty() { BitFlags::empty() } else { handled_fs() },
+        net,
+        scopes: state.scopes,
+        extra_scopes: extra_scopes(promises),
+    }
+}
+
+fn landlock_error(e: RulesetError) -> Error {
+    if let RulesetError::RestrictSelf(RestrictSelfError::RestrictSelfCall { source, .. }) = &e {
+        if source.raw_os_error() == Some(libc::E2BIG) {
+            return Error::TooManyLayers { what: "Landlock layers (16 at most)", errno: libc::E2BIG };
+        }
+    }
+    Error::Os { call: "landlock (unveil)", source: std::io::Error::other(e.to_string()) }
+}
+
+/// Builds the layer for `state` in a process holding `promises` (`None`: never pledged). The
+/// non-`/` paths those promises imply stay reachable, as on OpenBSD where they bypass unveil.
+pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer, Error> {
+    let want = want(state, promises);
+    let plan = negotiate(crate::sys::landlock_abi(), thread_count()?, &want, state.best_effort)?;
+    let mut report = UnveilReport { abi: plan.abi, enforced: false, gaps: plan.gaps.clone() };
+    report.gaps.extend(state.narrowing.iter().cloned());
+    if plan.fs.is_empty() && plan.net.is_empty() && plan.scopes.is_empty() {
+        // Nothing the kernel can enforce (best effort) or nothing asked: lock only.
+        return Ok(Layer { ruleset: None, report });
+    }
+
+    let mut ruleset = Ruleset::default().set_compatibility(CompatLevel::HardRequirement);
+    if !plan.fs.is_empty() {
+        ruleset = ruleset.handle_access(plan.fs).map_err(landlock_error)?;
+    }
+    if !plan.net.is_empty() {
+        ruleset = ruleset.handle_access(plan.net).map_err(landlock_error)?;
+    }
+    if !plan.scopes.is_empty() {
+        ruleset = ruleset.scope(plan.scopes).map_err(landlock_error)?;
+    }
+    let mut ruleset = ruleset.create().map_err(landlock_error)?;
+    let file_rights = AccessFs::from_file(ABI::from(plan.abi));
+
+    if !plan.fs.is_empty() {
+        for rule in &state.rules {
+            if !rule.node.still_open() {
+                // The program closed the descriptor held since unveil() (closefrom?): the
+                // rule can no longer be attached to the file the caller meant.
+                return Err(Error::Path {
+                    path: rule.node.path.clone(),
+                    source: std::io::Error::from_raw_os_error(libc::EBADF),
+                });
+            }
+            let mut access = rule.permissions.rights() & plan.fs;
+            if !rule.node.is_dir {
+                access &= file_rights;
+            }
+            if !access.is_empty() {
+                ruleset = ruleset.add_rule(PathBeneath::new(&rule.node.file, access)).map_err(landlock_error)?;
+            }
+        }
+        let held = promises.unwrap_or(Promises::EMPTY);
+        for grant in PATH_GRANTS.iter().filter(|g| g.path != "/" && g.needs.satisfied_by(held, false)) {
+            let path = Path::new(grant.path);
+            let file = match std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_PATH)
+                .open(path)
+            {
+                Ok(file) => file,
+                // Implied files are optional (no /etc/gai.conf here, say).
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::Path { path: path.to_owned(), source: e }),
+            };
+            let is_dir = file.metadata().map_err(|e| Error::Path { path: path.to_owned(), source: e })?.is_dir();
+            let mut access = crate::landlock::rights(grant.access) & plan.fs;
+            if !is_dir {
+                access &= file_rights;
+            }
+            if !access.is_empty() {
+                ruleset = ruleset.add_rule(PathBeneath::new(file, access)).map_err(landlock_error)?;
+            }
+        }
+    }
+    for (ports, right) in [(&state.connect, AccessNet::ConnectTcp), (&state.bind, AccessNet::BindTcp)] {
+        if plan.net.contains(right) {
+            for port in ports.iter().flatten() {
+                ruleset = ruleset.add_rule(NetPort::new(*port, right)).map_err(landlock_error)?;
+            }
+        }
+    }
+    if plan.all_threads {
+        ruleset = ruleset.all_threads(true).map_err(landlock_error)?;
+    }
+    report.enforced = true;
+    Ok(Layer { ruleset: Some(ruleset), report })
+}
+
+impl Layer {
+    /// Restricts the process (or only records the report when there is nothing to enforce).
+    pub(crate) fn enforce(self) -> Result<UnveilReport, Error> {
+        if let Some(ruleset) = self.ruleset {
+            let status = ruleset.restrict_self().map_err(landlock_error)?;
+            if status.ruleset != RulesetStatus::FullyEnforced {
+                return Err(Error::Unsupported { feature: "full Landlock enforcement".into(), errno: libc::EOPNOTSUPP });
+            }
+        }
+        Ok(self.report)
+    }
+}

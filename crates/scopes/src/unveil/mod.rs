@@ -1,0 +1,380 @@
+//! `unveil()`: OpenBSD's path restrictions, enforced with Landlock.
+//!
+//! unveil() calls are collected in the process (each path is opened and held at once, so a
+//! bad path fails the call that names it) and enforced as one Landlock layer when the process
+//! locks unveil: at `unveil(None, None)`, or at a pledge() whose promises lack `unveil`. The
+//! typed [`Unveil`] builder adds what the string API cannot say: TCP port rules, signal and
+//! abstract unix socket scoping, paths kept reachable without OpenBSD's "most specific wins"
+//! meaning, and best effort with a report of what is not enforced.
+//!
+//! Where Linux differs from OpenBSD is listed in docs/unveil.md; in short: denials are EACCES
+//! (not ENOENT), stat/access/chdir are not restricted, a path cannot be narrowed below a
+//! wider unveiled parent (refused, unless best effort), paths must exist, and nothing is
+//! enforced before the lock.
+
+mod gap;
+mod layer;
+mod node;
+mod permissions;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use landlock::{BitFlags, Scope};
+
+pub use gap::{Gap, UnveilReport};
+pub use permissions::Permissions;
+
+use crate::error::Error;
+use crate::{Promise, Promises};
+use node::Node;
+
+/// How a rule was added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// By unveil(): OpenBSD's meaning, where the most specific path decides, so a narrower
+    /// rule below a wider one is checked.
+    Unveil,
+    /// By [`Unveil::reachable`]: only adds access, like the paths promises imply.
+    Reachable,
+}
+
+/// One collected rule.
+#[derive(Debug)]
+struct Rule {
+    node: Node,
+    permissions: Permissions,
+    kind: Kind,
+}
+
+/// The process's unveil state. It is copied by fork, like OpenBSD's.
+#[derive(Debug)]
+pub(crate) struct State {
+    rules: Vec<Rule>,
+    /// TCP ports connect() may reach; `None`: not restricted.
+    connect: Option<BTreeSet<u16>>,
+    /// TCP ports bind() may use; `None`: not restricted.
+    bind: Option<BTreeSet<u16>>,
+    scopes: BitFlags<Scope>,
+    best_effort: bool,
+    /// Narrowings accepted under best effort, reported at commit.
+    narrowing: Vec<Gap>,
+    locked: bool,
+    report: Option<UnveilReport>,
+}
+
+impl State {
+    fn pending(&self) -> bool {
+        !self.rules.is_empty() || self.connect.is_some() || self.bind.is_some() || !self.scopes.is_empty()
+    }
+
+    fn locked(&self, promises: Option<Promises>) -> bool {
+        self.locked || promises.is_some_and(|p| !p.contains(Promise::Unveil))
+    }
+
+    /// Enforces what is pending (if anything) and locks.
+    fn commit(&mut self, promises: Option<Promises>) -> Result<UnveilReport, Error> {
+        let report = if self.pending() { layer::prepare(self, promises)?.enforce()? } else { UnveilReport::default() };
+        self.finish(report.clone());
+        Ok(report)
+    }
+
+    fn finish(&mut self, report: UnveilReport) {
+        self.locked = true;
+        self.rules.clear();
+        self.report = Some(report);
+    }
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    rules: Vec::new(),
+    connect: None,
+    bind: None,
+    scopes: BitFlags::EMPTY,
+    best_effort: false,
+    narrowing: Vec::new(),
+    locked: false,
+    report: None,
+});
+
+/// The state. Callers take pledge's lock (through `current_promises`) before this one, never
+/// while holding it: pledge() holds its own lock when it calls [`before_pledge`].
+fn state() -> MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Restricts the filesystem view, with OpenBSD's meaning as far as Landlock allows.
+///
+/// - `unveil(Some(path), Some(permissions))`: `path` (and, for a directory, everything
+///   beneath it) gets `permissions`, any of `r`, `w`, `x`, `c`; `""` hides it. The first call
+///   hides everything not unveiled. Unveiling a path again replaces its permissions.
+/// - `unveil(None, None)`: enforces what was collected and locks; every later unveil fails with
+///   EPERM. A pledge() without the `unveil` promise does the same.
+///
+/// Errors (nothing changes): EPERM ([`Error::UnveilLocked`]) after the lock; EFAULT
+/// ([`Error::NullArgument`]) when only one argument is `None`; EINVAL
+/// ([`Error::BadPermissions`]) for another letter; ENOENT ([`Error::Path`]) when the path does
+/// not exist (on Linux, even when only its last component is missing); EOPNOTSUPP when the
+/// permissions would narrow a wider unveiled directory above it, which Landlock cannot do;
+/// ENOSYS or EOPNOTSUPP when the kernel lacks Landlock; EOPNOTSUPP ([`Error::Thread`]) when
+/// other threads exist on a kernel that can only confine the calling thread.
+///
+/// Rules take effect at the lock, not at once as on OpenBSD. Denied accesses then fail with
+/// EACCES (OpenBSD: ENOENT for paths not unveiled).
+///
+/// ```no_run
+/// use std::path::Path;
+/// scopes::unveil(Some(Path::new("/var/www")), Some("r"))?;
+/// scopes::unveil(Some(Path::new("/tmp")), Some("rwc"))?;
+/// scopes::unveil(None, None)?; // enforced from here on
+/// assert!(std::fs::read("/etc/hostname").is_err()); // EACCES
+/// # Ok::<(), scopes::Error>(())
+/// ```
+pub fn unveil(path: Option<&Path>, permissions: Option<&str>) -> Result<(), Error> {
+    let promises = crate::current_promises();
+    let mut state = state();
+    match (path, permissions) {
+        (None, None) => {
+            if !state.locked(promises) {
+                state.commit(promises)?;
+            }
+            Ok(())
+        }
+        _ if state.locked(promises) => Err(Error::UnveilLocked),
+        (Some(path), Some(permissions)) => {
+            let permissions = Permissions::parse(permissions)?;
+            Unveil::new().path(path, permissions).add_to(&mut state)
+        }
+        _ => Err(Error::NullArgument),
+    }
+}
+
+/// The report of the layer the last lock committed (by `unveil(None, None)`, [`Unveil::lock`]
+/// or a pledge() that dropped `unveil`), or `None` before.
+pub fn unveil_report() -> Option<UnveilReport> {
+    state().report.clone()
+}
+
+/// The typed form of [`unveil`]: a batch of rules added at once (all or nothing), with what
+/// the string form cannot say.
+///
+/// ```no_run
+/// use scopes::{Permissions, Unveil};
+/// let report = Unveil::new()
+///     .path("/srv/data", Permissions::READ)
+///     .connect_ports([443])
+///     .scope_signals()
+///     .best_effort()
+///     .lock()?;
+/// for gap in &report.gaps {
+///     eprintln!("not enforced: {gap}");
+/// }
+/// # Ok::<(), scopes::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Unveil {
+    paths: Vec<(PathBuf, Permissions, Kind)>,
+    connect: Option<Vec<u16>>,
+    bind: Option<Vec<u16>>,
+    scopes: BitFlags<Scope>,
+    best_effort: bool,
+}
+
+impl Unveil {
+    /// An empty batch.
+    pub fn new() -> Unveil {
+        Unveil::default()
+    }
+
+    /// As `unveil(path, permissions)`.
+    #[must_use]
+    pub fn path(mut self, path: impl Into<PathBuf>, permissions: Permissions) -> Unveil {
+        self.paths.push((path.into(), permissions, Kind::Unveil));
+        self
+    }
+
+    /// Keeps `path` reachable with `permissions` without OpenBSD's "most specific wins"
+    /// meaning: it only adds access and never conflicts with a narrower unveil, like the paths
+    /// promises imply (which bypass unveil on OpenBSD). For what a program needs to run (its
+    /// binary, interpreter, libraries) rather than what the user restricts. The path must exist.
+    #[must_use]
+    pub fn reachable(mut self, path: impl Into<PathBuf>, permissions: Permissions) -> Unveil {
+        self.paths.push((path.into(), permissions, Kind::Reachable));
+        self
+    }
+
+    /// Restricts TCP connect() to these ports (Landlock ABI 4). Calling it with no port
+    /// forbids every TCP connect. Ports from several batches add up. UDP is not restricted.
+    #[must_use]
+    pub fn connect_ports(mut self, ports: impl IntoIterator<Item = u16>) -> Unveil {
+        self.connect.get_or_insert_with(Vec::new).extend(ports);
+        self
+    }
+
+    /// Restricts TCP bind() to these ports (Landlock ABI 4); port 0 allows an ephemeral port.
+    /// Calling it with no port forbids every TCP bind.
+    #[must_use]
+    pub fn bind_ports(mut self, ports: impl IntoIterator<Item = u16>) -> Unveil {
+        self.bind.get_or_insert_with(Vec::new).extend(ports);
+        self
+    }
+
+    /// Forbids signals to processes outside the sandbox (Landlock ABI 6): kill() of the
+    /// parent, for one, fails with EPERM.
+    #[must_use]
+    pub fn scope_signals(mut self) -> Unveil {
+        self.scopes |= Scope::Signal;
+        self
+    }
+
+    /// Forbids connecting to abstract unix sockets created outside the sandbox (ABI 6).
+    #[must_use]
+    pub fn scope_abstract_unix_sockets(mut self) -> Unveil {
+        self.scopes |= Scope::AbstractUnixSocket;
+        self
+    }
+
+    /// Enforces what the kernel can and lists the rest in the [`UnveilReport`] instead of
+    /// failing: no Landlock, missing rights or rules of an older ABI, other threads, narrowing
+    /// below a wider directory. Once asked, it applies to the process's next commit.
+    #[must_use]
+    pub fn best_effort(mut self) -> Unveil {
+        self.best_effort = true;
+        self
+    }
+
+    /// Adds the batch to the process's unveil state, as unveil() calls would; enforced at the
+    /// lock. On error nothing is added.
+    pub fn add(self) -> Result<(), Error> {
+        let promises = crate::current_promises();
+        let mut state = state();
+        if state.locked(promises) {
+            return Err(Error::UnveilLocked);
+        }
+        self.add_to(&mut state)
+    }
+
+    /// Adds the batch, then enforces everything collected and locks, as
+    /// `unveil(None, None)`. Returns what is enforced. After the lock, an empty batch returns
+    /// the last report; a non-empty one fails with EPERM.
+    pub fn lock(self) -> Result<UnveilReport, Error> {
+        let promises = crate::current_promises();
+        let mut state = state();
+        let empty = self.paths.is_empty() && self.connect.is_none() && self.bind.is_none() && self.scopes.is_empty();
+        if state.locked(promises) {
+            return if empty { Ok(state.report.clone().unwrap_or_default()) } else { Err(Error::UnveilLocked) };
+        }
+        if !empty || self.best_effort {
+            self.add_to(&mut state)?;
+        }
+        state.commit(promises)
+    }
+
+    fn add_to(self, state: &mut State) -> Result<(), Error> {
+        let best_effort = state.best_effort || self.best_effort;
+        let mut added = Vec::with_capacity(self.paths.len());
+        for (path, permissions, kind) in &self.paths {
+            added.push(Rule { node: Node::open(path)?, permissions: *permissions, kind: *kind });
+        }
+
+        // Fail now, rather than at the lock, when the kernel cannot enforce what is asked.
+        let mut probe = layer::want(state, None);
+        if !added.is_empty() {
+            probe.fs = layer::handled_fs();
+        }
+        if self.connect.is_some() {
+            probe.net |= landlock::AccessNet::ConnectTcp;
+        }
+        if self.bind.is_some() {
+            probe.net |= landlock::AccessNet::BindTcp;
+        }
+        probe.scopes |= self.scopes;
+        crate::landlock::negotiate(crate::sys::landlock_abi(), crate::landlock::thread_count()?, &probe, best_effort)?;
+
+        // Unveiling a file again replaces its permissions, as on OpenBSD.
+        let mut replaced = Vec::new();
+        for rule in added {
+            match state.rules.iter().position(|r| r.node.id == rule.node.id && r.kind == rule.kind) {
+                Some(i) => replaced.push((i, rule)),
+                None => replaced.push((usize::MAX, rule)),
+            }
+        }
+        let mut merged: Vec<(&Node, Permissions, Kind)> =
+            state.rules.iter().map(|r| (&r.node, r.permissions, r.kind)).collect();
+        for (i, rule) in &replaced {
+            match merged.get_mut(*i) {
+                Some(slot) => slot.1 = rule.permissions,
+                None => merged.push((&rule.node, rule.permissions, rule.kind)),
+            }
+        }
+        let narrowing = narrowings(&merged);
+        if let (false, Some(gap)) = (best_effort, narrowing.first()) {
+            return Err(gap.to_error());
+        }
+
+        for (i, rule) in replaced {
+            match state.rules.get_mut(i) {
+                Some(old) => old.permissions = rule.permissions,
+                None => state.rules.push(rule),
+            }
+        }
+        state.narrowing = narrowing;
+        if let Some(ports) = self.connect {
+            state.connect.get_or_insert_with(BTreeSet::new).extend(ports);
+        }
+        if let Some(ports) = self.bind {
+            state.bind.get_or_insert_with(BTreeSet::new).extend(ports);
+        }
+        state.scopes |= self.scopes;
+        state.best_effort = best_effort;
+        Ok(())
+    }
+}
+
+/// Every place where an unveil() lies beneath a wider unveiled directory: OpenBSD gives the
+/// nearer path its own permissions, Landlock the union of both.
+fn narrowings(rules: &[(&Node, Permissions, Kind)]) -> Vec<Gap> {
+    let mut gaps = Vec::new();
+    for (inner, inner_perms, inner_kind) in rules {
+        for (outer, outer_perms, outer_kind) in rules {
+            let both_unveil = *inner_kind == Kind::Unveil && *outer_kind == Kind::Unveil;
+            if both_unveil && outer.id != inner.id && outer.covers(inner) && !inner_perms.contains(*outer_perms) {
+                gaps.push(Gap::Narrowing {
+                    path: inner.path.clone(),
+                    permissions: *inner_perms,
+                    parent: outer.path.clone(),
+                    parent_permissions: *outer_perms,
+                });
+            }
+        }
+    }
+    gaps
+}
+
+/// What pledge() enforces for unveil before installing its filter.
+pub(crate) struct PledgeCommit(layer::Layer);
+
+/// Called by pledge() before its first change, with the promises it is about to install. When
+/// they lack `unveil`, what was collected must be enforced now (OpenBSD locks unveil there):
+/// the layer is prepared, keeping the paths `new` implies reachable and scoping signals and
+/// abstract sockets when `new` lacks `proc` or `unix`.
+pub(crate) fn before_pledge(new: Promises) -> Result<Option<PledgeCommit>, Error> {
+    if new.contains(Promise::Unveil) {
+        return Ok(None);
+    }
+    let state = state();
+    if state.locked || !state.pending() {
+        return Ok(None);
+    }
+    layer::prepare(&state, Some(new)).map(|l| Some(PledgeCommit(l)))
+}
+
+impl PledgeCommit {
+    /// Enforces the layer and locks unveil.
+    pub(crate) fn enforce(self) -> Result<(), Error> {
+        let report = self.0.enforce()?;
+        state().finish(report);
+        Ok(())
+    }
+}
