@@ -1,0 +1,12 @@
+//! Compiles the C half of the exec wrappers (csrc/exec.c) into the library.
+
+fn main() {
+    println!("cargo:rerun-if-changed=csrc/exec.c");
+    cc::Build::new()
+        .file("csrc/exec.c")
+        .flag_if_supported("-std=gnu11")
+        .warnings(true)
+        .extra_warnings(true)
+        .warnings_into_errors(true)
+        .compile("pledge_exec");
+}
