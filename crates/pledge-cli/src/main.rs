@@ -1,5 +1,184 @@
-//! The `pledge` command (being written: see issue 3).
+//! `pledge`: run any program under OpenBSD-style promises and unveiled paths, and report
+//! every system call it is denied. See `pledge --help` and docs/command.md.
+
+mod decode;
+mod enforce;
+mod export;
+mod help;
+mod launch;
+mod learn;
+mod options;
+mod program;
+mod protocol;
+mod supervisor;
+mod sys;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use scopes::bpf::Disassembly;
+use scopes::policy::Context;
+
+use options::{Command, Run, UsageError};
+use program::{LaunchError, Start};
+use supervisor::Outcome;
+
+/// Exit status for the command's own errors.
+const EXIT_ERROR: i32 = 125;
+/// The environment variable that names the preload explicitly.
+const ENV_PRELOAD: &str = "PLEDGE_PRELOAD";
+/// The preload's file name.
+const PRELOAD_NAME: &str = "libpledge_preload.so";
+
 fn main() {
-    eprintln!("pledge: not built yet");
-    std::process::exit(125);
+    std::process::exit(real_main());
+}
+
+/// Prints `pledge: TEXT` on stderr.
+fn error(text: &str) {
+    let _ = sys::write_all(2, format!("pledge: {text}\n").as_bytes());
+}
+
+/// An I/O error in words, without Rust's "(os error N)" suffix.
+pub fn describe_io(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+fn real_main() -> i32 {
+    let command = match options::parse(std::env::args_os().skip(1)) {
+        Ok(c) => c,
+        Err(UsageError(text)) => {
+            error(&text);
+            error("try 'pledge --help'");
+            return EXIT_ERROR;
+        }
+    };
+    match command {
+        Command::Help => print(&help::text()),
+        Command::Version => print(&format!("pledge {} (seccomp-scopes)\n", env!("CARGO_PKG_VERSION"))),
+        Command::Explain(promises) => print(&scopes::policy::describe::explain(promises)),
+        Command::PrintFilter { promises, arch } => {
+            let ctx = Context::current();
+            let prog = protocol::program_filter(promises, arch, ctx);
+            print(&format!(
+                "; pledge -p '{promises}' on {arch}: {} instructions\n\
+                 ; violations and every execve go to the pledge supervisor (USER_NOTIF);\n\
+                 ; \"own pid\" checks use {} here, the program's pid when it runs\n{}",
+                prog.len(),
+                ctx.pid,
+                Disassembly(&prog)
+            ))
+        }
+        Command::Export(request) => export::run(&request),
+        Command::Run(run) => run_program(&run),
+        Command::Learn { run, output } => learn::learn(&run, output.as_deref()),
+    }
+}
+
+fn print(text: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            error(&format!("writing to stdout: {}", describe_io(&e)));
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Finds the preload: `$PLEDGE_PRELOAD`, else next to this binary, else `../lib/pledge/`.
+fn find_preload() -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os(ENV_PRELOAD) {
+        let p = PathBuf::from(p);
+        program::check_preload(&p).map_err(|e| format!("${ENV_PRELOAD}: {e}"))?;
+        return Ok(p);
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("locating the pledge binary: {}", describe_io(&e)))?;
+    let dir = exe.parent().unwrap_or(Path::new("/"));
+    let candidates = [dir.join(PRELOAD_NAME), dir.join("../lib/pledge").join(PRELOAD_NAME)];
+    for c in &candidates {
+        if c.exists() {
+            let c = std::fs::canonicalize(c).unwrap_or_else(|_| c.clone());
+            program::check_preload(&c)?;
+            return Ok(c);
+        }
+    }
+    Err(format!(
+        "cannot find {PRELOAD_NAME}, which dynamically linked programs need (looked in {} and {}; \
+         set ${ENV_PRELOAD} to its path)",
+        candidates[0].display(),
+        candidates[1].display()
+    ))
+}
+
+fn run_program(run: &Run) -> i32 {
+    let program = match program::resolve(&run.program) {
+        Ok(p) => p,
+        Err(LaunchError::NotFound(text)) => {
+            error(&text);
+            return 127;
+        }
+        Err(LaunchError::CannotExecute(text)) => {
+            error(&text);
+            return 126;
+        }
+    };
+    for rule in &run.unveils {
+        if let Err(e) = std::fs::symlink_metadata(&rule.path) {
+            error(&format!("-v {}:{}: {}", rule.permissions, rule.path.display(), describe_io(&e)));
+            return EXIT_ERROR;
+        }
+    }
+    let preload = match program.start {
+        Start::Dynamic => match find_preload() {
+            Ok(p) => Some(p),
+            Err(text) => {
+                error(&text);
+                return EXIT_ERROR;
+            }
+        },
+        Start::Static => None,
+    };
+    if let Err(text) = supervisor::handshake_timeout() {
+        error(&text);
+        return EXIT_ERROR;
+    }
+    if let Err(e) = sys::notif::check_sizes() {
+        error(&format!("the kernel lacks seccomp user notification (Linux 5.0): {}", describe_io(&e)));
+        return EXIT_ERROR;
+    }
+    let (signals, mask) = match supervisor::take_signals() {
+        Ok(s) => s,
+        Err(e) => {
+            error(&format!("setting up signal forwarding: {}", describe_io(&e)));
+            return EXIT_ERROR;
+        }
+    };
+    let child = match launch::spawn(run, &program, preload.as_deref(), mask) {
+        Ok(c) => c,
+        Err(e) => {
+            error(&format!("starting {}: {}", program.path.display(), describe_io(&e)));
+            return EXIT_ERROR;
+        }
+    };
+    let mut enforcer = enforce::Enforcer {
+        promises: run.promises,
+        ctx: Context { pid: child.pid as u32, uid: Context::current().uid, gid: Context::current().gid },
+        kill: run.kill,
+        quiet: run.quiet,
+        scripts: program.scripts.clone(),
+    };
+    match supervisor::supervise(child, program.start, signals, &mut enforcer) {
+        Outcome::Ended(ended) => ended.code(),
+        Outcome::Killed => 128 + libc::SIGSYS,
+        Outcome::Failed { why, status } => {
+            error(&why);
+            status
+        }
+    }
 }

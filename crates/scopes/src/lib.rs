@@ -24,10 +24,13 @@ pub mod bpf;
 pub mod compiler;
 mod error;
 pub mod exec;
+pub mod export;
 mod landlock;
+pub mod learn;
 mod pledge;
 pub mod policy;
 mod promise;
+pub mod supervised;
 mod sys;
 mod unveil;
 

@@ -133,3 +133,34 @@ fn every_rule_argument_value_is_exercised() {
         }
     }
 }
+
+#[test]
+fn every_number_matches_the_reference() {
+    // Exhaustive over each arch's number range (holes in the table included) and the edges of
+    // the foreign-ABI space, which random sampling almost never hits.
+    let vals = interesting_values();
+    let mut rng = Rng(0x5eed_0003);
+    for arch in Arch::ALL {
+        let last = arch.syscalls().last().unwrap().1;
+        let mut numbers: Vec<u32> = (0..=last + 64).collect();
+        numbers.extend([0x3fff_ffff, 0x4000_0000, 0x4000_0000 + 1, 0x7fff_ffff, 0x8000_0000, u32::MAX]);
+        for set in [Promises::EMPTY, "stdio".parse().unwrap(), "stdio rpath".parse().unwrap(), Promises::all()] {
+            for (violation, reporting) in [(ret::KILL_PROCESS, false), (ret::TRAP, true)] {
+                let target = Target { arch: *arch, ctx: CTX, violation, reporting };
+                let prog = compile(set, &target);
+                for nr in &numbers {
+                    for _ in 0..4 {
+                        let data = SeccompData {
+                            nr: *nr as i32,
+                            arch: arch.audit_arch(),
+                            instruction_pointer: 0,
+                            args: random_args(&mut rng, &vals),
+                        };
+                        let expected = action_for(evaluate(set, reporting, &CTX, *arch, &data), &target);
+                        assert_eq!(run(&prog, &data), Ok(expected), "{arch} \"{set}\" nr={nr}");
+                    }
+                }
+            }
+        }
+    }
+}

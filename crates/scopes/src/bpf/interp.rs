@@ -17,7 +17,7 @@ pub struct SeccompData {
 }
 
 impl SeccompData {
-    fn word(&self, offset: u32) -> Option<u32> {
+    pub(crate) fn word(&self, offset: u32) -> Option<u32> {
         Some(match offset {
             0 => self.nr as u32,
             4 => self.arch,

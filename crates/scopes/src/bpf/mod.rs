@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod interp;
+pub mod walk;
 
 use std::fmt;
 

@@ -153,3 +153,47 @@ fn emit(ops: &[Op], positions: &std::collections::HashMap<Label, u32>) -> Vec<In
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bpf::interp::{run, SeccompData};
+    use crate::bpf::{data, ret, JMP_JEQ_K};
+
+    /// A jump over 300 instructions to a `ret` gets a copy of it; to other code, a `ja`.
+    #[test]
+    fn far_jumps_get_a_ret_copy_or_a_trampoline() {
+        let (to_ret, to_code, filler) = (Label(0), Label(1), Label(2));
+        let mut ops = vec![
+            Op::Plain(Insn::load(data::NR)),
+            Op::Jump {
+                code: JMP_JEQ_K,
+                k: 5,
+                jt: to_ret,
+                jf: to_code,
+            },
+            Op::Mark(filler),
+        ];
+        ops.extend((0..300).map(|_| Op::Plain(Insn::load(data::NR))));
+        ops.push(Op::Plain(Insn::ret(ret::ERRNO | 1)));
+        ops.extend([
+            Op::Mark(to_ret),
+            Op::Plain(Insn::ret(ret::ALLOW)),
+            Op::Mark(to_code),
+            Op::Plain(Insn::load(data::ARCH)),
+            Op::Plain(Insn::ret(ret::KILL_PROCESS)),
+        ]);
+        let prog = assemble(ops, &mut 3);
+        // The jump now reaches its neighbours: a copied `ret ALLOW` and a `ja` to the far code.
+        assert_eq!(prog[1].jt, 0);
+        assert_eq!(prog[2], Insn::ret(ret::ALLOW));
+        assert_eq!(prog[3].code, JMP_JA);
+        assert_eq!(prog.len(), 2 + 2 + 301 + 3);
+        let input = |nr| SeccompData {
+            nr,
+            ..Default::default()
+        };
+        assert_eq!(run(&prog, &input(5)), Ok(ret::ALLOW));
+        assert_eq!(run(&prog, &input(6)), Ok(ret::KILL_PROCESS));
+    }
+}

@@ -64,7 +64,7 @@ pub fn action_for(decision: crate::policy::Decision, target: &Target) -> u32 {
 ///     reporting: false,
 /// };
 /// let prog = compile("stdio".parse().unwrap(), &target);
-/// assert!(prog.len() < 195);
+/// assert!(prog.len() < 210);
 /// ```
 pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
     let mut diagram = Diagram::default();

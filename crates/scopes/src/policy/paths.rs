@@ -31,7 +31,8 @@ pub static PATH_GRANTS: &[PathGrant] = &[
     grant(Needs::All(&[Cpath]), "/", "c"),
     grant(Needs::All(&[Dpath]), "/", "d"),
     grant(Needs::All(&[Unix]), "/", "c"),
-    grant(Needs::All(&[Exec]), "/", "x"),
+    // Landlock checks read access too when a file is executed.
+    grant(Needs::All(&[Exec]), "/", "rx"),
     grant(Needs::All(&[Tmppath]), "/tmp", "rwc"),
     grant(Needs::All(&[Dns]), "/etc/resolv.conf", "r"),
     grant(Needs::All(&[Dns]), "/etc/hosts", "r"),

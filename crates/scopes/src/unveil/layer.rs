@@ -27,7 +27,7 @@ pub(crate) struct Layer {
 /// Every filesystem right unveil restricts once a path is unveiled: what the letters `rwxc`
 /// grant (with device nodes under `c`).
 pub(crate) fn handled_fs() -> BitFlags<AccessFs> {
-    super::Permissions::parse("rwxc").map(|p| p.rights()).unwrap_or_default()
+    super::Permissions::parse("rwxc").map(|p| p.rights()).unwrap_or_default() & !BitFlags::from(AccessFs::RemoveFile)
 }
 
 /// Scopes added as defence in depth behind seccomp when the promises held lack the promise

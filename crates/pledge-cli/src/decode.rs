@@ -1,0 +1,433 @@
+//! Writing a stopped system call the way a person reads it: `openat("/etc/shadow", O_RDONLY)`,
+//! `socket(AF_INET, SOCK_STREAM, 0)`. Paths and socket addresses are read from the process;
+//! what cannot be read is shown as a number.
+
+use std::fmt::Write as _;
+
+/// How to show one argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Arg {
+    /// A descriptor.
+    Fd,
+    /// A directory descriptor; left out when it is AT_FDCWD (the path says it all).
+    DirFd,
+    /// A path string.
+    Path,
+    /// open() flags.
+    OpenFlags,
+    /// A file mode, in octal.
+    Mode,
+    /// AT_* flags.
+    AtFlags,
+    /// access() mode.
+    AccessMode,
+    /// An address family.
+    Family,
+    /// A socket type.
+    SockType,
+    /// A socket address, read with the length in the next argument.
+    SockAddr,
+    /// mmap/mprotect protection.
+    Prot,
+    /// A signal number.
+    Signal,
+    /// A signed number.
+    Int,
+    /// A number in hex (pointers, requests, masks).
+    Hex,
+}
+
+use Arg::*;
+
+/// The arguments shown for each system call the decoder knows; others get their first three
+/// registers in hex.
+fn signature(name: &str) -> Option<&'static [Arg]> {
+    Some(match name {
+        "open" => &[Path, OpenFlags, Mode],
+        "openat" => &[DirFd, Path, OpenFlags, Mode],
+        "openat2" => &[DirFd, Path, Hex],
+        "creat" => &[Path, Mode],
+        "stat" | "lstat" | "readlink" | "chdir" | "rmdir" | "unlink" | "chroot" | "statfs"
+        | "truncate" | "getxattr" | "lgetxattr" | "listxattr" | "llistxattr" | "acct"
+        | "swapon" | "swapoff" => &[Path],
+        "newfstatat" => &[DirFd, Path, Hex, AtFlags],
+        "statx" => &[DirFd, Path, AtFlags, Hex],
+        "access" => &[Path, AccessMode],
+        "faccessat" => &[DirFd, Path, AccessMode],
+        "faccessat2" => &[DirFd, Path, AccessMode, AtFlags],
+        "readlinkat" => &[DirFd, Path],
+        "mkdir" | "chmod" => &[Path, Mode],
+        "mkdirat" | "fchmodat" => &[DirFd, Path, Mode],
+        "mknod" => &[Path, Mode, Hex],
+        "mknodat" => &[DirFd, Path, Mode, Hex],
+        "unlinkat" => &[DirFd, Path, AtFlags],
+        "chown" | "lchown" => &[Path, Int, Int],
+        "fchownat" => &[DirFd, Path, Int, Int, AtFlags],
+        "rename" | "link" | "symlink" => &[Path, Path],
+        "renameat" => &[DirFd, Path, DirFd, Path],
+        "renameat2" => &[DirFd, Path, DirFd, Path, Hex],
+        "linkat" => &[DirFd, Path, DirFd, Path, AtFlags],
+        "symlinkat" => &[Path, DirFd, Path],
+        "utimensat" => &[DirFd, Path, Hex, AtFlags],
+        "execve" => &[Path],
+        "execveat" => &[DirFd, Path],
+        "socket" | "socketpair" => &[Family, SockType, Int],
+        "connect" | "bind" => &[Fd, SockAddr],
+        "sendto" => &[Fd, Hex, Int, Hex, SockAddr],
+        "listen" => &[Fd, Int],
+        "accept" | "accept4" | "getsockopt" | "setsockopt" | "shutdown" => &[Fd, Int, Int],
+        "mmap" => &[Hex, Int, Prot, Hex, Fd, Hex],
+        "mprotect" | "pkey_mprotect" => &[Hex, Int, Prot],
+        "kill" => &[Int, Signal],
+        "tkill" => &[Int, Signal],
+        "tgkill" => &[Int, Int, Signal],
+        "ioctl" | "fcntl" => &[Fd, Hex, Hex],
+        "prctl" => &[Int, Hex, Hex],
+        "clone" => &[Hex],
+        "fork" | "vfork" => &[],
+        "ptrace" => &[Int, Int, Hex],
+        "setuid" | "setgid" => &[Int],
+        "read" | "write" | "pread64" | "pwrite64" => &[Fd, Hex, Int],
+        "close" | "dup" | "fsync" | "fstat" | "fchdir" => &[Fd],
+        _ => return None,
+    })
+}
+
+/// Renders a call, reading strings through `read` (address → bytes, `None` if unreadable).
+/// `read_sockaddr` reads `len` bytes at an address.
+pub fn describe(
+    name: &str,
+    args: &[u64; 6],
+    read: &dyn Fn(u64) -> Option<Vec<u8>>,
+    read_bytes: &dyn Fn(u64, usize) -> Option<Vec<u8>>,
+) -> String {
+    let Some(sig) = signature(name) else {
+        return format!(
+            "{name}({:#x}, {:#x}, {:#x}, ...)",
+            args[0], args[1], args[2]
+        );
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let open_flags = sig
+        .iter()
+        .position(|a| *a == OpenFlags)
+        .map(|i| args[i] as u32 as i32);
+    for (i, kind) in sig.iter().enumerate() {
+        let v = args[i];
+        let text = match kind {
+            DirFd if v as i32 == libc::AT_FDCWD => continue,
+            // The mode of open() only means something when a file may be created.
+            Mode if open_flags.is_some_and(|f| f & (libc::O_CREAT | libc::O_TMPFILE) == 0) => {
+                continue
+            }
+            Fd | DirFd | Int => (v as i32).to_string(),
+            Path => match read(v) {
+                Some(bytes) => quote(&bytes),
+                None if v == 0 => "NULL".into(),
+                None => format!("{v:#x}"),
+            },
+            OpenFlags => open_flags_text(v as u32 as i32),
+            Mode => format!("0{:o}", v as u32),
+            AtFlags => at_flags_text(v as u32 as i32),
+            AccessMode => access_text(v as u32 as i32),
+            Family => family_name(v as u32 as i32),
+            SockType => sock_type_text(v as u32 as i32),
+            SockAddr => {
+                let len = args.get(i + 1).copied().unwrap_or(0).min(128) as usize;
+                match read_bytes(v, len) {
+                    Some(bytes) => sockaddr_text(&bytes),
+                    None if v == 0 => "NULL".into(),
+                    None => format!("{v:#x}"),
+                }
+            }
+            Prot => prot_text(v as u32 as i32),
+            Signal => signal_name(v as u32 as i32),
+            Hex => format!("{v:#x}"),
+        };
+        parts.push(text);
+    }
+    format!("{name}({})", parts.join(", "))
+}
+
+/// A byte string in double quotes, with anything unprintable escaped.
+fn quote(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => {
+                    let _ = write!(out, "{}", c.escape_default());
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn flags_text(value: i32, names: &[(i32, &str)]) -> Vec<String> {
+    let mut rest = value;
+    let mut out = Vec::new();
+    for (bit, name) in names {
+        if *bit != 0 && rest & bit == *bit {
+            out.push((*name).to_string());
+            rest &= !bit;
+        }
+    }
+    if rest != 0 {
+        out.push(format!("{rest:#x}"));
+    }
+    out
+}
+
+fn open_flags_text(f: i32) -> String {
+    let mode = match f & libc::O_ACCMODE {
+        libc::O_RDONLY => "O_RDONLY",
+        libc::O_WRONLY => "O_WRONLY",
+        libc::O_RDWR => "O_RDWR",
+        _ => "O_ACCMODE",
+    };
+    let mut parts = vec![mode.to_string()];
+    // O_TMPFILE includes O_DIRECTORY: name it first so the bits are not named twice.
+    parts.extend(flags_text(
+        f & !libc::O_ACCMODE,
+        &[
+            (libc::O_TMPFILE, "O_TMPFILE"),
+            (libc::O_CREAT, "O_CREAT"),
+            (libc::O_EXCL, "O_EXCL"),
+            (libc::O_NOCTTY, "O_NOCTTY"),
+            (libc::O_TRUNC, "O_TRUNC"),
+            (libc::O_APPEND, "O_APPEND"),
+            (libc::O_NONBLOCK, "O_NONBLOCK"),
+            (libc::O_SYNC, "O_SYNC"),
+            (libc::O_DSYNC, "O_DSYNC"),
+            (libc::O_DIRECT, "O_DIRECT"),
+            (libc::O_LARGEFILE, "O_LARGEFILE"),
+            (libc::O_DIRECTORY, "O_DIRECTORY"),
+            (libc::O_NOFOLLOW, "O_NOFOLLOW"),
+            (libc::O_NOATIME, "O_NOATIME"),
+            (libc::O_CLOEXEC, "O_CLOEXEC"),
+            (libc::O_PATH, "O_PATH"),
+            (libc::O_ASYNC, "O_ASYNC"),
+        ],
+    ));
+    parts.join("|")
+}
+
+fn at_flags_text(f: i32) -> String {
+    if f == 0 {
+        return "0".into();
+    }
+    flags_text(
+        f,
+        &[
+            (libc::AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"),
+            (libc::AT_REMOVEDIR, "AT_REMOVEDIR"),
+            (libc::AT_SYMLINK_FOLLOW, "AT_SYMLINK_FOLLOW"),
+            (libc::AT_NO_AUTOMOUNT, "AT_NO_AUTOMOUNT"),
+            (libc::AT_EMPTY_PATH, "AT_EMPTY_PATH"),
+            (libc::AT_EACCESS, "AT_EACCESS"),
+        ],
+    )
+    .join("|")
+}
+
+fn access_text(m: i32) -> String {
+    if m == libc::F_OK {
+        return "F_OK".into();
+    }
+    flags_text(
+        m,
+        &[
+            (libc::R_OK, "R_OK"),
+            (libc::W_OK, "W_OK"),
+            (libc::X_OK, "X_OK"),
+        ],
+    )
+    .join("|")
+}
+
+fn prot_text(p: i32) -> String {
+    if p == 0 {
+        return "PROT_NONE".into();
+    }
+    flags_text(
+        p,
+        &[
+            (libc::PROT_READ, "PROT_READ"),
+            (libc::PROT_WRITE, "PROT_WRITE"),
+            (libc::PROT_EXEC, "PROT_EXEC"),
+        ],
+    )
+    .join("|")
+}
+
+/// Names an address family.
+pub fn family_name(f: i32) -> String {
+    let name = match f {
+        libc::AF_UNSPEC => "AF_UNSPEC",
+        libc::AF_UNIX => "AF_UNIX",
+        libc::AF_INET => "AF_INET",
+        libc::AF_INET6 => "AF_INET6",
+        libc::AF_NETLINK => "AF_NETLINK",
+        libc::AF_PACKET => "AF_PACKET",
+        libc::AF_ALG => "AF_ALG",
+        libc::AF_VSOCK => "AF_VSOCK",
+        libc::AF_BLUETOOTH => "AF_BLUETOOTH",
+        libc::AF_KEY => "AF_KEY",
+        _ => return f.to_string(),
+    };
+    name.into()
+}
+
+fn sock_type_text(t: i32) -> String {
+    let base = match t & 0xf {
+        libc::SOCK_STREAM => "SOCK_STREAM".to_string(),
+        libc::SOCK_DGRAM => "SOCK_DGRAM".to_string(),
+        libc::SOCK_RAW => "SOCK_RAW".to_string(),
+        libc::SOCK_SEQPACKET => "SOCK_SEQPACKET".to_string(),
+        other => other.to_string(),
+    };
+    let mut parts = vec![base];
+    parts.extend(flags_text(
+        t & !0xf,
+        &[
+            (libc::SOCK_NONBLOCK, "SOCK_NONBLOCK"),
+            (libc::SOCK_CLOEXEC, "SOCK_CLOEXEC"),
+        ],
+    ));
+    parts.join("|")
+}
+
+fn sockaddr_text(b: &[u8]) -> String {
+    if b.len() < 2 {
+        return "{?}".into();
+    }
+    let family = u16::from_ne_bytes([b[0], b[1]]) as i32;
+    match family {
+        libc::AF_INET if b.len() >= 8 => {
+            let port = u16::from_be_bytes([b[2], b[3]]);
+            format!("{{AF_INET, {}.{}.{}.{}:{port}}}", b[4], b[5], b[6], b[7])
+        }
+        libc::AF_INET6 if b.len() >= 24 => {
+            let port = u16::from_be_bytes([b[2], b[3]]);
+            let ip: [u8; 16] = b[8..24].try_into().unwrap();
+            format!("{{AF_INET6, [{}]:{port}}}", std::net::Ipv6Addr::from(ip))
+        }
+        libc::AF_UNIX => {
+            let path = &b[2..];
+            if path.first() == Some(&0) {
+                let name = &path[1..];
+                format!(
+                    "{{AF_UNIX, @{}}}",
+                    quote(name.split(|c| *c == 0).next().unwrap_or(&[])).trim_matches('"')
+                )
+            } else {
+                format!(
+                    "{{AF_UNIX, {}}}",
+                    quote(path.split(|c| *c == 0).next().unwrap_or(&[]))
+                )
+            }
+        }
+        f => format!("{{{}}}", family_name(f)),
+    }
+}
+
+/// Names a signal.
+pub fn signal_name(s: i32) -> String {
+    let name = match s {
+        0 => "0",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGCHLD => "SIGCHLD",
+        libc::SIGCONT => "SIGCONT",
+        libc::SIGSTOP => "SIGSTOP",
+        libc::SIGTSTP => "SIGTSTP",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGXFSZ => "SIGXFSZ",
+        libc::SIGSYS => "SIGSYS",
+        _ => return s.to_string(),
+    };
+    name.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(name: &str, args: [u64; 6]) -> String {
+        let read = |addr: u64| match addr {
+            0x1000 => Some(b"/etc/shadow".to_vec()),
+            0x2000 => Some(b"we\"ird\n\xff".to_vec()),
+            _ => None,
+        };
+        let read_bytes = |addr: u64, len: usize| match addr {
+            0x3000 => {
+                Some([2u8, 0, 0, 80, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0][..len.min(16)].to_vec())
+            }
+            _ => None,
+        };
+        describe(name, &args, &read, &read_bytes)
+    }
+
+    #[test]
+    fn calls_read_like_strace() {
+        let at_fdcwd = libc::AT_FDCWD as u32 as u64;
+        assert_eq!(
+            show("openat", [at_fdcwd, 0x1000, 0, 0, 0, 0]),
+            "openat(\"/etc/shadow\", O_RDONLY)"
+        );
+        assert_eq!(
+            show(
+                "openat",
+                [
+                    3,
+                    0x2000,
+                    (libc::O_WRONLY | libc::O_CREAT | libc::O_CLOEXEC) as u64,
+                    0o644,
+                    0,
+                    0
+                ]
+            ),
+            "openat(3, \"we\\\"ird\\n\\xff\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)"
+        );
+        assert_eq!(
+            show("socket", [2, 1 | 0x80000, 0, 0, 0, 0]),
+            "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)"
+        );
+        assert_eq!(
+            show("connect", [4, 0x3000, 16, 0, 0, 0]),
+            "connect(4, {AF_INET, 10.0.0.1:80})"
+        );
+        assert_eq!(
+            show("mprotect", [0x7000, 4096, 5, 0, 0, 0]),
+            "mprotect(0x7000, 4096, PROT_READ|PROT_EXEC)"
+        );
+        assert_eq!(show("kill", [1, 9, 0, 0, 0, 0]), "kill(1, SIGKILL)");
+        assert_eq!(show("execve", [0x9999, 0, 0, 0, 0, 0]), "execve(0x9999)");
+        assert_eq!(
+            show("unshare", [0x2000_0000, 0, 0, 0, 0, 0]),
+            "unshare(0x20000000, 0x0, 0x0, ...)"
+        );
+        assert_eq!(show("fork", [0; 6]), "fork()");
+    }
+}

@@ -1,0 +1,262 @@
+//! Starting the program: the fork, and everything the child does before `execve` — limits,
+//! descriptor hygiene, capabilities, and the first filter (see [`crate::protocol`]).
+
+use std::ffi::{CString, OsString};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use scopes::policy::Context;
+use scopes::{Arch, Promise};
+
+use crate::options::{Limits, Run};
+use crate::program::{Program, Start};
+use crate::protocol::{self, Message, ENV_FD, ENV_USER_PRELOAD, SETUP_FAILED};
+use crate::sys::{self, SigSet};
+
+/// The started child, seen from the command.
+pub struct Child {
+    /// Its pid.
+    pub pid: libc::pid_t,
+    /// A pidfd for it.
+    pub pidfd: OwnedFd,
+    /// The command's end of the handshake socket.
+    pub handshake: OwnedFd,
+}
+
+/// What the child needs, prepared before the fork.
+struct Plan<'a> {
+    run: &'a Run,
+    program: &'a Program,
+    path: CString,
+    argv: Vec<CString>,
+    envp: Vec<CString>,
+    /// The child's end of the handshake socket, and the number it must have in the program.
+    handshake: RawFd,
+    handshake_target: RawFd,
+    mask: SigSet,
+}
+
+fn cstring(bytes: Vec<u8>, what: &str) -> io::Result<CString> {
+    CString::new(bytes).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{what} holds a NUL byte"),
+        )
+    })
+}
+
+/// The environment the program starts with: the command's own, plus, for a dynamic program,
+/// the preload and the handshake descriptor (which the preload removes again).
+fn environment(start: Start, preload: Option<&Path>, handshake: RawFd) -> io::Result<Vec<CString>> {
+    let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(k, _)| {
+            k != ENV_FD && k != ENV_USER_PRELOAD && !(start == Start::Dynamic && k == "LD_PRELOAD")
+        })
+        .collect();
+    if start == Start::Dynamic {
+        let preload = preload.expect("a dynamic program needs the preload");
+        let mut value = preload.as_os_str().to_os_string();
+        if let Some(user) = std::env::var_os("LD_PRELOAD").filter(|v| !v.is_empty()) {
+            value.push(" ");
+            value.push(&user);
+            env.push((ENV_USER_PRELOAD.into(), user));
+        }
+        env.push(("LD_PRELOAD".into(), value));
+        env.push((ENV_FD.into(), handshake.to_string().into()));
+    }
+    env.into_iter()
+        .map(|(k, v)| {
+            let mut kv = k.into_vec();
+            kv.push(b'=');
+            kv.extend(v.into_vec());
+            cstring(kv, "an environment variable")
+        })
+        .collect()
+}
+
+/// Forks the child that becomes the program. `mask` is the signal mask to restore in it.
+pub fn spawn(
+    run: &Run,
+    program: &Program,
+    preload: Option<&Path>,
+    mask: SigSet,
+) -> io::Result<Child> {
+    let (ours, theirs) = sys::seqpacket_pair()?;
+    let handshake_target = if run.close_fds { 3 } else { theirs.as_raw_fd() };
+    let plan = Plan {
+        run,
+        program,
+        path: cstring(
+            program.path.as_os_str().as_bytes().to_vec(),
+            "the program path",
+        )?,
+        argv: std::iter::once(&run.program)
+            .chain(&run.args)
+            .map(|a| cstring(a.as_bytes().to_vec(), "an argument"))
+            .collect::<io::Result<_>>()?,
+        envp: environment(program.start, preload, handshake_target)?,
+        handshake: theirs.as_raw_fd(),
+        handshake_target,
+        mask,
+    };
+    if program.start == Start::Dynamic {
+        let unveils = run
+            .unveils
+            .iter()
+            .map(|u| {
+                let path = u.path.to_str().ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("{}: unveil paths must be UTF-8", u.path.display()),
+                    )
+                })?;
+                Ok((u.permissions.clone(), path.to_string()))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        let config = Message::Config {
+            promises: run.promises.to_string(),
+            unveils,
+        };
+        sys::send(ours.as_raw_fd(), &config.encode())?;
+    }
+    match sys::fork()? {
+        sys::Forked::Child => {
+            drop(ours);
+            child(&plan)
+        }
+        sys::Forked::Parent(pid) => {
+            drop(theirs);
+            let pidfd = sys::pidfd_open(pid)?;
+            Ok(Child {
+                pid,
+                pidfd,
+                handshake: ours,
+            })
+        }
+    }
+}
+
+/// In the child: sets the sandbox up and executes the program. Any failure is sent to the
+/// command as [`Message::Failed`], and the child exits [`SETUP_FAILED`].
+fn child(plan: &Plan<'_>) -> ! {
+    let fail = |fd: RawFd, what: String| -> ! {
+        let _ = sys::send(fd, &Message::Failed(what).encode());
+        sys::exit_now(SETUP_FAILED)
+    };
+    let mut fd = plan.handshake;
+    if let Err(e) = prepare(plan, &mut fd) {
+        fail(fd, e)
+    }
+    let err = sys::execve(&plan.path, &plan.argv, &plan.envp);
+    // Under the program filter only a child holding `stdio` may still write; without it, the
+    // exit status alone tells (the command checked the usual causes before forking).
+    let under_stdio =
+        plan.program.start == Start::Dynamic || plan.run.promises.contains(Promise::Stdio);
+    if under_stdio {
+        let _ = sys::send(
+            fd,
+            &Message::Failed(format!(
+                "{}: {}",
+                plan.program.path.display(),
+                crate::describe_io(&err)
+            ))
+            .encode(),
+        );
+    }
+    sys::exit_now(if err.kind() == io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    })
+}
+
+fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
+    let os = |what: &str, e: io::Error| format!("{what}: {}", crate::describe_io(&e));
+    sys::set_signal_mask(&plan.mask).map_err(|e| os("restoring the signal mask", e))?;
+    sys::reset_signal_dispositions().map_err(|e| os("resetting signal dispositions", e))?;
+    let dynamic = plan.program.start == Start::Dynamic;
+    // The preload needs its end after execve; a static program must not inherit it.
+    sys::dup_onto(*fd, plan.handshake_target, !dynamic)
+        .map_err(|e| os("placing the handshake socket", e))?;
+    if plan.handshake_target != *fd {
+        *fd = plan.handshake_target;
+    }
+    if plan.run.close_fds {
+        sys::close_range(3, (*fd as u32).saturating_sub(1))
+            .map_err(|e| os("closing inherited descriptors", e))?;
+        sys::close_range(*fd as u32 + 1, u32::MAX)
+            .map_err(|e| os("closing inherited descriptors", e))?;
+    }
+    set_limits(&plan.run.limits, false)?;
+    if plan.run.drop_caps {
+        sys::drop_capabilities().map_err(|e| os("dropping capabilities", e))?;
+    }
+    let ctx = Context::current();
+    let arch = Arch::native();
+    if dynamic {
+        set_limits(&plan.run.limits, true)?;
+        let filter =
+            protocol::startup_filter(plan.run.promises, arch, ctx, plan.path.as_ptr() as u64);
+        scopes::supervised::install_filter(&filter, false)
+            .map_err(|e| format!("installing the startup filter: {e}"))?;
+        return Ok(());
+    }
+    // Static: the promises apply from execve on, and the path rules must let execve through
+    // (Landlock wants read and execute on each file execve opens).
+    let executed: Vec<(PathBuf, &str)> = plan
+        .program
+        .executed
+        .iter()
+        .map(|p| (p.clone(), "rx"))
+        .collect();
+    scopes::supervised::restrict_paths(plan.run.promises, &executed)
+        .map_err(|e| format!("promise paths: {e}"))?;
+    let rules: Vec<(String, PathBuf)> = plan
+        .run
+        .unveils
+        .iter()
+        .map(|u| (u.permissions.clone(), u.path.clone()))
+        .collect();
+    protocol::apply_unveils(&rules, &plan.program.executed)?;
+    let filter = protocol::program_filter(plan.run.promises, arch, ctx);
+    let listener =
+        sys::lowest_free_fd(*fd).map_err(|e| os("finding a descriptor for the listener", e))?;
+    sys::send(*fd, &Message::Ready { listener }.encode()).map_err(|e| os("handshake", e))?;
+    set_limits(&plan.run.limits, true)?;
+    let got = scopes::supervised::install_filter(&filter, true)
+        .map_err(|e| format!("installing the filter: {e}"))?;
+    let got = got.ok_or("installing the filter: no listener returned")?;
+    if got.as_raw_fd() != listener {
+        return Err(format!(
+            "the listener got descriptor {} instead of {listener}",
+            got.as_raw_fd()
+        ));
+    }
+    // Kept open (close-on-exec) until execve: the command takes its copy meanwhile.
+    std::mem::forget(got);
+    Ok(())
+}
+
+/// Sets the resource limits: all but the descriptor limit first (`last` false), then that one
+/// (`last` true), just before the filter, so that setting up needs no spare descriptor.
+fn set_limits(limits: &Limits, last: bool) -> Result<(), String> {
+    let all = [
+        (libc::RLIMIT_CPU, limits.cpu, "--cpu"),
+        (libc::RLIMIT_AS, limits.address_space, "--as"),
+        (libc::RLIMIT_FSIZE, limits.file_size, "--fsize"),
+        (libc::RLIMIT_NPROC, limits.processes, "--nproc"),
+        (libc::RLIMIT_NOFILE, limits.open_files, "--nofile"),
+    ];
+    for (resource, value, option) in all {
+        if (resource == libc::RLIMIT_NOFILE) != last {
+            continue;
+        }
+        if let Some(v) = value {
+            sys::set_rlimit(resource, v)
+                .map_err(|e| format!("{option} {v}: {}", crate::describe_io(&e)))?;
+        }
+    }
+    Ok(())
+}

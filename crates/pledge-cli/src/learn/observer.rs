@@ -1,0 +1,120 @@
+//! The learning [`Handler`]: every call the program's filter stops (everything `pledge("")`
+//! would not allow) is recorded and then runs unchanged (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`).
+//! Nothing is enforced, so CONTINUE's race is harmless here: a program that changes its
+//! arguments after they were read only misleads its own suggestion.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use scopes::learn::{Example, Learner, Observed};
+use scopes::policy::Context;
+
+use super::touch;
+use crate::decode;
+use crate::supervisor::{Answer, Call, Handler};
+
+/// Records stopped calls into a [`Learner`].
+pub struct Observer {
+    /// What was learned.
+    pub learner: Learner,
+    /// Calls stopped (all of them, including those of a kind already seen).
+    pub stopped: u64,
+    /// Calls the native table does not name (another ABI, or newer than the table).
+    pub unnamed: u64,
+    /// Time spent deciding what each stopped call needed.
+    pub busy: Duration,
+    /// The script files the command lets the interpreter read by itself.
+    scripts: Vec<PathBuf>,
+}
+
+impl Observer {
+    /// An observer for a program whose filter is specialised with `ctx`; `scripts` are the
+    /// `#!` scripts the command hands to their interpreter itself.
+    pub fn new(ctx: Context, scripts: Vec<PathBuf>) -> Observer {
+        Observer {
+            learner: Learner::new(ctx),
+            stopped: 0,
+            unnamed: 0,
+            busy: Duration::ZERO,
+            scripts,
+        }
+    }
+}
+
+impl Handler for Observer {
+    fn on_call(&mut self, call: &Call<'_>) -> Answer {
+        let started = Instant::now();
+        self.stopped += 1;
+        match call.name() {
+            Some(name) if self.opens_script(call, name) => {}
+            Some(name) => self.record(call, name),
+            None => self.unnamed += 1,
+        }
+        self.busy += started.elapsed();
+        Answer::Continue
+    }
+}
+
+impl Observer {
+    fn record(&mut self, call: &Call<'_>, name: &'static str) {
+        let mut obs = Observed::plain(name, *call.args());
+        obs.struct_flags = struct_flags(call, name);
+        touch::inspect(call, &mut obs, self.learner.touched());
+        let args = obs.args;
+        self.learner.record(obs, || {
+            let (pid, program) = call.process();
+            let text = decode::describe(name, &args, &|a| call.read_c_string(a), &|a, n| {
+                call.read_bytes(a, n)
+            });
+            Example {
+                pid,
+                program,
+                call: text,
+            }
+        });
+    }
+}
+
+impl Observer {
+    /// The interpreter opening its script read-only, as the enforcing command answers itself
+    /// (with the script it opened), whatever the promises: not a need of the program.
+    fn opens_script(&self, call: &Call<'_>, name: &str) -> bool {
+        if self.scripts.is_empty() {
+            return false;
+        }
+        let args = call.args();
+        let (path, flags) = match name {
+            "open" => (args[0], args[1] as u32 as i32),
+            "openat" if args[0] as u32 as i32 == libc::AT_FDCWD => (args[1], args[2] as u32 as i32),
+            _ => return false,
+        };
+        let writes =
+            libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE | libc::O_PATH;
+        if flags & writes != 0 {
+            return false;
+        }
+        call.read_c_string(path).is_some_and(|p| {
+            self.scripts
+                .iter()
+                .any(|s| s.as_os_str().as_bytes() == p.as_slice())
+        })
+    }
+}
+
+/// The flags word libc's fallback passes on, read from the structure the call points at:
+/// `clone_args.flags | clone_args.exit_signal` for clone3, `open_how.flags` for openat2.
+fn struct_flags(call: &Call<'_>, name: &str) -> Option<u64> {
+    let word = |addr: u64| -> Option<u64> {
+        let bytes = call.read_bytes(addr, 8)?;
+        Some(u64::from_ne_bytes(bytes.get(..8)?.try_into().ok()?))
+    };
+    let args = call.args();
+    match name {
+        // struct clone_args { u64 flags, pidfd, child_tid, parent_tid, exit_signal, ... }
+        "clone3" => Some(word(args[0])? | word(args[0].checked_add(32)?)?),
+        // struct open_how { u64 flags, mode, resolve }
+        "openat2" => word(args[2]),
+        _ => None,
+    }
+}

@@ -1,0 +1,189 @@
+//! The text `pledge --learn` prints: the suggested command line, then why each promise is
+//! there, the unveil entries, the calls no promise lets through, and the cost of observing.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::os::unix::ffi::OsStrExt;
+use std::time::Duration;
+
+use scopes::learn::{Outcome, Suggestion};
+
+/// What the report says about the observed run.
+pub struct Run<'a> {
+    /// The program and its arguments, as given.
+    pub program: &'a OsString,
+    /// The arguments.
+    pub args: &'a [OsString],
+    /// The status the command exits with (the program's own).
+    pub status: i32,
+    /// Wall time from start to end of the observed run.
+    pub wall: Duration,
+    /// Calls stopped and inspected.
+    pub stopped: u64,
+    /// Calls the table does not name.
+    pub unnamed: u64,
+    /// Time the observer spent on them.
+    pub busy: Duration,
+}
+
+/// Quotes `word` for a POSIX shell: as is when it only holds safe characters, else in single
+/// quotes (a quote inside becomes `'\''`). Bytes that are not UTF-8 are kept as they are.
+pub fn shell_quote(word: &[u8]) -> Vec<u8> {
+    let safe = |b: &u8| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(b);
+    if !word.is_empty() && word.iter().all(safe) {
+        return word.to_vec();
+    }
+    let mut out = vec![b'\''];
+    for b in word {
+        if *b == b'\'' {
+            out.extend_from_slice(b"'\\''");
+        } else {
+            out.push(*b);
+        }
+    }
+    out.push(b'\'');
+    out
+}
+
+/// The ready-to-run command line, one line.
+pub fn command_line(s: &Suggestion, program: &OsString, args: &[OsString]) -> Vec<u8> {
+    let mut line = b"pledge -p ".to_vec();
+    // Always quoted, as users will edit the list.
+    line.extend(single_quoted(&s.promises.to_string()));
+    for (path, access) in &s.unveil {
+        line.extend_from_slice(b" -v ");
+        let mut entry = format!("{access}:").into_bytes();
+        entry.extend_from_slice(path.as_os_str().as_bytes());
+        line.extend(single_quoted_bytes(&entry));
+    }
+    line.extend_from_slice(b" --");
+    for word in std::iter::once(program).chain(args) {
+        line.push(b' ');
+        line.extend(shell_quote(word.as_bytes()));
+    }
+    line
+}
+
+fn single_quoted(text: &str) -> Vec<u8> {
+    single_quoted_bytes(text.as_bytes())
+}
+
+fn single_quoted_bytes(bytes: &[u8]) -> Vec<u8> {
+    let quoted = shell_quote(bytes);
+    if quoted.first() == Some(&b'\'') {
+        quoted
+    } else {
+        [b"'".as_slice(), &quoted, b"'"].concat()
+    }
+}
+
+/// The whole report.
+pub fn report(s: &Suggestion, run: &Run<'_>) -> Vec<u8> {
+    let mut out = b"pledge: learned from one run; to run it under the smallest pledge that allows what it did:\n\n    ".to_vec();
+    out.extend(command_line(s, run.program, run.args));
+    let mut text = String::from("\n\n");
+    if s.reasons.is_empty() {
+        text.push_str("No promise was needed: the program only exited and read clocks.\n");
+    } else {
+        text.push_str("Why each promise (one call that needed it):\n");
+        let width = s
+            .reasons
+            .iter()
+            .map(|(p, _)| p.word().len())
+            .max()
+            .unwrap_or(0);
+        for (p, e) in &s.reasons {
+            let _ = writeln!(
+                text,
+                "    {:width$}  {}[{}]: {}",
+                p.word(),
+                e.program,
+                e.pid,
+                e.call
+            );
+        }
+    }
+    if !s.unveil.is_empty() {
+        text.push_str("\nPaths it used, as unveil entries (the program itself stays reachable without one):\n");
+        for (path, access) in &s.unveil {
+            let _ = writeln!(text, "    {:4}  {}", access.to_string(), path.display());
+        }
+    }
+    if !s.unmet.is_empty() {
+        text.push_str("\nCalls no promise lets through, and what will happen to them:\n");
+        for u in &s.unmet {
+            let fate = match u.outcome {
+                Outcome::Errno(libc::ENOSYS) => {
+                    "fails with ENOSYS (libraries fall back)".to_string()
+                }
+                Outcome::Errno(e) => format!("fails with {}", errno_name(e)),
+                Outcome::Violation => "denied and reported (EPERM; kills with -k)".to_string(),
+            };
+            let anyway = if u.failed_anyway {
+                "; it failed in the observed run too"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                text,
+                "    {}[{}]: {}: {fate}{anyway}",
+                u.example.program, u.example.pid, u.example.call
+            );
+        }
+    }
+    let _ = writeln!(
+        text,
+        "\nObserved run: exit status {}, {:.3} s wall time. It ran slower than usual: {} system calls were \
+         stopped and inspected ({:.1} ms of the observer's time, plus a round trip to it for each){}.",
+        run.status,
+        run.wall.as_secs_f64(),
+        run.stopped,
+        run.busy.as_secs_f64() * 1000.0,
+        if run.unnamed > 0 { format!("; {} unknown system calls were not judged", run.unnamed) } else { String::new() },
+    );
+    text.push_str("Only what this run did is covered: make it use every feature you will need.\n");
+    out.extend(text.into_bytes());
+    out
+}
+
+fn errno_name(e: i32) -> String {
+    match e {
+        libc::EPERM => "EPERM".into(),
+        libc::EACCES => "EACCES".into(),
+        libc::ENOSYS => "ENOSYS".into(),
+        _ => format!("errno {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_survives_a_shell() {
+        for word in [
+            "plain",
+            "two words",
+            "it's",
+            "",
+            "$HOME",
+            "a\"b",
+            "*",
+            "x\ny",
+            "-v",
+        ] {
+            let quoted = String::from_utf8(shell_quote(word.as_bytes())).unwrap();
+            let echoed = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf %s {quoted}"))
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&echoed.stdout),
+                word,
+                "quoted as {quoted}"
+            );
+        }
+        assert_eq!(shell_quote(b"/etc/hosts"), b"/etc/hosts");
+    }
+}

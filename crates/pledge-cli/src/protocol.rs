@@ -1,0 +1,412 @@
+//! What the `pledge` command and its preload (`libpledge_preload.so`) agree on: the
+//! environment variables, the messages on the handshake socket, and the filters each side
+//! installs. The preload compiles this same file (`#[path]`), so the two cannot drift apart.
+//!
+//! The handshake, for a dynamically linked program (docs/command.md has the why):
+//!
+//! 1. the command sends [`Message::Config`] on its end of a `SOCK_SEQPACKET` pair, then forks;
+//!    the child installs the *startup* filter ([`startup_filter`]) and executes the program with
+//!    the other end at the descriptor named by [`ENV_FD`] and the preload in `LD_PRELOAD`;
+//! 2. the preload's constructor, once the loader is done, receives the configuration, applies
+//!    the path rules, sends [`Message::Ready`] with the descriptor number the listener will get,
+//!    and installs the *program* filter ([`program_filter`]) with a listener;
+//! 3. the command takes the listener with `pidfd_getfd`; the preload then makes the barrier
+//!    call ([`is_barrier`]), which the program filter always sends to the listener, and which the
+//!    command answers with 0 once it holds the listener. From then on the command reports.
+//!
+//! A statically linked program is handled by the forked child itself: it installs the program
+//! filter before `execve`, sends [`Message::Ready`], and its `execve` is the barrier.
+
+use scopes::bpf::{data, ret, Insn};
+use scopes::compiler::{compile, Target};
+use scopes::policy::Context;
+use scopes::{Arch, Promise, Promises};
+
+/// The descriptor number of the preload's end of the handshake socket.
+pub const ENV_FD: &str = "PLEDGE_CLI_FD";
+/// The user's own `LD_PRELOAD`, which the preload puts back for the program's children.
+pub const ENV_USER_PRELOAD: &str = "PLEDGE_CLI_USER_LD_PRELOAD";
+/// The exit status of a child or preload that could not set the sandbox up. The command reports
+/// the message it got and exits 125 itself.
+pub const SETUP_FAILED: i32 = 125;
+/// The largest message on the handshake socket.
+pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// A message on the handshake socket. Fields are NUL-separated: paths cannot hold a NUL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// Command to preload: the promises and the unveil rules (permissions, path).
+    Config {
+        /// The promise words.
+        promises: String,
+        /// `-v` rules, in order.
+        unveils: Vec<(String, String)>,
+    },
+    /// Preload or child to command: the listener will be this descriptor number.
+    Ready {
+        /// Its number in the program.
+        listener: i32,
+    },
+    /// Preload or child to command: the sandbox could not be set up; the text says why.
+    Failed(String),
+}
+
+impl Message {
+    /// The bytes sent.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut fields: Vec<&str> = Vec::new();
+        let number;
+        match self {
+            Message::Config { promises, unveils } => {
+                fields.push("config");
+                fields.push(promises);
+                for (perm, path) in unveils {
+                    fields.push(perm);
+                    fields.push(path);
+                }
+            }
+            Message::Ready { listener } => {
+                number = listener.to_string();
+                fields.push("ready");
+                fields.push(&number);
+            }
+            Message::Failed(text) => {
+                fields.push("failed");
+                fields.push(text);
+            }
+        }
+        fields.join("\0").into_bytes()
+    }
+
+    /// Parses received bytes; `None` for anything malformed.
+    pub fn decode(bytes: &[u8]) -> Option<Message> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut fields = text.split('\0');
+        match fields.next()? {
+            "config" => {
+                let promises = fields.next()?.to_string();
+                let rest: Vec<&str> = fields.collect();
+                if !rest.len().is_multiple_of(2) {
+                    return None;
+                }
+                let unveils = rest
+                    .chunks(2)
+                    .map(|c| (c[0].to_string(), c[1].to_string()))
+                    .collect();
+                Some(Message::Config { promises, unveils })
+            }
+            "ready" => {
+                let listener = fields.next()?.parse().ok().filter(|n| *n >= 0)?;
+                fields
+                    .next()
+                    .is_none()
+                    .then_some(Message::Ready { listener })
+            }
+            "failed" => Some(Message::Failed(fields.collect::<Vec<_>>().join(" "))),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a notified `execve` is the preload's barrier: `execve(NULL, NULL, NULL)`, which
+/// could never execute anything.
+pub fn is_barrier(args: &[u64; 6]) -> bool {
+    args[0] == 0 && args[1] == 0 && args[2] == 0
+}
+
+/// Applies `-v` rules (permissions, path) as one unveil layer. The `executed` files stay
+/// readable and executable (Landlock checks both when `execve` opens a file), so that the
+/// kernel can still start them. Nothing happens without rules.
+pub fn apply_unveils(
+    rules: &[(String, std::path::PathBuf)],
+    executed: &[std::path::PathBuf],
+) -> Result<(), String> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let mut batch = scopes::Unveil::new();
+    for (permissions, path) in rules {
+        let perms = scopes::Permissions::parse(permissions).map_err(|e| e.to_string())?;
+        batch = batch.path(path, perms);
+    }
+    for path in executed {
+        batch = batch.reachable(
+            path,
+            scopes::Permissions::READ | scopes::Permissions::EXECUTE,
+        );
+    }
+    batch.lock().map(drop).map_err(|e| format!("unveil: {e}"))
+}
+
+// Opcodes (linux/bpf_common.h) for the few instructions written here by hand.
+const JEQ_K: u16 = 0x05 | 0x10;
+
+/// One argument condition of a [`Rule`].
+#[derive(Clone, Copy, Debug)]
+enum Cond {
+    /// The full 64-bit argument equals the value.
+    Eq64(u8, u64),
+    /// The low 32 bits of the argument equal the value.
+    Eq32(u8, u32),
+    /// The low 32 bits of the argument have none of these bits.
+    NoBits32(u8, u32),
+}
+
+/// A rule placed in front of a compiled filter: the system call `nr` with every condition
+/// holding gets `action`; anything else falls through to the compiled filter.
+struct Rule {
+    nr: u32,
+    conds: Vec<Cond>,
+    action: u32,
+}
+
+/// Puts `rules` in front of `body`. The body's jumps are relative, so it runs unchanged; it
+/// checks the architecture again itself, so a foreign one falls straight through to it.
+fn with_rules(arch: Arch, rules: &[Rule], body: Vec<Insn>) -> Vec<Insn> {
+    let mut blocks: Vec<Vec<Insn>> = Vec::new();
+    for rule in rules {
+        // Jumps with jf = u8::MAX are "to the next rule" and are resolved below.
+        let mut b = vec![Insn::load(data::NR), Insn::jump(JEQ_K, rule.nr, 0, u8::MAX)];
+        for cond in &rule.conds {
+            match *cond {
+                Cond::Eq64(arg, v) => {
+                    b.push(Insn::load(data::arg_lo(arg)));
+                    b.push(Insn::jump(JEQ_K, v as u32, 0, u8::MAX));
+                    b.push(Insn::load(data::arg_hi(arg)));
+                    b.push(Insn::jump(JEQ_K, (v >> 32) as u32, 0, u8::MAX));
+                }
+                Cond::Eq32(arg, v) => {
+                    b.push(Insn::load(data::arg_lo(arg)));
+                    b.push(Insn::jump(JEQ_K, v, 0, u8::MAX));
+                }
+                Cond::NoBits32(arg, bits) => {
+                    b.push(Insn::load(data::arg_lo(arg)));
+                    b.push(Insn::and(bits));
+                    b.push(Insn::jump(JEQ_K, 0, 0, u8::MAX));
+                }
+            }
+        }
+        b.push(Insn::ret(rule.action));
+        let len = b.len();
+        for (i, insn) in b.iter_mut().enumerate() {
+            if insn.code == JEQ_K && insn.jf == u8::MAX {
+                insn.jf = u8::try_from(len - i - 1).expect("prefix rule too long");
+            }
+        }
+        blocks.push(b);
+    }
+    let rules_len: usize = blocks.iter().map(Vec::len).sum();
+    let mut prog = Vec::with_capacity(2 + rules_len + body.len());
+    prog.push(Insn::load(data::ARCH));
+    prog.push(Insn::jump(
+        JEQ_K,
+        arch.audit_arch(),
+        0,
+        u8::try_from(rules_len).expect("prefix too long"),
+    ));
+    for b in blocks {
+        prog.extend(b);
+    }
+    prog.extend(body);
+    prog
+}
+
+fn nr(arch: Arch, name: &str) -> u32 {
+    arch.syscall_nr(name)
+        .unwrap_or_else(|| panic!("{name} missing from the {arch} table"))
+}
+
+/// The filter a program runs under from its `main` on: exactly `promises`, with every
+/// violation sent to the supervisor (`USER_NOTIF`), and every `execve`/`execveat` sent there
+/// too, whatever the promises say: the supervisor lets them run under `exec`, and sees the
+/// program's first `execve` and the preload's barrier.
+pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn> {
+    let target = Target {
+        arch,
+        ctx,
+        violation: ret::USER_NOTIF,
+        reporting: false,
+    };
+    let body = compile(promises, &target);
+    let rules = ["execve", "execveat"]
+        .iter()
+        .map(|name| Rule {
+            nr: nr(arch, name),
+            conds: Vec::new(),
+            action: ret::USER_NOTIF,
+        })
+        .collect::<Vec<_>>();
+    with_rules(arch, &rules, body)
+}
+
+/// The promises the startup filter adds to the user's for the dynamic loader and the preload:
+/// `stdio` (memory, reading the libraries it opened), `rpath` (opening them), `prot_exec`
+/// (mapping them executable) and `unveil` (the preload builds the Landlock layers).
+pub fn startup_promises() -> Promises {
+    [
+        Promise::Stdio,
+        Promise::Rpath,
+        Promise::ProtExec,
+        Promise::Unveil,
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// seccomp() flags the preload uses: TSYNC, NEW_LISTENER, TSYNC_ESRCH.
+const PRELOAD_SECCOMP_FLAGS: u32 = 1 | (1 << 3) | (1 << 4);
+
+/// The filter a dynamically linked program starts under, installed by the command before
+/// `execve`: the user's promises plus [`startup_promises`]; the one `execve` whose filename
+/// pointer is `exec_path` (the command's own call, before the program exists); and `seccomp()`
+/// with a listener, for the preload. Violations answer `USER_NOTIF`: this filter has no
+/// listener, so before the program filter exists they fail with ENOSYS, and after, the program
+/// filter (newer, same action) decides who hears of them.
+pub fn startup_filter(promises: Promises, arch: Arch, ctx: Context, exec_path: u64) -> Vec<Insn> {
+    let target = Target {
+        arch,
+        ctx,
+        violation: ret::USER_NOTIF,
+        reporting: false,
+    };
+    let body = compile(promises.union(&startup_promises()), &target);
+    let rules = vec![
+        Rule {
+            nr: nr(arch, "execve"),
+            conds: vec![Cond::Eq64(0, exec_path)],
+            action: ret::ALLOW,
+        },
+        Rule {
+            nr: nr(arch, "seccomp"),
+            conds: vec![
+                Cond::Eq32(0, 1 /* SECCOMP_SET_MODE_FILTER */),
+                Cond::NoBits32(1, !PRELOAD_SECCOMP_FLAGS),
+            ],
+            action: ret::ALLOW,
+        },
+    ];
+    with_rules(arch, &rules, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scopes::bpf::interp::{run, SeccompData};
+
+    const CTX: Context = Context {
+        pid: 100,
+        uid: 1000,
+        gid: 1000,
+    };
+
+    fn call(arch: Arch, name: &str, args: [u64; 6]) -> SeccompData {
+        SeccompData {
+            nr: nr(arch, name) as i32,
+            arch: arch.audit_arch(),
+            instruction_pointer: 0,
+            args,
+        }
+    }
+
+    #[test]
+    fn messages_round_trip() {
+        let all = [
+            Message::Config {
+                promises: "stdio rpath".into(),
+                unveils: vec![("rw".into(), "/tmp/a b".into())],
+            },
+            Message::Config {
+                promises: String::new(),
+                unveils: vec![],
+            },
+            Message::Ready { listener: 4 },
+            Message::Failed("landlock: no".into()),
+        ];
+        for m in all {
+            assert_eq!(Message::decode(&m.encode()), Some(m));
+        }
+        assert_eq!(Message::decode(b"ready\0-1"), None);
+        assert_eq!(Message::decode(b"config\0stdio\0r"), None);
+        assert_eq!(Message::decode(b"bogus"), None);
+    }
+
+    #[test]
+    fn program_filter_sends_every_exec_to_the_supervisor() {
+        for arch in Arch::ALL {
+            let with_exec = program_filter("stdio exec".parse().unwrap(), *arch, CTX);
+            let without = program_filter("stdio".parse().unwrap(), *arch, CTX);
+            for prog in [&with_exec, &without] {
+                assert_eq!(
+                    run(prog, &call(*arch, "execve", [0x1000, 0, 0, 0, 0, 0])),
+                    Ok(ret::USER_NOTIF)
+                );
+                assert_eq!(
+                    run(prog, &call(*arch, "execveat", [3, 0, 0, 0, 0, 0])),
+                    Ok(ret::USER_NOTIF)
+                );
+                assert_eq!(run(prog, &call(*arch, "read", [0; 6])), Ok(ret::ALLOW));
+                assert_eq!(
+                    run(prog, &call(*arch, "openat", [0, 0, 0, 0, 0, 0])),
+                    Ok(ret::USER_NOTIF)
+                );
+            }
+            let mut foreign = call(*arch, "read", [0; 6]);
+            foreign.arch = 0x4000_0003;
+            assert_eq!(run(&with_exec, &foreign), Ok(ret::KILL_PROCESS));
+        }
+    }
+
+    #[test]
+    fn startup_filter_admits_the_loader_and_only_one_exec() {
+        let arch = Arch::native();
+        let prog = startup_filter(Promises::EMPTY, arch, CTX, 0x5555_0000_1234);
+        let prot_exec = 0x5;
+        assert_eq!(
+            run(
+                &prog,
+                &call(arch, "openat", [0, 0x1000, 0o2000000, 0, 0, 0])
+            ),
+            Ok(ret::ALLOW)
+        );
+        assert_eq!(
+            run(&prog, &call(arch, "mmap", [0, 4096, prot_exec, 2, 3, 0])),
+            Ok(ret::ALLOW)
+        );
+        assert_eq!(
+            run(
+                &prog,
+                &call(arch, "execve", [0x5555_0000_1234, 0, 0, 0, 0, 0])
+            ),
+            Ok(ret::ALLOW)
+        );
+        assert_eq!(
+            run(&prog, &call(arch, "execve", [0x1234, 0, 0, 0, 0, 0])),
+            Ok(ret::USER_NOTIF)
+        );
+        assert_eq!(
+            run(
+                &prog,
+                &call(arch, "execve", [0x6666_0000_1234, 0, 0, 0, 0, 0])
+            ),
+            Ok(ret::USER_NOTIF)
+        );
+        // The preload's seccomp() with a listener, but nothing beyond its flags.
+        assert_eq!(
+            run(&prog, &call(arch, "seccomp", [1, 0x19, 0x1000, 0, 0, 0])),
+            Ok(ret::ALLOW)
+        );
+        assert_eq!(
+            run(&prog, &call(arch, "seccomp", [1, 0x04, 0x1000, 0, 0, 0])),
+            Ok(ret::USER_NOTIF)
+        );
+        assert_eq!(
+            run(&prog, &call(arch, "socket", [2, 1, 0, 0, 0, 0])),
+            Ok(ret::USER_NOTIF)
+        );
+        // Writing is startup's stdio: allowed here, decided by the program filter later.
+        assert_eq!(
+            run(&prog, &call(arch, "write", [1, 0, 0, 0, 0, 0])),
+            Ok(ret::ALLOW)
+        );
+    }
+}

@@ -1,0 +1,460 @@
+//! The command's direct calls into the kernel. Every `unsafe` block of the command lives under
+//! this module (and [`notif`]), each with a `SAFETY:` comment; everything else uses these safe
+//! wrappers.
+
+pub mod notif;
+
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+fn check(r: libc::c_int) -> io::Result<libc::c_int> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+fn check_long(r: libc::c_long) -> io::Result<libc::c_long> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+/// Which side of a fork this is.
+pub enum Forked {
+    /// In the parent: the child's pid.
+    Parent(libc::pid_t),
+    /// In the child.
+    Child,
+}
+
+/// fork(2). The caller must be single-threaded, so that the child may allocate.
+pub fn fork() -> io::Result<Forked> {
+    // SAFETY: fork has no memory preconditions; the command calls it while single-threaded, so
+    // no lock can be held by a thread that does not exist in the child.
+    let pid = check(unsafe { libc::fork() })?;
+    Ok(if pid == 0 {
+        Forked::Child
+    } else {
+        Forked::Parent(pid)
+    })
+}
+
+/// A pid file descriptor for `pid` (close-on-exec).
+pub fn pidfd_open(pid: libc::pid_t) -> io::Result<OwnedFd> {
+    // SAFETY: integer arguments only; a non-negative result is a new descriptor we own.
+    let fd = check_long(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
+    // SAFETY: see above.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// A copy of descriptor `fd` of the process behind `pidfd` (close-on-exec).
+pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> io::Result<OwnedFd> {
+    // SAFETY: integer arguments only; a non-negative result is a new descriptor we own.
+    let new =
+        check_long(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) })?;
+    // SAFETY: see above.
+    Ok(unsafe { OwnedFd::from_raw_fd(new as RawFd) })
+}
+
+/// Sends `sig` to the process behind `pidfd` (no pid-reuse race).
+pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> io::Result<()> {
+    // SAFETY: a NULL siginfo asks the kernel to fill it in as kill() would.
+    check_long(unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            sig,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    })
+    .map(drop)
+}
+
+/// kill(2).
+pub fn kill(pid: libc::pid_t, sig: i32) -> io::Result<()> {
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::kill(pid, sig) }).map(drop)
+}
+
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// exit(code).
+    Exited(i32),
+    /// Killed by this signal.
+    Signaled(i32),
+}
+
+impl Ended {
+    /// The status a shell would report: the code, or 128 + the signal number.
+    pub fn code(self) -> i32 {
+        match self {
+            Ended::Exited(c) => c,
+            Ended::Signaled(s) => 128 + s,
+        }
+    }
+}
+
+/// Reaps the child `pid`: `None` while it runs (with `block` false).
+pub fn wait(pid: libc::pid_t, block: bool) -> io::Result<Option<Ended>> {
+    let mut status = 0;
+    loop {
+        // SAFETY: waitpid writes the status into our local.
+        let r = unsafe { libc::waitpid(pid, &mut status, if block { 0 } else { libc::WNOHANG }) };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if r == 0 {
+            return Ok(None);
+        }
+        if libc::WIFEXITED(status) {
+            return Ok(Some(Ended::Exited(libc::WEXITSTATUS(status))));
+        }
+        if libc::WIFSIGNALED(status) {
+            return Ok(Some(Ended::Signaled(libc::WTERMSIG(status))));
+        }
+    }
+}
+
+/// A set of signals.
+#[derive(Clone, Copy)]
+pub struct SigSet(libc::sigset_t);
+
+impl SigSet {
+    /// The set holding `signals`.
+    pub fn of(signals: &[i32]) -> SigSet {
+        // SAFETY: sigemptyset and sigaddset initialise and fill the set in place.
+        unsafe {
+            let mut set = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for s in signals {
+                libc::sigaddset(&mut set, *s);
+            }
+            SigSet(set)
+        }
+    }
+}
+
+/// Blocks `set` and returns the previous mask.
+pub fn block_signals(set: &SigSet) -> io::Result<SigSet> {
+    // SAFETY: zeroed is a valid sigset_t to be overwritten; both pointers are to locals.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: see above.
+    let r = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set.0, &mut old) };
+    if r != 0 {
+        return Err(io::Error::from_raw_os_error(r));
+    }
+    Ok(SigSet(old))
+}
+
+/// Restores a mask saved by [`block_signals`].
+pub fn set_signal_mask(mask: &SigSet) -> io::Result<()> {
+    // SAFETY: the set is initialised; the old mask is not asked for.
+    let r = unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &mask.0, std::ptr::null_mut()) };
+    if r != 0 {
+        return Err(io::Error::from_raw_os_error(r));
+    }
+    Ok(())
+}
+
+/// Puts every signal's disposition the command may have changed back to the default: the Rust
+/// runtime ignores SIGPIPE, and an ignored signal stays ignored across `execve`.
+pub fn reset_signal_dispositions() -> io::Result<()> {
+    // SAFETY: SIG_DFL is a valid disposition for SIGPIPE.
+    if unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) } == libc::SIG_ERR {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// A signalfd for `set` (close-on-exec, blocking reads; poll it first).
+pub fn signalfd(set: &SigSet) -> io::Result<OwnedFd> {
+    // SAFETY: the set is initialised; -1 asks for a new descriptor, which we then own.
+    let fd = check(unsafe { libc::signalfd(-1, &set.0, libc::SFD_CLOEXEC) })?;
+    // SAFETY: see above.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// One signal read from a signalfd.
+#[derive(Clone, Copy, Debug)]
+pub struct Received {
+    /// The signal number.
+    pub signo: i32,
+    /// `si_code`: SI_USER for kill(), SI_KERNEL for the terminal's signals.
+    pub code: i32,
+}
+
+/// Reads one signal from a signalfd.
+pub fn read_signal(fd: BorrowedFd<'_>) -> io::Result<Received> {
+    // SAFETY: an all-zero signalfd_siginfo is valid; read fills at most its size.
+    let mut info: libc::signalfd_siginfo = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::signalfd_siginfo>();
+    // SAFETY: the buffer is our local of `size` bytes.
+    let n = unsafe {
+        libc::read(
+            fd.as_raw_fd(),
+            &mut info as *mut _ as *mut libc::c_void,
+            size,
+        )
+    };
+    if n != size as isize {
+        return Err(if n < 0 {
+            io::Error::last_os_error()
+        } else {
+            io::Error::from(io::ErrorKind::UnexpectedEof)
+        });
+    }
+    Ok(Received {
+        signo: info.ssi_signo as i32,
+        code: info.ssi_code,
+    })
+}
+
+/// `SI_KERNEL`: a signal the kernel sent (the terminal's ^C, ^\, hang-up).
+pub const SI_KERNEL: i32 = 0x80;
+
+/// A connected `AF_UNIX` `SOCK_SEQPACKET` pair, both ends close-on-exec.
+pub fn seqpacket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: socketpair writes two new descriptors into the array, which we then own.
+    check(unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+            0,
+            fds.as_mut_ptr(),
+        )
+    })?;
+    // SAFETY: see above.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Sends one message (MSG_NOSIGNAL: a closed peer is an error, not a SIGPIPE).
+pub fn send(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
+    // SAFETY: the buffer is valid for its length.
+    let n = unsafe {
+        libc::send(
+            fd,
+            bytes.as_ptr() as *const libc::c_void,
+            bytes.len(),
+            libc::MSG_NOSIGNAL,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Receives one message; an empty result means the peer closed.
+pub fn recv(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; max];
+    loop {
+        // SAFETY: the buffer is valid for `max` bytes.
+        let n = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, max, 0) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        buf.truncate(n as usize);
+        return Ok(buf);
+    }
+}
+
+/// poll(2) over `fds`; `timeout_ms` < 0 waits for ever. EINTR counts as nothing ready.
+pub fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
+    // SAFETY: the slice is valid for its length.
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        if e.kind() == io::ErrorKind::Interrupted {
+            return Ok(0);
+        }
+        return Err(e);
+    }
+    Ok(r as usize)
+}
+
+/// Duplicates `fd` onto `target` (which is closed first if open), with or without close-on-exec.
+pub fn dup_onto(fd: RawFd, target: RawFd, cloexec: bool) -> io::Result<()> {
+    if fd == target {
+        return set_cloexec(fd, cloexec);
+    }
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::dup3(fd, target, if cloexec { libc::O_CLOEXEC } else { 0 }) }).map(drop)
+}
+
+/// Sets or clears close-on-exec.
+pub fn set_cloexec(fd: RawFd, on: bool) -> io::Result<()> {
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::fcntl(fd, libc::F_SETFD, if on { libc::FD_CLOEXEC } else { 0 }) })
+        .map(drop)
+}
+
+/// The number the next new descriptor will get (the lowest free one), found by duplicating
+/// `any_open` and closing the copy.
+pub fn lowest_free_fd(any_open: RawFd) -> io::Result<RawFd> {
+    // SAFETY: integer arguments only; the copy is closed at once.
+    unsafe {
+        let probe = check(libc::fcntl(any_open, libc::F_DUPFD_CLOEXEC, 0))?;
+        libc::close(probe);
+        Ok(probe)
+    }
+}
+
+/// Closes every descriptor from `first` to `last` inclusive.
+pub fn close_range(first: u32, last: u32) -> io::Result<()> {
+    if first > last {
+        return Ok(());
+    }
+    // SAFETY: integer arguments only. The caller no longer uses these descriptors.
+    check_long(unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) }).map(drop)
+}
+
+/// Sets both limits of `resource` to `value`.
+pub fn set_rlimit(resource: libc::__rlimit_resource_t, value: u64) -> io::Result<()> {
+    let lim = libc::rlimit {
+        rlim_cur: value,
+        rlim_max: value,
+    };
+    // SAFETY: the struct is a valid local.
+    check(unsafe { libc::setrlimit(resource, &lim) }).map(drop)
+}
+
+/// The highest capability number the kernel knows.
+fn last_cap() -> u32 {
+    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(40)
+}
+
+/// Drops every capability, for good: the ambient and inheritable sets are cleared, the bounding
+/// set is emptied (so executing a program, even as root, grants none) and the effective and
+/// permitted sets are cleared. A process without CAP_SETPCAP cannot shrink its bounding set, but
+/// then it holds no capability to pass on: with no_new_privs (always set) nothing can add one.
+pub fn drop_capabilities() -> io::Result<()> {
+    // SAFETY: prctl and capget/capset with integer arguments and pointers to valid locals.
+    unsafe {
+        check(libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL,
+            0,
+            0,
+            0,
+        ))?;
+        let mut header = CapHeader {
+            version: 0x2008_0522, /* _LINUX_CAPABILITY_VERSION_3 */
+            pid: 0,
+        };
+        let mut data = [CapData::default(); 2];
+        check_long(libc::syscall(
+            libc::SYS_capget,
+            &mut header,
+            data.as_mut_ptr(),
+        ))?;
+        let setpcap = 8; // CAP_SETPCAP
+        if data[0].effective & (1 << setpcap) != 0 {
+            for cap in 0..=last_cap() {
+                let r = libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0);
+                if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL) {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+        }
+        let empty = [CapData::default(); 2];
+        check_long(libc::syscall(libc::SYS_capset, &mut header, empty.as_ptr()))?;
+    }
+    Ok(())
+}
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+/// execve(2); returns only on failure.
+pub fn execve(path: &CString, argv: &[CString], envp: &[CString]) -> io::Error {
+    let argv_ptrs: Vec<*const libc::c_char> = argv
+        .iter()
+        .map(|a| a.as_ptr())
+        .chain([std::ptr::null()])
+        .collect();
+    let envp_ptrs: Vec<*const libc::c_char> = envp
+        .iter()
+        .map(|a| a.as_ptr())
+        .chain([std::ptr::null()])
+        .collect();
+    // SAFETY: NUL-terminated strings and NULL-terminated pointer arrays that outlive the call.
+    unsafe { libc::execve(path.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr()) };
+    io::Error::last_os_error()
+}
+
+/// Leaves the process at once: no destructors, no atexit handlers, no stdio flush. The only
+/// exit safe under any filter (exit_group is allowed by every promise set).
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: exit_group does not return.
+    unsafe {
+        libc::syscall(libc::SYS_exit_group, code);
+        libc::_exit(code)
+    }
+}
+
+/// Writes all of `bytes` to `fd`, waiting out a full pipe or a non-blocking flag the program
+/// may have set on a shared file description, so that a report is never dropped.
+pub fn write_all(fd: RawFd, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: the buffer is valid for its length.
+        let n = unsafe { libc::write(fd, bytes.as_ptr() as *const libc::c_void, bytes.len()) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            match e.kind() {
+                io::ErrorKind::Interrupted => continue,
+                io::ErrorKind::WouldBlock => {
+                    let mut p = [libc::pollfd {
+                        fd,
+                        events: libc::POLLOUT,
+                        revents: 0,
+                    }];
+                    poll(&mut p, 1000)?;
+                    continue;
+                }
+                _ => return Err(e),
+            }
+        }
+        bytes = &bytes[n as usize..];
+    }
+    Ok(())
+}
+
+/// Whether the caller may execute `path` (access(2) with X_OK, for the real ids).
+pub fn can_execute(path: &std::path::Path) -> bool {
+    use std::os::unix::ffi::OsStrExt as _;
+    let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid NUL-terminated string.
+    unsafe { libc::access(c.as_ptr(), libc::X_OK) == 0 }
+}

@@ -1,0 +1,85 @@
+//! The two halves of `pledge()` for callers that build their own filter: the `pledge` command
+//! and its preload, which stack a filter with a user-notification listener (and a wider one
+//! for the dynamic loader) around programs that never heard of pledge.
+//!
+//! [`crate::Pledge`] remains the way for a process to pledge itself; these functions do not
+//! touch its state, so a supervised program that links this library can still pledge itself
+//! further.
+
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+
+use crate::bpf::Insn;
+use crate::error::Error;
+use crate::policy::paths::PATH_PROMISES;
+use crate::sys::{self, Installed};
+use crate::Promises;
+
+/// Enforces the path side of `promises` ([`crate::policy::paths::PATH_GRANTS`]) as one
+/// Landlock layer, plus `extra` grants (path, access letters `rwxcd`), which must exist.
+///
+/// As `pledge()` does, nothing is enforced when `promises` hold no promise that reaches paths:
+/// their system calls are then denied by the filter alone. Fails (changing nothing) when the
+/// kernel cannot enforce the layer.
+pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(), Error> {
+    if !PATH_PROMISES.iter().any(|p| promises.contains(*p)) {
+        return Ok(());
+    }
+    let mut grants = crate::pledge::path_grants(promises);
+    for (path, access) in extra {
+        grants.push((
+            crate::landlock::Grant {
+                path: path.clone(),
+                access: (*access).into(),
+            },
+            false,
+        ));
+    }
+    crate::landlock::enforce(&grants)
+}
+
+/// Sets no_new_privs and installs `prog` on every thread (TSYNC). With `listener`, returns the
+/// seccomp user-notification descriptor (close-on-exec) for the filter's `USER_NOTIF` answers.
+pub fn install_filter(prog: &[Insn], listener: bool) -> Result<Option<OwnedFd>, Error> {
+    if prog.is_empty() || prog.len() > crate::compiler::MAX_INSNS {
+        return Err(Error::Os {
+            call: "seccomp(SECCOMP_SET_MODE_FILTER)",
+            source: std::io::Error::from_raw_os_error(libc::EINVAL),
+        });
+    }
+    sys::set_no_new_privs().map_err(|e| Error::Os {
+        call: "prctl(PR_SET_NO_NEW_PRIVS)",
+        source: e,
+    })?;
+    let mut flags = sys::SECCOMP_FILTER_FLAG_TSYNC;
+    if listener {
+        flags |= sys::SECCOMP_FILTER_FLAG_NEW_LISTENER | sys::SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+    }
+    match sys::install_filter(prog, flags) {
+        Ok(Installed::Done) => Ok(None),
+        Ok(Installed::Listener(fd)) => Ok(Some(fd)),
+        Ok(Installed::ThreadFailed(tid)) => Err(Error::Thread {
+            tid: Some(tid),
+            reason: "could not be synchronised to the new filter (TSYNC)",
+        }),
+        Err(e) => Err(match e.raw_os_error() {
+            Some(libc::ENOMEM) => Error::TooManyLayers {
+                what: "seccomp filters (32768 instructions in all)",
+                errno: libc::ENOMEM,
+            },
+            Some(libc::ESRCH) => Error::Thread {
+                tid: None,
+                reason: "another thread could not be synchronised to the new filter (TSYNC)",
+            },
+            Some(libc::EBUSY) => Error::Unsupported {
+                feature: "a second seccomp listener on this thread (one is already installed)"
+                    .into(),
+                errno: libc::EBUSY,
+            },
+            _ => Error::Os {
+                call: "seccomp(SECCOMP_SET_MODE_FILTER)",
+                source: e,
+            },
+        }),
+    }
+}

@@ -1,0 +1,156 @@
+//! unveil() with pledge(): a pledge that drops `unveil` commits the collected rules and locks
+//! unveil; the paths promises imply stay reachable under unveil, as on OpenBSD; unveil()
+//! itself works under `pledge("stdio unveil")`.
+
+mod common;
+mod unveil_support;
+
+use std::fs;
+use std::path::Path;
+
+use common::*;
+use scopes::Error;
+use unveil_support::*;
+
+const EACCES: i32 = libc::EACCES;
+
+#[test]
+fn a_pledge_that_drops_unveil_commits_the_rules() {
+    let t = Tree::new("pledge-commit");
+    let (jail, inside, outside) = (t.jail(), t.at("jail/in.txt"), t.at("outside.txt"));
+    run(move || {
+        pledge("stdio rpath unveil");
+        unveil(&jail, "r");
+        assert!(fs::read(&outside).is_ok(), "not enforced yet");
+        pledge("stdio rpath");
+        assert_eq!(fs::read_to_string(&inside).unwrap(), "inside");
+        assert_eq!(errno(fs::read(&outside)), EACCES);
+        let err = scopes::unveil(Some(&jail), Some("r")).unwrap_err();
+        assert!(matches!(err, Error::UnveilLocked), "{err}");
+        assert_eq!(err.errno(), libc::EPERM);
+        assert!(scopes::unveil_report().is_some_and(|r| r.enforced));
+        0
+    })
+    .ok();
+}
+
+#[test]
+fn unveil_after_a_pledge_without_unveil_is_refused() {
+    let t = Tree::new("pledge-refused");
+    let (jail, outside) = (t.jail(), t.at("outside.txt"));
+    run(move || {
+        pledge("stdio rpath");
+        assert_eq!(scopes::unveil(Some(&jail), Some("r")).unwrap_err().errno(), libc::EPERM);
+        assert!(scopes::unveil(None, None).is_ok());
+        assert!(fs::read(&outside).is_ok(), "nothing was unveiled, nothing is hidden");
+        0
+    })
+    .ok();
+}
+
+#[test]
+fn unveil_works_under_stdio_unveil_without_path_promises() {
+    // unveil() opens its paths with O_PATH and counts threads with fstat: no violation.
+    let t = Tree::new("pledge-stdio");
+    let (jail, inside) = (t.jail(), t.at("jail/in.txt"));
+    run(move || {
+        pledge("stdio rpath unveil");
+        let keep = fs::File::open(&inside).unwrap();
+        pledge("stdio unveil");
+        unveil(&jail, "r");
+        unveil(Path::new("/etc/passwd"), "r");
+        lock();
+        drop(keep);
+        0
+    })
+    .ok();
+}
+
+#[test]
+fn the_lock_before_pledge_then_pledge_narrows_further() {
+    let t = Tree::new("pledge-after");
+    let (jail, inside) = (t.jail(), t.at("jail/in.txt"));
+    run(move || {
+        unveil(&jail, "rwc");
+        lock();
+        pledge("stdio rpath");
+        assert_eq!(fs::read_to_string(&inside).unwrap(), "inside");
+        // The layers intersect: unveil allows writing, rpath does not (seccomp refuses it).
+        let c = cstr(inside.to_str().unwrap());
+        let fd = sys(libc::SYS_openat, &[libc::AT_FDCWD as u64, ptr(&c), libc::O_RDONLY as u64]);
+        assert!(fd >= 0);
+        0
+    })
+    .ok();
+}
+
+#[test]
+fn paths_the_promises_imply_stay_reachable() {
+    let t = Tree::new("pledge-implied");
+    let jail = t.jail();
+    run(move || {
+        pledge("stdio rpath dns getpw unveil");
+        unveil(&jail, "r");
+        pledge("stdio rpath dns getpw");
+        for implied in ["/etc/resolv.conf", "/etc/hosts", "/etc/services", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"] {
+            if Path::new(implied).exists() {
+                fs::read(implied).unwrap_or_else(|e| panic!("{implied}: {e}"));
+            }
+        }
+        assert_eq!(errno(fs::read("/etc/hostname")), EACCES, "not implied by any promise held");
+        assert!(fs::read("/dev/null").is_ok(), "always reachable, as on OpenBSD");
+        0
+    })
+    .ok();
+
+    // Without the promises, their files are hidden like any other.
+    let jail = t.jail();
+    run(move || {
+        pledge("stdio rpath unveil");
+        unveil(&jail, "r");
+        pledge("stdio rpath");
+        assert_eq!(errno(fs::read("/etc/passwd")), EACCES);
+        assert_eq!(errno(fs::read("/etc/hosts")), EACCES);
+        0
+    })
+    .ok();
+}
+
+#[test]
+fn tmppath_keeps_tmp_usable_under_unveil() {
+    let t = Tree::new("pledge-tmp");
+    let jail = t.jail();
+    run(move || {
+        pledge("stdio rpath wpath cpath tmppath unveil");
+        unveil(&jail, "r");
+        pledge("stdio rpath wpath cpath tmppath");
+        let scratch = format!("/tmp/scopes-unveil-tmppath-{}", std::process::id());
+        fs::write(&scratch, "x").unwrap();
+        fs::remove_file(&scratch).unwrap();
+        assert_eq!(errno(fs::write(jail.join("new"), "x")), EACCES);
+        0
+    })
+    .ok();
+}
+
+#[test]
+fn deviation_locking_before_pledge_keeps_only_what_no_promise_implies() {
+    // Decision (docs/unveil.md): unveil(NULL, NULL) before any pledge keeps only the paths no
+    // promise is needed for (/dev/null, zoneinfo...). A later pledge("... dns") cannot widen
+    // the layer already in place, so resolver files stay hidden: pledge first, or let the
+    // pledge that drops `unveil` lock it.
+    let t = Tree::new("pledge-early-lock");
+    let jail = t.jail();
+    run(move || {
+        unveil(&jail, "r");
+        lock();
+        pledge("stdio rpath dns");
+        assert_eq!(errno(fs::read("/etc/hosts")), EACCES);
+        assert!(fs::read("/dev/null").is_ok());
+        if Path::new("/etc/localtime").exists() {
+            fs::read("/etc/localtime").unwrap();
+        }
+        0
+    })
+    .ok();
+}
