@@ -67,20 +67,14 @@ pub fn check_available() -> Result<i32, Error> {
     if all_threads_flag(abi) {
         return Ok(abi);
     }
-    let others = crate::sys::other_threads().map_err(|e| Error::Os { call: "reading /proc/self/task", source: e })?;
-    if let Some(tid) = others.first() {
-        return Err(Error::Thread {
-            tid: None,
-            reason: leak_reason(*tid),
-        });
+    if thread_count()? > 1 {
+        return Err(Error::Thread { tid: None, reason: LEAK_REASON });
     }
     Ok(abi)
 }
 
-fn leak_reason(_tid: i32) -> &'static str {
-    "other threads exist and Landlock before ABI 8 confines only the calling thread: \
-     restrict paths before starting threads"
-}
+const LEAK_REASON: &str = "other threads exist and Landlock before ABI 8 confines only the calling thread: \
+     restrict paths before starting threads";
 
 /// One rule: `path` and everything beneath it gets `access`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -20,13 +20,25 @@ const EACCES: i32 = libc::EACCES;
 #[test]
 fn reading_an_unveiled_file_works_and_a_hidden_one_fails() {
     let t = Tree::new("read");
-    let (jail, inside, deep, outside) = (t.jail(), t.at("jail/in.txt"), t.at("jail/sub/deep.txt"), t.at("outside.txt"));
+    let (jail, inside, deep, outside) = (
+        t.jail(),
+        t.at("jail/in.txt"),
+        t.at("jail/sub/deep.txt"),
+        t.at("outside.txt"),
+    );
     run(move || {
         unveil(&jail, "r");
         lock();
         assert_eq!(fs::read_to_string(&inside).unwrap(), "inside");
-        assert_eq!(fs::read_to_string(&deep).unwrap(), "deep", "a directory covers everything beneath");
-        let names: Vec<_> = fs::read_dir(&jail).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(
+            fs::read_to_string(&deep).unwrap(),
+            "deep",
+            "a directory covers everything beneath"
+        );
+        let names: Vec<_> = fs::read_dir(&jail)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 2, "r lists the directory");
         // Deviation: OpenBSD answers ENOENT for a path not unveiled; Landlock answers EACCES.
         assert_eq!(errno(fs::read_to_string(&outside)), EACCES);
@@ -63,17 +75,32 @@ fn w_allows_writing_and_truncating_and_nothing_else() {
         let mut f = fs::OpenOptions::new().write(true).open(&inside).unwrap();
         std::io::Write::write_all(&mut f, b"INSIDE").unwrap();
         f.set_len(2).unwrap();
-        fs::OpenOptions::new().write(true).truncate(true).open(&inside).unwrap();
+        fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&inside)
+            .unwrap();
         assert_eq!(errno(fs::read(&inside)), EACCES, "w does not read");
-        assert_eq!(errno(fs::File::create(jail.join("new.txt"))), EACCES, "w does not create");
+        assert_eq!(
+            errno(fs::File::create(jail.join("new.txt"))),
+            EACCES,
+            "w does not create"
+        );
         assert_eq!(errno(fs::remove_file(&inside)), EACCES, "w does not remove");
         // Without w: no write, no truncate.
-        assert_eq!(errno(fs::OpenOptions::new().append(true).open(&outside)), EACCES);
+        assert_eq!(
+            errno(fs::OpenOptions::new().append(true).open(&outside)),
+            EACCES
+        );
         assert_eq!(fs::read_to_string(&outside).unwrap(), "outside");
         0
     })
     .ok();
-    assert_eq!(fs::metadata(t.at("jail/in.txt")).unwrap().len(), 0, "the child truncated it");
+    assert_eq!(
+        fs::metadata(t.at("jail/in.txt")).unwrap().len(),
+        0,
+        "the child truncated it"
+    );
 
     let inside = t.at("jail/in.txt");
     fs::write(&inside, "inside").unwrap();
@@ -81,10 +108,26 @@ fn w_allows_writing_and_truncating_and_nothing_else() {
     run(move || {
         unveil(&jail, "r");
         lock();
-        assert_eq!(errno(fs::OpenOptions::new().write(true).open(&inside)), EACCES);
-        assert_eq!(errno(fs::OpenOptions::new().read(true).truncate(true).write(true).open(&inside)), EACCES);
+        assert_eq!(
+            errno(fs::OpenOptions::new().write(true).open(&inside)),
+            EACCES
+        );
+        assert_eq!(
+            errno(
+                fs::OpenOptions::new()
+                    .read(true)
+                    .truncate(true)
+                    .write(true)
+                    .open(&inside)
+            ),
+            EACCES
+        );
         let c = cstr(inside.to_str().unwrap());
-        assert_eq!(sys(libc::SYS_truncate, &[ptr(&c), 0]), -(EACCES as i64), "truncate(2) needs w");
+        assert_eq!(
+            sys(libc::SYS_truncate, &[ptr(&c), 0]),
+            -(EACCES as i64),
+            "truncate(2) needs w"
+        );
         0
     })
     .ok();
@@ -93,7 +136,15 @@ fn w_allows_writing_and_truncating_and_nothing_else() {
 
 fn mkfifo(path: &Path) -> i64 {
     let c = cstr(path.to_str().unwrap());
-    sys(libc::SYS_mknodat, &[libc::AT_FDCWD as u64, ptr(&c), (libc::S_IFIFO | 0o644) as u64, 0])
+    sys(
+        libc::SYS_mknodat,
+        &[
+            libc::AT_FDCWD as u64,
+            ptr(&c),
+            (libc::S_IFIFO | 0o644) as u64,
+            0,
+        ],
+    )
 }
 
 #[test]
@@ -136,10 +187,19 @@ fn c_allows_creating_and_removing_everything_and_nothing_else() {
         assert_eq!(errno(fs::remove_file(jail.join("in.txt"))), EACCES);
         assert_eq!(errno(fs::remove_dir(jail.join("empty"))), EACCES);
         assert_eq!(errno(fs::create_dir(jail.join("d"))), EACCES);
-        assert_eq!(errno(fs::rename(jail.join("in.txt"), jail.join("x.txt"))), EACCES);
-        assert_eq!(errno(std::os::unix::fs::symlink("in.txt", jail.join("sym"))), EACCES);
+        assert_eq!(
+            errno(fs::rename(jail.join("in.txt"), jail.join("x.txt"))),
+            EACCES
+        );
+        assert_eq!(
+            errno(std::os::unix::fs::symlink("in.txt", jail.join("sym"))),
+            EACCES
+        );
         assert_eq!(mkfifo(&jail.join("fifo")), -(EACCES as i64));
-        assert_eq!(errno(std::os::unix::net::UnixListener::bind(jail.join("sock"))), EACCES);
+        assert_eq!(
+            errno(std::os::unix::net::UnixListener::bind(jail.join("sock"))),
+            EACCES
+        );
         // Moving out of a directory without c removes from it: refused (EXDEV or EACCES).
         let e = errno(fs::rename(jail.join("in.txt"), other.join("in.txt")));
         assert!(e == libc::EXDEV || e == EACCES, "errno {e}");
@@ -183,27 +243,46 @@ fn real_programs_reach_only_what_is_unveiled() {
         unveil_system_programs();
         unveil(&jail, "r");
         lock();
-        let cat = Command::new("/usr/bin/cat").arg(jail.join("in.txt")).output().unwrap();
-        assert!(cat.status.success(), "{}", String::from_utf8_lossy(&cat.stderr));
+        let cat = Command::new("/usr/bin/cat")
+            .arg(jail.join("in.txt"))
+            .output()
+            .unwrap();
+        assert!(
+            cat.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cat.stderr)
+        );
         assert_eq!(cat.stdout, b"inside");
         let cat = Command::new("/usr/bin/cat").arg(&outside).output().unwrap();
         assert_eq!(cat.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&cat.stderr).contains("Permission denied"));
         let ls = Command::new("/usr/bin/ls").arg(&jail).output().unwrap();
-        assert!(ls.status.success(), "{}", String::from_utf8_lossy(&ls.stderr));
+        assert!(
+            ls.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ls.stderr)
+        );
         assert_eq!(String::from_utf8_lossy(&ls.stdout), "in.txt\nsub\n");
         let ls = Command::new("/usr/bin/ls").arg("/etc").output().unwrap();
         assert!(!ls.status.success());
         assert!(String::from_utf8_lossy(&ls.stderr).contains("Permission denied"));
         // An interpreter: python3 reads inside, is refused outside.
         let py = Command::new("/usr/bin/python3")
-            .args(["-S", "-c", "import sys; print(open(sys.argv[1]).read()); open(sys.argv[2])"])
+            .args([
+                "-S",
+                "-c",
+                "import sys; print(open(sys.argv[1]).read()); open(sys.argv[2])",
+            ])
             .arg(jail.join("sub/deep.txt"))
             .arg(&outside)
             .output()
             .unwrap();
         assert_eq!(String::from_utf8_lossy(&py.stdout), "deep\n");
-        assert!(String::from_utf8_lossy(&py.stderr).contains("PermissionError"), "{}", String::from_utf8_lossy(&py.stderr));
+        assert!(
+            String::from_utf8_lossy(&py.stderr).contains("PermissionError"),
+            "{}",
+            String::from_utf8_lossy(&py.stderr)
+        );
         0
     })
     .ok();
@@ -219,10 +298,28 @@ fn the_lock_refuses_every_later_unveil() {
         let err = scopes::unveil(Some(&jail), Some("r")).unwrap_err();
         assert!(matches!(err, Error::UnveilLocked));
         assert_eq!(err.errno(), libc::EPERM);
-        assert_eq!(scopes::unveil(Some(Path::new("/")), Some("bad")).unwrap_err().errno(), libc::EPERM);
-        assert_eq!(scopes::unveil(None, Some("r")).unwrap_err().errno(), libc::EPERM);
-        assert!(scopes::unveil(None, None).is_ok(), "locking again is harmless");
-        assert_eq!(Unveil::new().path(&jail, Permissions::READ).add().unwrap_err().errno(), libc::EPERM);
+        assert_eq!(
+            scopes::unveil(Some(Path::new("/")), Some("bad"))
+                .unwrap_err()
+                .errno(),
+            libc::EPERM
+        );
+        assert_eq!(
+            scopes::unveil(None, Some("r")).unwrap_err().errno(),
+            libc::EPERM
+        );
+        assert!(
+            scopes::unveil(None, None).is_ok(),
+            "locking again is harmless"
+        );
+        assert_eq!(
+            Unveil::new()
+                .path(&jail, Permissions::READ)
+                .add()
+                .unwrap_err()
+                .errno(),
+            libc::EPERM
+        );
         // The lock is inherited by fork.
         let child = run(move || scopes::unveil(Some(&jail), Some("r")).unwrap_err().errno());
         assert_eq!(child.end, End::Exit(libc::EPERM));
@@ -235,8 +332,16 @@ fn the_lock_refuses_every_later_unveil() {
 fn lock_without_unveil_restricts_nothing() {
     run(|| {
         lock();
-        assert!(fs::read("/etc/hostname").is_ok(), "OpenBSD: unveil(NULL, NULL) alone hides nothing");
-        assert_eq!(scopes::unveil(Some(Path::new("/")), Some("r")).unwrap_err().errno(), libc::EPERM);
+        assert!(
+            fs::read("/etc/hostname").is_ok(),
+            "OpenBSD: unveil(NULL, NULL) alone hides nothing"
+        );
+        assert_eq!(
+            scopes::unveil(Some(Path::new("/")), Some("r"))
+                .unwrap_err()
+                .errno(),
+            libc::EPERM
+        );
         0
     })
     .ok();
@@ -253,12 +358,20 @@ fn bad_arguments_name_the_problem_and_change_nothing() {
         let err = scopes::unveil(Some(&jail), None).unwrap_err();
         assert!(matches!(err, Error::NullArgument));
         assert_eq!(err.errno(), libc::EFAULT);
-        assert_eq!(scopes::unveil(None, Some("r")).unwrap_err().errno(), libc::EFAULT);
+        assert_eq!(
+            scopes::unveil(None, Some("r")).unwrap_err().errno(),
+            libc::EFAULT
+        );
         let missing_parent = jail.join("no/such/file");
         let err = scopes::unveil(Some(&missing_parent), Some("r")).unwrap_err();
         assert_eq!(err.errno(), libc::ENOENT);
         assert!(err.to_string().contains("no/such/file"), "{err}");
-        assert_eq!(scopes::unveil(Some(Path::new("")), Some("r")).unwrap_err().errno(), libc::EINVAL);
+        assert_eq!(
+            scopes::unveil(Some(Path::new("")), Some("r"))
+                .unwrap_err()
+                .errno(),
+            libc::EINVAL
+        );
         // None of these hid anything, and unveil still works.
         lock();
         assert!(fs::read(&outside).is_ok());
@@ -297,7 +410,11 @@ fn deviation_metadata_is_not_hidden() {
         let c = cstr(outside.to_str().unwrap());
         assert_eq!(sys(libc::SYS_access, &[ptr(&c), libc::R_OK as u64]), 0);
         std::env::set_current_dir(outside.parent().unwrap()).unwrap();
-        assert_eq!(errno(fs::read("outside.txt")), EACCES, "but its content stays out of reach");
+        assert_eq!(
+            errno(fs::read("outside.txt")),
+            EACCES,
+            "but its content stays out of reach"
+        );
         0
     })
     .ok();
@@ -329,7 +446,10 @@ fn deviation_narrowing_below_a_wider_directory_is_refused() {
         let err = scopes::unveil(Some(&jail), Some("")).unwrap_err();
         assert_eq!(err.errno(), libc::EOPNOTSUPP);
         let text = err.to_string();
-        assert!(text.contains("narrowing") && text.contains(jail.to_str().unwrap()), "{text}");
+        assert!(
+            text.contains("narrowing") && text.contains(jail.to_str().unwrap()),
+            "{text}"
+        );
         // Widening below a narrower parent is what Landlock does natively: accepted.
         unveil(&jail, "rw");
         // The same narrowing the other way round: the wider parent comes second.
@@ -345,10 +465,25 @@ fn deviation_narrowing_below_a_wider_directory_is_refused() {
     // With best effort the narrowing is accepted and reported; the path keeps the parent's rights.
     let (base, jail, inside) = (t.base.clone(), t.jail(), t.at("jail/in.txt"));
     run(move || {
-        let report = Unveil::new().path(&base, Permissions::READ).path(&jail, Permissions::NONE).best_effort().lock().unwrap();
+        let report = Unveil::new()
+            .path(&base, Permissions::READ)
+            .path(&jail, Permissions::NONE)
+            .best_effort()
+            .lock()
+            .unwrap();
         assert!(!report.is_complete());
-        assert!(report.gaps.iter().any(|g| matches!(g, Gap::Narrowing { .. })), "{report}");
-        assert_eq!(fs::read_to_string(&inside).unwrap(), "changed", "not hidden: the documented deviation");
+        assert!(
+            report
+                .gaps
+                .iter()
+                .any(|g| matches!(g, Gap::Narrowing { .. })),
+            "{report}"
+        );
+        assert_eq!(
+            fs::read_to_string(&inside).unwrap(),
+            "changed",
+            "not hidden: the documented deviation"
+        );
         0
     })
     .ok();
@@ -382,7 +517,11 @@ fn unveiling_again_replaces_the_permissions() {
         lock();
         fs::write(&inside, "rewritten").unwrap();
         assert!(fs::read_dir(&sub).is_ok());
-        assert_eq!(errno(fs::write(sub.join("deep.txt"), "x")), EACCES, "w was replaced, not added");
+        assert_eq!(
+            errno(fs::write(sub.join("deep.txt"), "x")),
+            EACCES,
+            "w was replaced, not added"
+        );
         0
     })
     .ok();
@@ -412,7 +551,8 @@ fn a_thread_started_before_unveil() {
         let (back, answer) = std::sync::mpsc::channel::<Option<i32>>();
         let worker = std::thread::spawn(move || {
             let path = rx.recv().unwrap();
-            back.send(fs::read(path).err().and_then(|e| e.raw_os_error())).unwrap();
+            back.send(fs::read(path).err().and_then(|e| e.raw_os_error()))
+                .unwrap();
         });
         let result = scopes::unveil(Some(&jail), Some("r"));
         if landlock_abi() >= 8 {
@@ -427,11 +567,22 @@ fn a_thread_started_before_unveil() {
             assert_eq!(err.errno(), libc::EOPNOTSUPP);
             assert!(err.to_string().contains("threads"), "{err}");
             // Best effort goes ahead and says the worker is not confined.
-            let report = Unveil::new().path(&jail, Permissions::READ).best_effort().lock().unwrap();
-            assert!(report.gaps.contains(&Gap::OtherThreads { count: 1 }), "{report}");
+            let report = Unveil::new()
+                .path(&jail, Permissions::READ)
+                .best_effort()
+                .lock()
+                .unwrap();
+            assert!(
+                report.gaps.contains(&Gap::OtherThreads { count: 1 }),
+                "{report}"
+            );
             assert_eq!(errno(fs::read(&outside)), EACCES, "this thread is confined");
             tx.send(outside.clone()).unwrap();
-            assert_eq!(answer.recv().unwrap(), None, "the worker is not: as reported");
+            assert_eq!(
+                answer.recv().unwrap(),
+                None,
+                "the worker is not: as reported"
+            );
         }
         worker.join().unwrap();
         0
@@ -444,14 +595,27 @@ fn best_effort_reports_what_this_kernel_cannot_do() {
     let t = Tree::new("report");
     let jail = t.jail();
     run(move || {
-        let report = Unveil::new().path(&jail, Permissions::READ).best_effort().lock().unwrap();
+        let report = Unveil::new()
+            .path(&jail, Permissions::READ)
+            .best_effort()
+            .lock()
+            .unwrap();
         assert!(report.enforced);
         assert_eq!(report.abi as i64, landlock_abi());
         assert!(report.is_complete(), "{report}");
         if landlock_abi() < 9 {
             // connect() to unix sockets is not governed by `w` before ABI 9: listed, not fatal.
-            assert!(report.gaps.iter().any(|g| matches!(g, Gap::UnixConnect { .. })), "{report}");
-            assert!(report.to_string().contains("not enforced: Landlock ABI 9"), "{report}");
+            assert!(
+                report
+                    .gaps
+                    .iter()
+                    .any(|g| matches!(g, Gap::UnixConnect { .. })),
+                "{report}"
+            );
+            assert!(
+                report.to_string().contains("not enforced: Landlock ABI 9"),
+                "{report}"
+            );
         }
         assert_eq!(scopes::unveil_report(), Some(report));
         0
@@ -465,13 +629,23 @@ fn reachable_paths_only_add_access() {
     let t = Tree::new("reachable");
     let (jail, sub) = (t.jail(), t.at("jail/sub"));
     run(move || {
-        Unveil::new().path(&jail, Permissions::parse("rw").unwrap()).reachable(&sub, Permissions::READ).lock().unwrap();
+        Unveil::new()
+            .path(&jail, Permissions::parse("rw").unwrap())
+            .reachable(&sub, Permissions::READ)
+            .lock()
+            .unwrap();
         fs::write(sub.join("deep.txt"), "still writable").unwrap();
         0
     })
     .ok();
     let missing = t.at("nope");
-    let child = run(move || Unveil::new().reachable(&missing, Permissions::READ).add().unwrap_err().errno());
+    let child = run(move || {
+        Unveil::new()
+            .reachable(&missing, Permissions::READ)
+            .add()
+            .unwrap_err()
+            .errno()
+    });
     assert_eq!(child.end, End::Exit(libc::ENOENT));
 }
 
@@ -480,7 +654,11 @@ fn descriptors_opened_before_the_lock_stay_usable() {
     let t = Tree::new("fds");
     let (jail, outside) = (t.jail(), t.at("outside.txt"));
     run(move || {
-        let mut before = fs::OpenOptions::new().read(true).custom_flags(libc::O_CLOEXEC).open(&outside).unwrap();
+        let mut before = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&outside)
+            .unwrap();
         unveil(&jail, "r");
         lock();
         let mut text = String::new();

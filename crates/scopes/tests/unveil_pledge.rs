@@ -40,9 +40,15 @@ fn unveil_after_a_pledge_without_unveil_is_refused() {
     let (jail, outside) = (t.jail(), t.at("outside.txt"));
     run(move || {
         pledge("stdio rpath");
-        assert_eq!(scopes::unveil(Some(&jail), Some("r")).unwrap_err().errno(), libc::EPERM);
+        assert_eq!(
+            scopes::unveil(Some(&jail), Some("r")).unwrap_err().errno(),
+            libc::EPERM
+        );
         assert!(scopes::unveil(None, None).is_ok());
-        assert!(fs::read(&outside).is_ok(), "nothing was unveiled, nothing is hidden");
+        assert!(
+            fs::read(&outside).is_ok(),
+            "nothing was unveiled, nothing is hidden"
+        );
         0
     })
     .ok();
@@ -67,18 +73,44 @@ fn unveil_works_under_stdio_unveil_without_path_promises() {
 }
 
 #[test]
-fn the_lock_before_pledge_then_pledge_narrows_further() {
+fn unveil_and_pledge_layers_intersect() {
+    // Locked before pledge: the pledge's own layer stacks on unveil's, and both must allow.
     let t = Tree::new("pledge-after");
-    let (jail, inside) = (t.jail(), t.at("jail/in.txt"));
+    let (jail, inside, outside) = (t.jail(), t.at("jail/in.txt"), t.at("outside.txt"));
     run(move || {
-        unveil(&jail, "rwc");
+        unveil(&jail, "r");
         lock();
-        pledge("stdio rpath");
+        pledge("stdio rpath wpath");
         assert_eq!(fs::read_to_string(&inside).unwrap(), "inside");
-        // The layers intersect: unveil allows writing, rpath does not (seccomp refuses it).
-        let c = cstr(inside.to_str().unwrap());
-        let fd = sys(libc::SYS_openat, &[libc::AT_FDCWD as u64, ptr(&c), libc::O_RDONLY as u64]);
-        assert!(fd >= 0);
+        let write = fs::OpenOptions::new().write(true).open(&inside);
+        assert_eq!(
+            errno(write),
+            EACCES,
+            "wpath allows writing, unveil does not"
+        );
+        assert_eq!(
+            errno(fs::read(&outside)),
+            EACCES,
+            "rpath allows reading, unveil does not"
+        );
+        0
+    })
+    .ok();
+    // And the other way: unveil allows writing, the promises do not (seccomp refuses it).
+    let inside = t.at("jail/in.txt");
+    let jail = t.jail();
+    run(move || {
+        unveil(&jail, "rw");
+        lock();
+        scopes::Pledge::new()
+            .promises("stdio rpath".parse().unwrap())
+            .penalty(scopes::Penalty::Eperm)
+            .apply()
+            .unwrap();
+        assert_eq!(
+            errno(fs::OpenOptions::new().write(true).open(&inside)),
+            libc::EPERM
+        );
         0
     })
     .ok();
@@ -92,13 +124,27 @@ fn paths_the_promises_imply_stay_reachable() {
         pledge("stdio rpath dns getpw unveil");
         unveil(&jail, "r");
         pledge("stdio rpath dns getpw");
-        for implied in ["/etc/resolv.conf", "/etc/hosts", "/etc/services", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"] {
+        for implied in [
+            "/etc/resolv.conf",
+            "/etc/hosts",
+            "/etc/services",
+            "/etc/passwd",
+            "/etc/group",
+            "/etc/nsswitch.conf",
+        ] {
             if Path::new(implied).exists() {
                 fs::read(implied).unwrap_or_else(|e| panic!("{implied}: {e}"));
             }
         }
-        assert_eq!(errno(fs::read("/etc/hostname")), EACCES, "not implied by any promise held");
-        assert!(fs::read("/dev/null").is_ok(), "always reachable, as on OpenBSD");
+        assert_eq!(
+            errno(fs::read("/etc/hostname")),
+            EACCES,
+            "not implied by any promise held"
+        );
+        assert!(
+            fs::read("/dev/null").is_ok(),
+            "always reachable, as on OpenBSD"
+        );
         0
     })
     .ok();

@@ -8,6 +8,7 @@
 //! accumulator) are built once and shared, within a system call and across system calls.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::layout::{Label, Op};
 use crate::bpf::{data, Insn, JMP_JEQ_K, JMP_JGE_K, JMP_JGT_K, JMP_JSET_K};
@@ -92,6 +93,27 @@ impl Rules {
     }
 }
 
+/// FNV-1a: the memo's keys come from the static table, so a fast hash without flood
+/// protection is safe, and SipHash was a visible part of pledge()'s time.
+pub(super) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// What the accumulator holds when a node starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Acc {
@@ -119,18 +141,19 @@ enum Node {
 #[derive(Default)]
 pub(super) struct Diagram {
     nodes: Vec<Node>,
-    memo: HashMap<(Rules, Acc), usize>,
-    rets: HashMap<u32, usize>,
+    memo: HashMap<(Rules, Acc), usize, BuildHasherDefault<Fnv>>,
+    /// (return value, node): a handful, searched in order.
+    rets: Vec<(u32, usize)>,
 }
 
 impl Diagram {
     /// The node that returns `k`.
     pub fn ret(&mut self, k: u32) -> usize {
-        if let Some(&id) = self.rets.get(&k) {
+        if let Some(&(_, id)) = self.rets.iter().find(|r| r.0 == k) {
             return id;
         }
         self.nodes.push(Node::Ret(k));
-        self.rets.insert(k, self.nodes.len() - 1);
+        self.rets.push((k, self.nodes.len() - 1));
         self.nodes.len() - 1
     }
 

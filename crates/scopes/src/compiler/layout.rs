@@ -111,13 +111,18 @@ fn ret_at(ops: &[Op], label: Label) -> Option<Insn> {
     })?
 }
 
-fn positions(ops: &[Op]) -> std::collections::HashMap<Label, u32> {
-    let mut map = std::collections::HashMap::new();
+/// Where each label points, indexed by label number (labels are dense small numbers).
+fn positions(ops: &[Op]) -> Positions {
+    let mut map = Positions(Vec::new());
     let mut pc = 0u32;
     for op in ops {
         match op {
-            Op::Mark(l) => {
-                map.insert(*l, pc);
+            Op::Mark(Label(l)) => {
+                let l = *l as usize;
+                if map.0.len() <= l {
+                    map.0.resize(l + 1, None);
+                }
+                map.0[l] = Some(pc);
             }
             _ => pc += 1,
         }
@@ -125,12 +130,25 @@ fn positions(ops: &[Op]) -> std::collections::HashMap<Label, u32> {
     map
 }
 
-fn emit(ops: &[Op], positions: &std::collections::HashMap<Label, u32>) -> Vec<Insn> {
+/// Label positions.
+struct Positions(Vec<Option<u32>>);
+
+impl std::ops::Index<&Label> for Positions {
+    type Output = u32;
+    fn index(&self, l: &Label) -> &u32 {
+        self.0
+            .get(l.0 as usize)
+            .and_then(|p| p.as_ref())
+            .expect("unmarked label")
+    }
+}
+
+fn emit(ops: &[Op], positions: &Positions) -> Vec<Insn> {
     let mut out = Vec::new();
     for op in ops {
         let pc = out.len() as u32;
         let offset = |l: &Label| {
-            let target = *positions.get(l).expect("unmarked label");
+            let target = positions[l];
             assert!(target > pc, "backward jump");
             target - pc - 1
         };

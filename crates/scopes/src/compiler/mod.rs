@@ -18,7 +18,11 @@ mod checks;
 mod layout;
 mod tree;
 
-use checks::{Acc, Check, Diagram, Rules};
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::OnceLock;
+
+use checks::{Acc, Check, Diagram, Fnv, Rules};
 use layout::{assemble, Label, Op};
 use tree::Range;
 
@@ -139,6 +143,27 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
     assemble(ops, &mut next_label)
 }
 
+type RuleIndex = HashMap<&'static str, Vec<usize>, BuildHasherDefault<Fnv>>;
+
+/// For each system call name, the indices of the table's rules that mention it, in table
+/// order. Built once: scanning every rule's name list for each of ~400 numbers cost more than
+/// the rest of the compiler together.
+fn rule_index() -> &'static RuleIndex {
+    static INDEX: OnceLock<RuleIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index = RuleIndex::default();
+        for (i, rule) in table::RULES.iter().enumerate() {
+            for name in rule.syscalls {
+                let v = index.entry(*name).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
+        index
+    })
+}
+
 /// The rules that apply to `name` under `promises`, resolved for `target`.
 fn rules_for(name: &str, promises: Promises, target: &Target) -> Rules {
     let default = if table::FALLBACK_ENOSYS.contains(&name) {
@@ -147,8 +172,10 @@ fn rules_for(name: &str, promises: Promises, target: &Target) -> Rules {
         target.violation
     };
     let mut rules: Vec<(Vec<Check>, u32)> = Vec::new();
-    for rule in table::RULES {
-        if !rule.syscalls.contains(&name) || !rule.needs.satisfied_by(promises, target.reporting) {
+    let no_rules: &[usize] = &[];
+    let indices = rule_index().get(name).map_or(no_rules, |v| v.as_slice());
+    for rule in indices.iter().map(|i| &table::RULES[*i]) {
+        if !rule.needs.satisfied_by(promises, target.reporting) {
             continue;
         }
         let action = match rule.verdict {

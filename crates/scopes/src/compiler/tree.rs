@@ -23,6 +23,37 @@ pub(super) struct Range {
     pub to: Label,
 }
 
+/// Where a sweep goes: real code, or a counter, so the cost the cutting minimises and the code
+/// emitted come from the same function and cannot disagree.
+trait Sink {
+    fn push(&mut self, op: Op);
+    fn fresh(&mut self) -> Label;
+}
+
+/// Counts instructions; labels do not matter.
+struct Counter(usize, Label);
+
+impl Sink for Counter {
+    fn push(&mut self, op: Op) {
+        self.0 += usize::from(!matches!(op, Op::Mark(_)));
+    }
+    fn fresh(&mut self) -> Label {
+        self.1
+    }
+}
+
+/// Emits code.
+struct Emitter<'a>(&'a mut dyn FnMut() -> Label, &'a mut Vec<Op>);
+
+impl Sink for Emitter<'_> {
+    fn push(&mut self, op: Op) {
+        self.1.push(op);
+    }
+    fn fresh(&mut self) -> Label {
+        (self.0)()
+    }
+}
+
 /// The most exceptions one sweep tests: bounds the path length of a leaf.
 const MAX_EXCEPTIONS: usize = 3;
 
@@ -57,8 +88,6 @@ enum Entry {
 /// The cheapest cutting of `ranges` into segments.
 fn cut(ranges: &[Range]) -> Vec<Segment> {
     let n = ranges.len();
-    // Counting runs the emitter into a scratch buffer, so cost and code cannot disagree.
-    let mut scratch = Vec::new();
     // best[j]: (cost of ranges[..j], where the last segment starts, its background)
     let mut best: Vec<(usize, usize, Label)> = vec![(0, 0, ranges[0].to); n + 1];
     // A segment with at most MAX_EXCEPTIONS exceptions spans at most this many ranges.
@@ -66,7 +95,7 @@ fn cut(ranges: &[Range]) -> Vec<Segment> {
     for j in 1..=n {
         let mut choice: Option<(usize, usize, Label)> = None;
         for i in j.saturating_sub(widest)..j {
-            let Some((cost, background)) = cheapest_sweep(&ranges[i..j], &mut scratch) else {
+            let Some((cost, background)) = cheapest_sweep(&ranges[i..j]) else {
                 continue;
             };
             let total = best[i].0 + cost + usize::from(i > 0);
@@ -94,19 +123,15 @@ fn cut(ranges: &[Range]) -> Vec<Segment> {
 
 /// The background that makes the sweep over `ranges` cheapest, and its cost; `None` when
 /// every choice has too many exceptions.
-fn cheapest_sweep(ranges: &[Range], scratch: &mut Vec<Op>) -> Option<(usize, Label)> {
+fn cheapest_sweep(ranges: &[Range]) -> Option<(usize, Label)> {
     let mut best: Option<(usize, Label)> = None;
     for (i, r) in ranges.iter().enumerate() {
         if ranges[..i].iter().any(|earlier| earlier.to == r.to) {
             continue; // this background was already tried
         }
-        scratch.clear();
-        // Labels do not matter when only counting.
-        if sweep(ranges, r.to, &mut || r.to, scratch) {
-            let cost = scratch
-                .iter()
-                .filter(|op| !matches!(op, Op::Mark(_)))
-                .count();
+        let mut counter = Counter(0, r.to);
+        if sweep(ranges, r.to, &mut counter) {
+            let cost = counter.0;
             if best.is_none_or(|b| cost < b.0) {
                 best = Some((cost, r.to));
             }
@@ -118,12 +143,7 @@ fn cheapest_sweep(ranges: &[Range], scratch: &mut Vec<Op>) -> Option<(usize, Lab
 /// Decides `ranges` (bounds known: nothing outside them reaches here) by testing the ranges
 /// that do not go to `background` in order. Returns false, emitting nothing, when there are
 /// more than [`MAX_EXCEPTIONS`] of them.
-fn sweep(
-    ranges: &[Range],
-    background: Label,
-    fresh: &mut dyn FnMut() -> Label,
-    ops: &mut Vec<Op>,
-) -> bool {
+fn sweep(ranges: &[Range], background: Label, out: &mut impl Sink) -> bool {
     let exceptions = ranges.iter().filter(|r| r.to != background).count();
     if exceptions > MAX_EXCEPTIONS {
         return false;
@@ -148,9 +168,9 @@ fn sweep(
             let next = match uniform_rest {
                 Some(to) => to,
                 None if last => background,
-                None => fresh(),
+                None => out.fresh(),
             };
-            ops.push(Op::Jump {
+            out.push(Op::Jump {
                 code: JMP_JGT_K,
                 k: end,
                 jt: next,
@@ -159,36 +179,36 @@ fn sweep(
             if uniform_rest.is_some() || last {
                 break;
             }
-            ops.push(Op::Mark(next));
+            out.push(Op::Mark(next));
             lo = end + 1;
             continue;
         }
-        let next = if last { background } else { fresh() };
+        let next = if last { background } else { out.fresh() };
         if end >= hi {
-            ops.push(Op::Jump {
+            out.push(Op::Jump {
                 code: JMP_JGE_K,
                 k: start,
                 jt: to,
                 jf: next,
             });
         } else if start == end {
-            ops.push(Op::Jump {
+            out.push(Op::Jump {
                 code: JMP_JEQ_K,
                 k: start,
                 jt: to,
                 jf: next,
             });
         } else {
-            let lower = fresh();
-            ops.push(Op::Jump {
+            let lower = out.fresh();
+            out.push(Op::Jump {
                 code: JMP_JGT_K,
                 k: end,
                 jt: next,
                 jf: lower,
             });
-            ops.push(Op::Mark(lower));
+            out.push(Op::Mark(lower));
             // Below `start`: after the earlier exceptions, only the background is left.
-            ops.push(Op::Jump {
+            out.push(Op::Jump {
                 code: JMP_JGE_K,
                 k: start,
                 jt: to,
@@ -199,7 +219,7 @@ fn sweep(
         if last {
             break;
         }
-        ops.push(Op::Mark(next));
+        out.push(Op::Mark(next));
     }
     true
 }
@@ -228,7 +248,11 @@ fn emit_segments(
     let Entry::Code(label) = at else { return };
     ops.push(Op::Mark(label));
     if let [s] = segments {
-        let fits = sweep(&ranges[s.first..=s.last], s.background, fresh, ops);
+        let fits = sweep(
+            &ranges[s.first..=s.last],
+            s.background,
+            &mut Emitter(fresh, ops),
+        );
         debug_assert!(fits, "segments are cut to fit a sweep");
         return;
     }

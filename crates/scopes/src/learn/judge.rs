@@ -15,7 +15,9 @@
 use std::path::Path;
 
 use crate::policy::paths::PATH_GRANTS;
-use crate::policy::{decide_by_name, promise_sets_that_allow, table, Context, Decision, Verdict};
+use crate::policy::{
+    decide_by_name, promise_sets_that_allow, table, Context, Decision, Needs, Verdict,
+};
 use crate::{Permissions, Promise, Promises};
 
 /// What the table makes of one observed call.
@@ -106,16 +108,14 @@ pub fn judge(
             .all(|(path, access)| reaches(set, path, *access))
     };
     // A set the system call side accepts but whose paths stop short may be completed by one
-    // promise that only adds paths: `tmppath` opens anything, and `tty` adds /dev/tty.
+    // promise that adds a few paths (`tmppath` opens anything, `tty` adds /dev/tty). Never by
+    // one whose grant is all of `/` (`exec` reads everything it may execute): that promise
+    // would stand in for `rpath` without meaning it.
     let mut completed = Vec::new();
     for set in &sets {
         if !reaches_all(*set) {
-            completed.extend(
-                Promise::ALL
-                    .iter()
-                    .map(|p| set.with(*p))
-                    .filter(|s| reaches_all(*s)),
-            );
+            let limited = Promise::ALL.iter().filter(|p| !grants_root(**p));
+            completed.extend(limited.map(|p| set.with(*p)).filter(|s| reaches_all(*s)));
         }
     }
     sets.retain(|set| reaches_all(*set));
@@ -180,6 +180,12 @@ fn sets_for(ctx: &Context, name: &str, args: &[u64; 6]) -> Vec<Promises> {
         }
     }
     sets
+}
+
+/// Whether one of `p`'s path grants is all of `/`.
+fn grants_root(p: Promise) -> bool {
+    let names = |n: &Needs| matches!(n, Needs::All(ps) | Needs::Any(ps) if ps.contains(&p));
+    PATH_GRANTS.iter().any(|g| g.path == "/" && names(&g.needs))
 }
 
 /// Whether the Landlock grants of `set` ([`PATH_GRANTS`]) give `access` on `path`.
@@ -361,6 +367,13 @@ mod tests {
         assert!(
             alts.contains(&set("tmppath tty")) && alts.contains(&set("rpath wpath")),
             "{alts:?}"
+        );
+        // exec's grant of `/` never stands in for rpath.
+        let read = [libc::AT_FDCWD as u64, 0, libc::O_RDONLY as u64, 0, 0, 0];
+        let lib = [("/usr/lib/x.py".into(), Permissions::READ)];
+        assert_eq!(
+            judge(&CTX, "openat", &read, None, &lib).alternatives,
+            vec![set("rpath")]
         );
     }
 

@@ -56,8 +56,6 @@ pub static PATH_GRANTS: &[PathGrant] = &[
     grant(Needs::Always, "/etc/localtime", "r"),
     grant(Needs::Always, "/usr/share/zoneinfo", "r"),
     grant(Needs::All(&[Tty]), "/dev/tty", "rw"),
-    // pledge() itself lists its threads before adding a Landlock layer.
-    grant(Needs::Always, "/proc/self/task", "r"),
 ];
 
 /// Promises whose system calls reach paths: a pledge holding any of them gets a Landlock

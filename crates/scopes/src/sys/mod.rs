@@ -101,21 +101,6 @@ pub fn landlock_abi() -> Result<i32, i32> {
     }
 }
 
-/// The ids of this process's threads other than the caller.
-pub fn other_threads() -> io::Result<Vec<i32>> {
-    // SAFETY: gettid has no preconditions.
-    let me = unsafe { libc::gettid() };
-    let mut tids = Vec::new();
-    for entry in std::fs::read_dir("/proc/self/task")? {
-        if let Ok(tid) = entry?.file_name().to_string_lossy().parse::<i32>() {
-            if tid != me {
-                tids.push(tid);
-            }
-        }
-    }
-    Ok(tids)
-}
-
 /// Installs `prog` in the child of `cmd`, between fork and exec.
 pub fn install_before_exec(cmd: &mut std::process::Command, prog: Vec<Insn>) {
     use std::os::unix::process::CommandExt as _;

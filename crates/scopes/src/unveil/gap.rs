@@ -86,7 +86,10 @@ impl Gap {
                 reason: "other threads exist and Landlock before ABI 8 confines only the calling \
                          thread: unveil before starting threads",
             },
-            _ => Error::Unsupported { feature: self.to_string(), errno: libc::EOPNOTSUPP },
+            _ => Error::Unsupported {
+                feature: self.to_string(),
+                errno: libc::EOPNOTSUPP,
+            },
         }
     }
 }

@@ -27,7 +27,9 @@ pub(crate) struct Layer {
 /// Every filesystem right unveil restricts once a path is unveiled: what the letters `rwxc`
 /// grant (with device nodes under `c`).
 pub(crate) fn handled_fs() -> BitFlags<AccessFs> {
-    super::Permissions::parse("rwxc").map(|p| p.rights()).unwrap_or_default() & !BitFlags::from(AccessFs::RemoveFile)
+    super::Permissions::parse("rwxc")
+        .map(|p| p.rights())
+        .unwrap_or_default()
 }
 
 /// Scopes added as defence in depth behind seccomp when the promises held lack the promise
@@ -56,7 +58,11 @@ pub(crate) fn want(state: &State, promises: Option<Promises>) -> Want {
         net |= AccessNet::BindTcp;
     }
     Want {
-        fs: if state.rules.is_empty() { BitFlags::empty() } else { handled_fs() },
+        fs: if state.rules.is_empty() {
+            BitFlags::empty()
+        } else {
+            handled_fs()
+        },
         net,
         scopes: state.scopes,
         extra_scopes: extra_scopes(promises),
@@ -66,22 +72,40 @@ pub(crate) fn want(state: &State, promises: Option<Promises>) -> Want {
 fn landlock_error(e: RulesetError) -> Error {
     if let RulesetError::RestrictSelf(RestrictSelfError::RestrictSelfCall { source, .. }) = &e {
         if source.raw_os_error() == Some(libc::E2BIG) {
-            return Error::TooManyLayers { what: "Landlock layers (16 at most)", errno: libc::E2BIG };
+            return Error::TooManyLayers {
+                what: "Landlock layers (16 at most)",
+                errno: libc::E2BIG,
+            };
         }
     }
-    Error::Os { call: "landlock (unveil)", source: std::io::Error::other(e.to_string()) }
+    Error::Os {
+        call: "landlock (unveil)",
+        source: std::io::Error::other(e.to_string()),
+    }
 }
 
 /// Builds the layer for `state` in a process holding `promises` (`None`: never pledged). The
 /// non-`/` paths those promises imply stay reachable, as on OpenBSD where they bypass unveil.
 pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer, Error> {
     let want = want(state, promises);
-    let plan = negotiate(crate::sys::landlock_abi(), thread_count()?, &want, state.best_effort)?;
-    let mut report = UnveilReport { abi: plan.abi, enforced: false, gaps: plan.gaps.clone() };
+    let plan = negotiate(
+        crate::sys::landlock_abi(),
+        thread_count()?,
+        &want,
+        state.best_effort,
+    )?;
+    let mut report = UnveilReport {
+        abi: plan.abi,
+        enforced: false,
+        gaps: plan.gaps.clone(),
+    };
     report.gaps.extend(state.narrowing.iter().cloned());
     if plan.fs.is_empty() && plan.net.is_empty() && plan.scopes.is_empty() {
         // Nothing the kernel can enforce (best effort) or nothing asked: lock only.
-        return Ok(Layer { ruleset: None, report });
+        return Ok(Layer {
+            ruleset: None,
+            report,
+        });
     }
 
     let mut ruleset = Ruleset::default().set_compatibility(CompatLevel::HardRequirement);
@@ -112,11 +136,16 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
                 access &= file_rights;
             }
             if !access.is_empty() {
-                ruleset = ruleset.add_rule(PathBeneath::new(&rule.node.file, access)).map_err(landlock_error)?;
+                ruleset = ruleset
+                    .add_rule(PathBeneath::new(&rule.node.file, access))
+                    .map_err(landlock_error)?;
             }
         }
         let held = promises.unwrap_or(Promises::EMPTY);
-        for grant in PATH_GRANTS.iter().filter(|g| g.path != "/" && g.needs.satisfied_by(held, false)) {
+        for grant in PATH_GRANTS
+            .iter()
+            .filter(|g| g.path != "/" && g.needs.satisfied_by(held, false))
+        {
             let path = Path::new(grant.path);
             let file = match std::fs::OpenOptions::new()
                 .read(true)
@@ -126,22 +155,40 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
                 Ok(file) => file,
                 // Implied files are optional (no /etc/gai.conf here, say).
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(Error::Path { path: path.to_owned(), source: e }),
+                Err(e) => {
+                    return Err(Error::Path {
+                        path: path.to_owned(),
+                        source: e,
+                    })
+                }
             };
-            let is_dir = file.metadata().map_err(|e| Error::Path { path: path.to_owned(), source: e })?.is_dir();
+            let is_dir = file
+                .metadata()
+                .map_err(|e| Error::Path {
+                    path: path.to_owned(),
+                    source: e,
+                })?
+                .is_dir();
             let mut access = crate::landlock::rights(grant.access) & plan.fs;
             if !is_dir {
                 access &= file_rights;
             }
             if !access.is_empty() {
-                ruleset = ruleset.add_rule(PathBeneath::new(file, access)).map_err(landlock_error)?;
+                ruleset = ruleset
+                    .add_rule(PathBeneath::new(file, access))
+                    .map_err(landlock_error)?;
             }
         }
     }
-    for (ports, right) in [(&state.connect, AccessNet::ConnectTcp), (&state.bind, AccessNet::BindTcp)] {
+    for (ports, right) in [
+        (&state.connect, AccessNet::ConnectTcp),
+        (&state.bind, AccessNet::BindTcp),
+    ] {
         if plan.net.contains(right) {
             for port in ports.iter().flatten() {
-                ruleset = ruleset.add_rule(NetPort::new(*port, right)).map_err(landlock_error)?;
+                ruleset = ruleset
+                    .add_rule(NetPort::new(*port, right))
+                    .map_err(landlock_error)?;
             }
         }
     }
@@ -149,7 +196,10 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
         ruleset = ruleset.all_threads(true).map_err(landlock_error)?;
     }
     report.enforced = true;
-    Ok(Layer { ruleset: Some(ruleset), report })
+    Ok(Layer {
+        ruleset: Some(ruleset),
+        report,
+    })
 }
 
 impl Layer {
@@ -158,9 +208,50 @@ impl Layer {
         if let Some(ruleset) = self.ruleset {
             let status = ruleset.restrict_self().map_err(landlock_error)?;
             if status.ruleset != RulesetStatus::FullyEnforced {
-                return Err(Error::Unsupported { feature: "full Landlock enforcement".into(), errno: libc::EOPNOTSUPP });
+                return Err(Error::Unsupported {
+                    feature: "full Landlock enforcement".into(),
+                    errno: libc::EOPNOTSUPP,
+                });
             }
         }
         Ok(self.report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_added_when_the_promises_lack_proc_or_unix() {
+        let p = |s: &str| Some(s.parse::<Promises>().unwrap());
+        assert_eq!(
+            extra_scopes(None),
+            BitFlags::empty(),
+            "never pledged: nothing implied"
+        );
+        assert_eq!(
+            extra_scopes(p("stdio")),
+            Scope::Signal | Scope::AbstractUnixSocket
+        );
+        assert_eq!(extra_scopes(p("stdio proc")), Scope::AbstractUnixSocket);
+        assert_eq!(extra_scopes(p("stdio unix")), Scope::Signal);
+        assert_eq!(extra_scopes(p("stdio proc unix")), BitFlags::empty());
+    }
+
+    #[test]
+    fn the_handled_rights_cover_every_letter() {
+        let all = handled_fs();
+        for right in [
+            AccessFs::ReadFile,
+            AccessFs::WriteFile,
+            AccessFs::Truncate,
+            AccessFs::Execute,
+            AccessFs::RemoveFile,
+            AccessFs::Refer,
+            AccessFs::MakeChar,
+        ] {
+            assert!(all.contains(right), "{right:?}");
+        }
     }
 }

@@ -66,7 +66,10 @@ pub(crate) struct State {
 
 impl State {
     fn pending(&self) -> bool {
-        !self.rules.is_empty() || self.connect.is_some() || self.bind.is_some() || !self.scopes.is_empty()
+        !self.rules.is_empty()
+            || self.connect.is_some()
+            || self.bind.is_some()
+            || !self.scopes.is_empty()
     }
 
     fn locked(&self, promises: Option<Promises>) -> bool {
@@ -75,7 +78,11 @@ impl State {
 
     /// Enforces what is pending (if anything) and locks.
     fn commit(&mut self, promises: Option<Promises>) -> Result<UnveilReport, Error> {
-        let report = if self.pending() { layer::prepare(self, promises)?.enforce()? } else { UnveilReport::default() };
+        let report = if self.pending() {
+            layer::prepare(self, promises)?.enforce()?
+        } else {
+            UnveilReport::default()
+        };
         self.finish(report.clone());
         Ok(report)
     }
@@ -101,7 +108,9 @@ static STATE: Mutex<State> = Mutex::new(State {
 /// The state. Callers take pledge's lock (through `current_promises`) before this one, never
 /// while holding it: pledge() holds its own lock when it calls [`before_pledge`].
 fn state() -> MutexGuard<'static, State> {
-    STATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    STATE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Restricts the filesystem view, with OpenBSD's meaning as far as Landlock allows.
@@ -261,9 +270,16 @@ impl Unveil {
     pub fn lock(self) -> Result<UnveilReport, Error> {
         let promises = crate::current_promises();
         let mut state = state();
-        let empty = self.paths.is_empty() && self.connect.is_none() && self.bind.is_none() && self.scopes.is_empty();
+        let empty = self.paths.is_empty()
+            && self.connect.is_none()
+            && self.bind.is_none()
+            && self.scopes.is_empty();
         if state.locked(promises) {
-            return if empty { Ok(state.report.clone().unwrap_or_default()) } else { Err(Error::UnveilLocked) };
+            return if empty {
+                Ok(state.report.clone().unwrap_or_default())
+            } else {
+                Err(Error::UnveilLocked)
+            };
         }
         if !empty || self.best_effort {
             self.add_to(&mut state)?;
@@ -275,7 +291,11 @@ impl Unveil {
         let best_effort = state.best_effort || self.best_effort;
         let mut added = Vec::with_capacity(self.paths.len());
         for (path, permissions, kind) in &self.paths {
-            added.push(Rule { node: Node::open(path)?, permissions: *permissions, kind: *kind });
+            added.push(Rule {
+                node: Node::open(path)?,
+                permissions: *permissions,
+                kind: *kind,
+            });
         }
 
         // Fail now, rather than at the lock, when the kernel cannot enforce what is asked.
@@ -290,18 +310,30 @@ impl Unveil {
             probe.net |= landlock::AccessNet::BindTcp;
         }
         probe.scopes |= self.scopes;
-        crate::landlock::negotiate(crate::sys::landlock_abi(), crate::landlock::thread_count()?, &probe, best_effort)?;
+        crate::landlock::negotiate(
+            crate::sys::landlock_abi(),
+            crate::landlock::thread_count()?,
+            &probe,
+            best_effort,
+        )?;
 
         // Unveiling a file again replaces its permissions, as on OpenBSD.
         let mut replaced = Vec::new();
         for rule in added {
-            match state.rules.iter().position(|r| r.node.id == rule.node.id && r.kind == rule.kind) {
+            match state
+                .rules
+                .iter()
+                .position(|r| r.node.id == rule.node.id && r.kind == rule.kind)
+            {
                 Some(i) => replaced.push((i, rule)),
                 None => replaced.push((usize::MAX, rule)),
             }
         }
-        let mut merged: Vec<(&Node, Permissions, Kind)> =
-            state.rules.iter().map(|r| (&r.node, r.permissions, r.kind)).collect();
+        let mut merged: Vec<(&Node, Permissions, Kind)> = state
+            .rules
+            .iter()
+            .map(|r| (&r.node, r.permissions, r.kind))
+            .collect();
         for (i, rule) in &replaced {
             match merged.get_mut(*i) {
                 Some(slot) => slot.1 = rule.permissions,
@@ -321,7 +353,10 @@ impl Unveil {
         }
         state.narrowing = narrowing;
         if let Some(ports) = self.connect {
-            state.connect.get_or_insert_with(BTreeSet::new).extend(ports);
+            state
+                .connect
+                .get_or_insert_with(BTreeSet::new)
+                .extend(ports);
         }
         if let Some(ports) = self.bind {
             state.bind.get_or_insert_with(BTreeSet::new).extend(ports);
@@ -339,7 +374,11 @@ fn narrowings(rules: &[(&Node, Permissions, Kind)]) -> Vec<Gap> {
     for (inner, inner_perms, inner_kind) in rules {
         for (outer, outer_perms, outer_kind) in rules {
             let both_unveil = *inner_kind == Kind::Unveil && *outer_kind == Kind::Unveil;
-            if both_unveil && outer.id != inner.id && outer.covers(inner) && !inner_perms.contains(*outer_perms) {
+            if both_unveil
+                && outer.id != inner.id
+                && outer.covers(inner)
+                && !inner_perms.contains(*outer_perms)
+            {
                 gaps.push(Gap::Narrowing {
                     path: inner.path.clone(),
                     permissions: *inner_perms,

@@ -32,11 +32,17 @@ pub(crate) struct Node {
 const MAX_DEPTH: usize = 4096;
 
 fn path_error(path: &Path, source: std::io::Error) -> Error {
-    Error::Path { path: path.to_owned(), source }
+    Error::Path {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 fn open(path: &Path) -> std::io::Result<File> {
-    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_PATH).open(path)
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH)
+        .open(path)
 }
 
 fn identify(file: &File) -> std::io::Result<(Id, bool)> {
@@ -49,7 +55,10 @@ impl Node {
     /// exist is ENOENT even when its parent exists: Landlock rules attach to existing files.
     pub fn open(path: &Path) -> Result<Node, Error> {
         if path.as_os_str().is_empty() {
-            return Err(path_error(path, std::io::Error::from_raw_os_error(libc::EINVAL)));
+            return Err(path_error(
+                path,
+                std::io::Error::from_raw_os_error(libc::EINVAL),
+            ));
         }
         if path.as_os_str().as_encoded_bytes().contains(&0) {
             return Err(Error::BadString);
@@ -71,7 +80,13 @@ impl Node {
             chain.extend(parents_of_dir(dir, dir_id)?);
             chain
         };
-        Ok(Node { path: path.to_owned(), file, id, is_dir, ancestors })
+        Ok(Node {
+            path: path.to_owned(),
+            file,
+            id,
+            is_dir,
+            ancestors,
+        })
     }
 
     /// Whether `other` lies beneath this node (this is one of its ancestors).
@@ -82,7 +97,9 @@ impl Node {
     /// Checks that the descriptor still refers to the file opened, in case the program closed
     /// it (closefrom) and the number was reused.
     pub fn still_open(&self) -> bool {
-        identify(&self.file).map(|(id, _)| id == self.id).unwrap_or(false)
+        identify(&self.file)
+            .map(|(id, _)| id == self.id)
+            .unwrap_or(false)
     }
 }
 
@@ -94,14 +111,20 @@ fn parents_of_dir(dir: &Path, id: Id) -> Result<Vec<Id>, Error> {
     let mut up = dir.to_path_buf();
     for _ in 0..MAX_DEPTH {
         up.push("..");
-        let parent = open(&up).and_then(|f| identify(&f)).map_err(|e| path_error(&up, e))?.0;
+        let parent = open(&up)
+            .and_then(|f| identify(&f))
+            .map_err(|e| path_error(&up, e))?
+            .0;
         if parent == current {
             return Ok(chain);
         }
         chain.push(parent);
         current = parent;
     }
-    Err(path_error(dir, std::io::Error::from_raw_os_error(libc::ELOOP)))
+    Err(path_error(
+        dir,
+        std::io::Error::from_raw_os_error(libc::ELOOP),
+    ))
 }
 
 #[cfg(test)]
@@ -131,6 +154,9 @@ mod tests {
         assert_eq!(err.errno(), libc::ENOENT);
         assert_eq!(Node::open(Path::new("")).unwrap_err().errno(), libc::EINVAL);
         let nul = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"a\0b");
-        assert_eq!(Node::open(Path::new(nul)).unwrap_err().errno(), libc::EINVAL);
+        assert_eq!(
+            Node::open(Path::new(nul)).unwrap_err().errno(),
+            libc::EINVAL
+        );
     }
 }

@@ -55,7 +55,11 @@ impl Permissions {
         for letter in text.chars() {
             match Self::LETTERS.iter().find(|(l, _)| *l == letter) {
                 Some((_, p)) => set = set | *p,
-                None => return Err(Error::BadPermissions { permissions: text.to_owned() }),
+                None => {
+                    return Err(Error::BadPermissions {
+                        permissions: text.to_owned(),
+                    })
+                }
             }
         }
         Ok(set)
@@ -128,9 +132,13 @@ mod tests {
 
     #[test]
     fn rights_follow_the_letters() {
-        assert!(Permissions::READ.rights().contains(AccessFs::ReadFile | AccessFs::ReadDir));
+        assert!(Permissions::READ
+            .rights()
+            .contains(AccessFs::ReadFile | AccessFs::ReadDir));
         assert!(!Permissions::READ.rights().contains(AccessFs::WriteFile));
-        assert!(Permissions::WRITE.rights().contains(AccessFs::WriteFile | AccessFs::Truncate));
+        assert!(Permissions::WRITE
+            .rights()
+            .contains(AccessFs::WriteFile | AccessFs::Truncate));
         assert_eq!(Permissions::EXECUTE.rights(), AccessFs::Execute);
         let c = Permissions::CREATE.rights();
         for right in [

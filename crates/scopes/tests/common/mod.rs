@@ -30,13 +30,22 @@ impl Child {
     /// Asserts the child died of SIGSYS.
     #[track_caller]
     pub fn killed(&self) -> &Self {
-        assert_eq!(self.end, End::Signal(libc::SIGSYS), "stderr: {}", self.stderr);
+        assert_eq!(
+            self.end,
+            End::Signal(libc::SIGSYS),
+            "stderr: {}",
+            self.stderr
+        );
         self
     }
     /// Asserts stderr contains `text`.
     #[track_caller]
     pub fn says(&self, text: &str) -> &Self {
-        assert!(self.stderr.contains(text), "expected {text:?} in stderr: {}", self.stderr);
+        assert!(
+            self.stderr.contains(text),
+            "expected {text:?} in stderr: {}",
+            self.stderr
+        );
         self
     }
 }
@@ -44,6 +53,7 @@ impl Child {
 /// Runs `f` in a forked child whose stderr is captured. The child exits with `f`'s result;
 /// a panic exits 101.
 pub fn run(f: impl FnOnce() -> i32) -> Child {
+    install_child_panic_hook();
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the array.
     assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
@@ -74,6 +84,25 @@ pub fn run(f: impl FnOnce() -> i32) -> Child {
         End::Signal(libc::WTERMSIG(status))
     };
     Child { end, stderr }
+}
+
+/// In a forked child, a panic must not wait for locks another thread of the test binary held
+/// at fork time (stderr, the backtrace lock): the child would hang instead of failing. Children
+/// print their panic message with one raw write; the test binary itself keeps the usual hook.
+fn install_child_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let parent = std::process::id();
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::process::id() == parent {
+                return default(info);
+            }
+            let text = format!("{info}\n");
+            // SAFETY: write(2) of a buffer we own.
+            unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
+        }));
+    });
 }
 
 /// A raw system call, bypassing libc wrappers and the vDSO. Returns -errno on failure.
@@ -121,9 +150,24 @@ pub fn int80(nr: u32) -> i32 {
 /// Installs an allow-everything filter of `len` instructions on the calling thread only (no
 /// TSYNC), to make a thread diverge or to use up the kernel's instruction budget.
 pub fn install_allow_filter(len: usize) -> i64 {
-    let mut prog: Vec<libc::sock_filter> = (0..len - 1).map(|_| libc::sock_filter { code: 0x20, jt: 0, jf: 0, k: 0 }).collect();
-    prog.push(libc::sock_filter { code: 0x06, jt: 0, jf: 0, k: 0x7fff_0000 });
-    let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_mut_ptr() };
+    let mut prog: Vec<libc::sock_filter> = (0..len - 1)
+        .map(|_| libc::sock_filter {
+            code: 0x20,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        })
+        .collect();
+    prog.push(libc::sock_filter {
+        code: 0x06,
+        jt: 0,
+        jf: 0,
+        k: 0x7fff_0000,
+    });
+    let fprog = libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_mut_ptr(),
+    };
     // SAFETY: no_new_privs, then a valid program that outlives the call.
     unsafe {
         libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

@@ -14,7 +14,8 @@ pub struct Tree {
 
 impl Tree {
     pub fn new(name: &str) -> Tree {
-        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("unveil-{name}-{}", std::process::id()));
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("unveil-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&base);
         fs::create_dir_all(base.join("jail/sub")).unwrap();
         fs::create_dir_all(base.join("other")).unwrap();
@@ -42,7 +43,9 @@ impl Drop for Tree {
 pub fn errno<T: std::fmt::Debug>(result: std::io::Result<T>) -> i32 {
     match result {
         Ok(v) => panic!("expected an error, got Ok({v:?})"),
-        Err(e) => e.raw_os_error().unwrap_or_else(|| panic!("not an OS error: {e}")),
+        Err(e) => e
+            .raw_os_error()
+            .unwrap_or_else(|| panic!("not an OS error: {e}")),
     }
 }
 
@@ -83,3 +86,4 @@ pub fn unveil_system_programs() {
     unveil(Path::new("/usr"), "rx");
     unveil(Path::new("/etc/ld.so.cache"), "r");
 }
+
