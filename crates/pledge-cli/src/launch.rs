@@ -219,7 +219,7 @@ fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
         .iter()
         .map(|u| (u.permissions.clone(), u.path.clone()))
         .collect();
-    protocol::apply_unveils(&rules, &plan.program.executed)?;
+    protocol::apply_unveils(&rules, &plan.program.executed, plan.run.promises)?;
     let filter = protocol::program_filter(plan.run.promises, arch, ctx);
     let listener =
         sys::lowest_free_fd(*fd).map_err(|e| os("finding a descriptor for the listener", e))?;

@@ -59,7 +59,10 @@ fn real_main() -> i32 {
     };
     match command {
         Command::Help => print(&help::text()),
-        Command::Version => print(&format!("pledge {} (seccomp-scopes)\n", env!("CARGO_PKG_VERSION"))),
+        Command::Version => print(&format!(
+            "pledge {} (seccomp-scopes)\n",
+            env!("CARGO_PKG_VERSION")
+        )),
         Command::Explain(promises) => print(&scopes::policy::describe::explain(promises)),
         Command::PrintFilter { promises, arch } => {
             let ctx = Context::current();
@@ -98,9 +101,13 @@ fn find_preload() -> Result<PathBuf, String> {
         program::check_preload(&p).map_err(|e| format!("${ENV_PRELOAD}: {e}"))?;
         return Ok(p);
     }
-    let exe = std::env::current_exe().map_err(|e| format!("locating the pledge binary: {}", describe_io(&e)))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("locating the pledge binary: {}", describe_io(&e)))?;
     let dir = exe.parent().unwrap_or(Path::new("/"));
-    let candidates = [dir.join(PRELOAD_NAME), dir.join("../lib/pledge").join(PRELOAD_NAME)];
+    let candidates = [
+        dir.join(PRELOAD_NAME),
+        dir.join("../lib/pledge").join(PRELOAD_NAME),
+    ];
     for c in &candidates {
         if c.exists() {
             let c = std::fs::canonicalize(c).unwrap_or_else(|_| c.clone());
@@ -130,7 +137,12 @@ fn run_program(run: &Run) -> i32 {
     };
     for rule in &run.unveils {
         if let Err(e) = std::fs::symlink_metadata(&rule.path) {
-            error(&format!("-v {}:{}: {}", rule.permissions, rule.path.display(), describe_io(&e)));
+            error(&format!(
+                "-v {}:{}: {}",
+                rule.permissions,
+                rule.path.display(),
+                describe_io(&e)
+            ));
             return EXIT_ERROR;
         }
     }
@@ -149,26 +161,40 @@ fn run_program(run: &Run) -> i32 {
         return EXIT_ERROR;
     }
     if let Err(e) = sys::notif::check_sizes() {
-        error(&format!("the kernel lacks seccomp user notification (Linux 5.0): {}", describe_io(&e)));
+        error(&format!(
+            "the kernel lacks seccomp user notification (Linux 5.0): {}",
+            describe_io(&e)
+        ));
         return EXIT_ERROR;
     }
     let (signals, mask) = match supervisor::take_signals() {
         Ok(s) => s,
         Err(e) => {
-            error(&format!("setting up signal forwarding: {}", describe_io(&e)));
+            error(&format!(
+                "setting up signal forwarding: {}",
+                describe_io(&e)
+            ));
             return EXIT_ERROR;
         }
     };
     let child = match launch::spawn(run, &program, preload.as_deref(), mask) {
         Ok(c) => c,
         Err(e) => {
-            error(&format!("starting {}: {}", program.path.display(), describe_io(&e)));
+            error(&format!(
+                "starting {}: {}",
+                program.path.display(),
+                describe_io(&e)
+            ));
             return EXIT_ERROR;
         }
     };
     let mut enforcer = enforce::Enforcer {
         promises: run.promises,
-        ctx: Context { pid: child.pid as u32, uid: Context::current().uid, gid: Context::current().gid },
+        ctx: Context {
+            pid: child.pid as u32,
+            uid: Context::current().uid,
+            gid: Context::current().gid,
+        },
         kill: run.kill,
         quiet: run.quiet,
         scripts: program.scripts.clone(),

@@ -330,7 +330,9 @@ fn parse_unveil(v: &str) -> Result<UnveilRule, String> {
     let (permissions, path) = match v.split_once(':') {
         Some((perm, path)) if perm.chars().all(|c| "rwxc".contains(c)) => (perm.to_string(), path),
         Some((perm, _)) if !perm.contains('/') => {
-            return Err(format!("bad permissions \"{perm}\" in \"{v}\" (use any of r, w, x, c)"))
+            return Err(format!(
+                "bad permissions \"{perm}\" in \"{v}\" (use any of r, w, x, c)"
+            ))
         }
         _ => ("r".to_string(), v),
     };
@@ -338,11 +340,15 @@ fn parse_unveil(v: &str) -> Result<UnveilRule, String> {
     if path.is_empty() {
         return Err(format!("empty path in \"{v}\""));
     }
-    Ok(UnveilRule { permissions, path: PathBuf::from(path) })
+    Ok(UnveilRule {
+        permissions,
+        path: PathBuf::from(path),
+    })
 }
 
 fn parse_count(v: &str) -> Result<u64, String> {
-    v.parse::<u64>().map_err(|_| format!("\"{v}\" is not a whole number"))
+    v.parse::<u64>()
+        .map_err(|_| format!("\"{v}\" is not a whole number"))
 }
 
 fn parse_bytes(v: &str) -> Result<u64, String> {
@@ -356,9 +362,14 @@ fn parse_bytes(v: &str) -> Result<u64, String> {
         "M" | "m" => 20,
         "G" | "g" => 30,
         "T" | "t" => 40,
-        _ => return Err(format!("\"{v}\": unknown size suffix \"{suffix}\" (use K, M, G or T)")),
+        _ => {
+            return Err(format!(
+                "\"{v}\": unknown size suffix \"{suffix}\" (use K, M, G or T)"
+            ))
+        }
     };
-    n.checked_mul(1u64 << shift).ok_or_else(|| format!("\"{v}\" is too large"))
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("\"{v}\" is too large"))
 }
 
 fn find_long(name: &str) -> Option<&'static Opt> {
@@ -370,10 +381,17 @@ fn find_short(c: char) -> Option<&'static Opt> {
 }
 
 fn utf8<'a>(option: &str, value: &'a OsStr) -> Result<&'a str, UsageError> {
-    value.to_str().ok_or_else(|| UsageError(format!("{option}: the value is not valid UTF-8")))
+    value
+        .to_str()
+        .ok_or_else(|| UsageError(format!("{option}: the value is not valid UTF-8")))
 }
 
-fn apply(opt: &Opt, shown: &str, value: Option<&OsStr>, parsed: &mut Parsed) -> Result<(), UsageError> {
+fn apply(
+    opt: &Opt,
+    shown: &str,
+    value: Option<&OsStr>,
+    parsed: &mut Parsed,
+) -> Result<(), UsageError> {
     let value = match value {
         Some(v) => utf8(shown, v)?,
         None => "",
@@ -393,34 +411,41 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
             break;
         }
         if let Some(long) = bytes.strip_prefix(b"--") {
-            let long = std::str::from_utf8(long).map_err(|_| UsageError(format!("unknown option {}", arg.to_string_lossy())))?;
+            let long = std::str::from_utf8(long)
+                .map_err(|_| UsageError(format!("unknown option {}", arg.to_string_lossy())))?;
             let (name, inline) = match long.split_once('=') {
                 Some((n, v)) => (n, Some(OsString::from(v))),
                 None => (long, None),
             };
             let shown = format!("--{name}");
-            let opt = find_long(name).ok_or_else(|| UsageError(format!("unknown option {shown}")))?;
+            let opt =
+                find_long(name).ok_or_else(|| UsageError(format!("unknown option {shown}")))?;
             let value = match (opt.value, inline) {
                 (None, Some(_)) => return Err(UsageError(format!("{shown} takes no value"))),
                 (None, None) => None,
                 (Some(_), Some(v)) => Some(v),
-                (Some(meta), None) => {
-                    Some(args.next().ok_or_else(|| UsageError(format!("{shown} needs a value ({meta})")))?)
-                }
+                (Some(meta), None) => Some(
+                    args.next()
+                        .ok_or_else(|| UsageError(format!("{shown} needs a value ({meta})")))?,
+                ),
             };
             apply(opt, &shown, value.as_deref(), &mut parsed)?;
             continue;
         }
         if bytes.len() > 1 && bytes[0] == b'-' {
             // Bundled short options: -kq, -pstdio, -p stdio.
-            let text = arg.to_str().ok_or_else(|| UsageError(format!("{}: not valid UTF-8", arg.to_string_lossy())))?;
+            let text = arg
+                .to_str()
+                .ok_or_else(|| UsageError(format!("{}: not valid UTF-8", arg.to_string_lossy())))?;
             for (i, c) in text[1..].char_indices() {
                 let shown = format!("-{c}");
-                let opt = find_short(c).ok_or_else(|| UsageError(format!("unknown option {shown}")))?;
+                let opt =
+                    find_short(c).ok_or_else(|| UsageError(format!("unknown option {shown}")))?;
                 if let Some(meta) = opt.value {
                     let attached = &text[1 + i + c.len_utf8()..];
                     let value = if attached.is_empty() {
-                        args.next().ok_or_else(|| UsageError(format!("{shown} needs a value ({meta})")))?
+                        args.next()
+                            .ok_or_else(|| UsageError(format!("{shown} needs a value ({meta})")))?
                     } else {
                         OsString::from(attached)
                     };
@@ -451,23 +476,34 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
     }
     let no_program = |what: &str| -> Result<(), UsageError> {
         match rest.first() {
-            Some(extra) => Err(UsageError(format!("{what} takes no program (got \"{}\")", extra.to_string_lossy()))),
+            Some(extra) => Err(UsageError(format!(
+                "{what} takes no program (got \"{}\")",
+                extra.to_string_lossy()
+            ))),
             None => Ok(()),
         }
     };
     if p.arch.is_some() && p.print_filter.is_none() && p.export.is_none() {
-        return Err(UsageError("--arch only applies to --print-filter and --export".into()));
+        return Err(UsageError(
+            "--arch only applies to --print-filter and --export".into(),
+        ));
     }
     if p.output.is_some() && p.export.is_none() && !p.learn {
         return Err(UsageError("-o only applies to --export and --learn".into()));
     }
     if p.learn && (p.promises.is_some() || !p.unveils.is_empty() || p.kill || p.quiet) {
-        return Err(UsageError("--learn finds the promises and paths itself: -p, -v, -k and -q do not apply".into()));
+        return Err(UsageError(
+            "--learn finds the promises and paths itself: -p, -v, -k and -q do not apply".into(),
+        ));
     }
     let (learn, output) = (p.learn, p.output.clone());
     if let Some(format) = p.export {
         no_program("--export")?;
-        let words = p.promises.as_ref().ok_or_else(|| UsageError("--export needs -p PROMISES".into()))?.join(" ");
+        let words = p
+            .promises
+            .as_ref()
+            .ok_or_else(|| UsageError("--export needs -p PROMISES".into()))?
+            .join(" ");
         return Ok(Command::Export(Box::new(crate::export::Request {
             format,
             promises: promises("-p", &words)?,
@@ -488,12 +524,19 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
     }
     let words = match &p.promises {
         // Repeated -p values are joined; empty ones add nothing.
-        Some(list) => list.iter().map(|s| s.trim_end_matches(' ')).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" "),
+        Some(list) => list
+            .iter()
+            .map(|s| s.trim_end_matches(' '))
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
         None => DEFAULT_PROMISES.to_string(),
     };
     let promises = promises("-p", &words)?;
     let mut rest = rest.into_iter();
-    let program = rest.next().ok_or_else(|| UsageError("no program given (see pledge --help)".into()))?;
+    let program = rest
+        .next()
+        .ok_or_else(|| UsageError("no program given (see pledge --help)".into()))?;
     if program.is_empty() {
         return Err(UsageError("the program name is empty".into()));
     }
@@ -508,7 +551,11 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
         program,
         args: rest.collect(),
     });
-    Ok(if learn { Command::Learn { run, output } } else { Command::Run(run) })
+    Ok(if learn {
+        Command::Learn { run, output }
+    } else {
+        Command::Run(run)
+    })
 }
 
 #[cfg(test)]
@@ -533,8 +580,18 @@ mod tests {
     #[test]
     fn promises_default_and_join() {
         assert_eq!(run(&["cat"]).promises.to_string(), "stdio rpath");
-        assert_eq!(run(&["-p", "stdio", "-p", "inet", "curl"]).promises.to_string(), "stdio inet");
-        assert_eq!(run(&["-pstdio", "--promises=tty", "x"]).promises.to_string(), "stdio tty");
+        assert_eq!(
+            run(&["-p", "stdio", "-p", "inet", "curl"])
+                .promises
+                .to_string(),
+            "stdio inet"
+        );
+        assert_eq!(
+            run(&["-pstdio", "--promises=tty", "x"])
+                .promises
+                .to_string(),
+            "stdio tty"
+        );
         assert_eq!(run(&["-p", "", "true"]).promises, Promises::EMPTY);
         assert!(err(&["-p", "stdio bogus", "x"]).contains("unknown promise \"bogus\""));
         assert!(err(&["-p", "pf", "x"]).contains("no meaning on Linux"));
@@ -554,16 +611,33 @@ mod tests {
     #[test]
     fn unveil_rules() {
         let r = run(&["-v", "/etc", "-v", "rwc:/tmp", "-v", ":/hidden", "x"]);
-        let got: Vec<(&str, &str)> = r.unveils.iter().map(|u| (u.permissions.as_str(), u.path.to_str().unwrap())).collect();
+        let got: Vec<(&str, &str)> = r
+            .unveils
+            .iter()
+            .map(|u| (u.permissions.as_str(), u.path.to_str().unwrap()))
+            .collect();
         assert_eq!(got, [("r", "/etc"), ("rwc", "/tmp"), ("", "/hidden")]);
-        assert_eq!(run(&["-v", "/a:b", "x"]).unveils[0].path, PathBuf::from("/a:b"));
+        assert_eq!(
+            run(&["-v", "/a:b", "x"]).unveils[0].path,
+            PathBuf::from("/a:b")
+        );
         assert!(err(&["-v", "rz:/tmp", "x"]).contains("bad permissions"));
         assert!(err(&["-v", "r:", "x"]).contains("empty path"));
     }
 
     #[test]
     fn limits() {
-        let r = run(&["--cpu", "2", "--as=1G", "--fsize", "10k", "--nofile", "64", "--nproc=5", "x"]);
+        let r = run(&[
+            "--cpu",
+            "2",
+            "--as=1G",
+            "--fsize",
+            "10k",
+            "--nofile",
+            "64",
+            "--nproc=5",
+            "x",
+        ]);
         assert_eq!(
             r.limits,
             Limits {
@@ -584,20 +658,29 @@ mod tests {
     fn modes() {
         assert!(matches!(parse_str(&["-h"]), Ok(Command::Help)));
         assert!(matches!(parse_str(&["--version"]), Ok(Command::Version)));
-        assert!(matches!(parse_str(&["--explain", "stdio"]), Ok(Command::Explain(_))));
+        assert!(matches!(
+            parse_str(&["--explain", "stdio"]),
+            Ok(Command::Explain(_))
+        ));
         match parse_str(&["--print-filter", "stdio", "--arch", "aarch64"]) {
             Ok(Command::PrintFilter { arch, .. }) => assert_eq!(arch, Arch::Aarch64),
             other => panic!("{other:?}"),
         }
         assert!(err(&["--arch", "aarch64", "x"]).contains("--arch only applies"));
-        match parse_str(&["--export", "oci", "-p", "stdio", "--arch", "x86_64", "--arch", "aarch64", "-o", "f"]) {
-            Ok(Command::Export(r)) => assert_eq!((r.arches.len(), r.output), (2, Some(PathBuf::from("f")))),
+        match parse_str(&[
+            "--export", "oci", "-p", "stdio", "--arch", "x86_64", "--arch", "aarch64", "-o", "f",
+        ]) {
+            Ok(Command::Export(r)) => {
+                assert_eq!((r.arches.len(), r.output), (2, Some(PathBuf::from("f"))))
+            }
             other => panic!("{other:?}"),
         }
         assert!(err(&["--export", "yaml", "-p", "stdio"]).contains("unknown export format"));
         assert!(err(&["--export", "oci"]).contains("--export needs -p"));
         assert!(err(&["-o", "f", "x"]).contains("-o only applies to --export"));
-        assert!(err(&["--arch", "sparc", "--print-filter", "stdio"]).contains("unknown architecture"));
+        assert!(
+            err(&["--arch", "sparc", "--print-filter", "stdio"]).contains("unknown architecture")
+        );
         assert!(err(&["--explain", "stdio", "ls"]).contains("takes no program"));
         assert!(err(&["--bogus"]).contains("unknown option --bogus"));
         assert!(err(&["-x"]).contains("unknown option -x"));

@@ -120,11 +120,13 @@ pub fn is_barrier(args: &[u64; 6]) -> bool {
 pub fn apply_unveils(
     rules: &[(String, std::path::PathBuf)],
     executed: &[std::path::PathBuf],
+    promises: scopes::Promises,
 ) -> Result<(), String> {
     if rules.is_empty() {
         return Ok(());
     }
-    let mut batch = scopes::Unveil::new();
+    // The paths the promises imply stay reachable, as they do for a library caller.
+    let mut batch = scopes::Unveil::new().implied_by(promises);
     for (permissions, path) in rules {
         let perms = scopes::Permissions::parse(permissions).map_err(|e| e.to_string())?;
         batch = batch.path(path, perms);

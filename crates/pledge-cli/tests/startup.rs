@@ -229,7 +229,14 @@ fn an_unprivileged_user_gets_the_same_sandbox() {
     build_preload();
     let preload = std::path::Path::new(PLEDGE).with_file_name("libpledge_preload.so");
     let reachable = std::process::Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "sh", "-c", "test -x \"$0\" && test -r \"$1\""])
+        .args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "sh",
+            "-c",
+            "test -x \"$0\" && test -r \"$1\"",
+        ])
         .arg(PLEDGE)
         .arg(&preload)
         .status()

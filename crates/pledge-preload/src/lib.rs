@@ -83,7 +83,7 @@ fn narrow(fd: RawFd) -> Result<(), Failure> {
         .into_iter()
         .map(|(perm, path)| (perm, PathBuf::from(path)))
         .collect();
-    protocol::apply_unveils(&rules, &[]).map_err(Failure::Before)?;
+    protocol::apply_unveils(&rules, &[], promises).map_err(Failure::Before)?;
 
     let listener =
         sys::lowest_free_fd(fd).map_err(|e| before("finding a descriptor for the listener", e))?;

@@ -168,6 +168,9 @@ impl std::error::Error for Error {
 
 impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
-        io::Error::new(io::Error::from_raw_os_error(e.errno()).kind(), e.to_string())
+        io::Error::new(
+            io::Error::from_raw_os_error(e.errno()).kind(),
+            e.to_string(),
+        )
     }
 }

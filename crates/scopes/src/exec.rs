@@ -48,7 +48,11 @@ pub fn execpromises_filter() -> Option<Vec<crate::bpf::Insn>> {
     let target = Target {
         arch: Arch::native(),
         ctx: Context::current(),
-        violation: if exec.contains(Promise::Error) { ret::ERRNO | libc::ENOSYS as u32 } else { ret::KILL_PROCESS },
+        violation: if exec.contains(Promise::Error) {
+            ret::ERRNO | libc::ENOSYS as u32
+        } else {
+            ret::KILL_PROCESS
+        },
         reporting: false,
     };
     Some(compile(exec.with(Promise::Exec), &target))

@@ -23,7 +23,12 @@ pub fn rights(access: &str) -> landlock::BitFlags<AccessFs> {
             'r' => AccessFs::ReadFile | AccessFs::ReadDir,
             // IoctlDev (ABI 5) and ResolveUnix (ABI 9) are masked out where the ruleset does not
             // handle them: OpenBSD's `w` also governs connect() to a unix socket.
-            'w' => AccessFs::WriteFile | AccessFs::Truncate | AccessFs::IoctlDev | AccessFs::ResolveUnix,
+            'w' => {
+                AccessFs::WriteFile
+                    | AccessFs::Truncate
+                    | AccessFs::IoctlDev
+                    | AccessFs::ResolveUnix
+            }
             'x' => AccessFs::Execute.into(),
             'c' => {
                 AccessFs::MakeReg
@@ -60,7 +65,9 @@ pub fn check_available() -> Result<i32, Error> {
     };
     if abi < MIN_ABI {
         return Err(Error::Unsupported {
-            feature: format!("Landlock ABI {MIN_ABI} (Linux 6.2) for path rules; this kernel has ABI {abi}"),
+            feature: format!(
+                "Landlock ABI {MIN_ABI} (Linux 6.2) for path rules; this kernel has ABI {abi}"
+            ),
             errno: libc::EOPNOTSUPP,
         });
     }
@@ -68,12 +75,16 @@ pub fn check_available() -> Result<i32, Error> {
         return Ok(abi);
     }
     if thread_count()? > 1 {
-        return Err(Error::Thread { tid: None, reason: LEAK_REASON });
+        return Err(Error::Thread {
+            tid: None,
+            reason: LEAK_REASON,
+        });
     }
     Ok(abi)
 }
 
-const LEAK_REASON: &str = "other threads exist and Landlock before ABI 8 confines only the calling thread: \
+const LEAK_REASON: &str =
+    "other threads exist and Landlock before ABI 8 confines only the calling thread: \
      restrict paths before starting threads";
 
 /// One rule: `path` and everything beneath it gets `access`.
@@ -108,7 +119,9 @@ pub fn enforce(grants: &[(Grant, bool)]) -> Result<(), Error> {
             Err(_) => {
                 return Err(Error::Path {
                     path: grant.path.clone(),
-                    source: std::fs::metadata(&grant.path).err().unwrap_or_else(|| std::io::Error::from_raw_os_error(libc::EACCES)),
+                    source: std::fs::metadata(&grant.path)
+                        .err()
+                        .unwrap_or_else(|| std::io::Error::from_raw_os_error(libc::EACCES)),
                 })
             }
         };
@@ -119,7 +132,9 @@ pub fn enforce(grants: &[(Grant, bool)]) -> Result<(), Error> {
         if access.is_empty() {
             continue;
         }
-        ruleset = ruleset.add_rule(PathBeneath::new(fd, access)).map_err(landlock_err)?;
+        ruleset = ruleset
+            .add_rule(PathBeneath::new(fd, access))
+            .map_err(landlock_err)?;
     }
     if all_threads_flag(abi) {
         ruleset = ruleset.all_threads(true).map_err(landlock_err)?;
@@ -153,8 +168,15 @@ pub fn all_threads_flag(abi: i32) -> bool {
 /// `pledge("stdio unveil")`, where listing the directory would be a violation.
 pub fn thread_count() -> Result<usize, Error> {
     use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
-    let os = |e| Error::Os { call: "counting threads in /proc/self/task", source: e };
-    let task = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_PATH).open("/proc/self/task").map_err(os)?;
+    let os = |e| Error::Os {
+        call: "counting threads in /proc/self/task",
+        source: e,
+    };
+    let task = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH)
+        .open("/proc/self/task")
+        .map_err(os)?;
     let links = task.metadata().map_err(os)?.nlink();
     Ok(links.saturating_sub(2).max(1) as usize)
 }
@@ -193,7 +215,12 @@ pub struct Plan {
 /// process of `threads` threads. Anything asked that the kernel cannot enforce is an error,
 /// unless `best_effort`: then it is left out and listed in [`Plan::gaps`]. Gaps that do not
 /// weaken OpenBSD's meaning (see [`crate::unveil::Gap::weakens`]) are listed, never errors.
-pub fn negotiate(abi: Result<i32, i32>, threads: usize, want: &Want, best_effort: bool) -> Result<Plan, Error> {
+pub fn negotiate(
+    abi: Result<i32, i32>,
+    threads: usize,
+    want: &Want,
+    best_effort: bool,
+) -> Result<Plan, Error> {
     use crate::unveil::Gap;
     use landlock::{AccessNet, Scope};
     let abi = match abi {
@@ -241,7 +268,14 @@ pub fn negotiate(abi: Result<i32, i32>, threads: usize, want: &Want, best_effort
             return Err(gap.to_error());
         }
     }
-    Ok(Plan { abi, fs: want.fs & fs_known, net, scopes, all_threads, gaps })
+    Ok(Plan {
+        abi,
+        fs: want.fs & fs_known,
+        net,
+        scopes,
+        all_threads,
+        gaps,
+    })
 }
 
 fn no_landlock(errno: i32, best_effort: bool) -> Result<Plan, Error> {
@@ -279,16 +313,37 @@ mod tests {
         assert!(!all_threads_flag(7));
         assert!(all_threads_flag(8));
         assert!(all_threads_flag(9));
-        let plan = negotiate(Ok(8), 3, &Want { fs: rights("r"), ..Want::default() }, false).unwrap();
+        let plan = negotiate(
+            Ok(8),
+            3,
+            &Want {
+                fs: rights("r"),
+                ..Want::default()
+            },
+            false,
+        )
+        .unwrap();
         assert!(plan.all_threads);
         assert!(plan.gaps.is_empty());
-        let one = negotiate(Ok(7), 1, &Want { fs: rights("r"), ..Want::default() }, false).unwrap();
+        let one = negotiate(
+            Ok(7),
+            1,
+            &Want {
+                fs: rights("r"),
+                ..Want::default()
+            },
+            false,
+        )
+        .unwrap();
         assert!(!one.all_threads);
     }
 
     #[test]
     fn other_threads_before_abi_8_are_refused_or_reported() {
-        let want = Want { fs: rights("r"), ..Want::default() };
+        let want = Want {
+            fs: rights("r"),
+            ..Want::default()
+        };
         let err = negotiate(Ok(7), 2, &want, false).unwrap_err();
         assert!(matches!(err, Error::Thread { .. }), "{err}");
         let plan = negotiate(Ok(7), 2, &want, true).unwrap();
@@ -304,34 +359,70 @@ mod tests {
         assert_eq!(err.errno(), libc::EOPNOTSUPP);
         let plan = negotiate(Err(libc::ENOSYS), 1, &want_all(), true).unwrap();
         assert_eq!(plan.abi, 0);
-        assert_eq!(plan.gaps, vec![Gap::NoLandlock { errno: libc::ENOSYS }]);
+        assert_eq!(
+            plan.gaps,
+            vec![Gap::NoLandlock {
+                errno: libc::ENOSYS
+            }]
+        );
         assert!(plan.fs.is_empty());
     }
 
     #[test]
     fn each_missing_right_is_named() {
         // ABI 2 lacks truncate: weaker, so refused.
-        let err = negotiate(Ok(2), 1, &Want { fs: rights("rw"), ..Want::default() }, false).unwrap_err();
+        let err = negotiate(
+            Ok(2),
+            1,
+            &Want {
+                fs: rights("rw"),
+                ..Want::default()
+            },
+            false,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("truncat"), "{err}");
         // ABI 3 lacks TCP rules.
-        let want = Want { fs: rights("r"), net: AccessNet::ConnectTcp.into(), ..Want::default() };
+        let want = Want {
+            fs: rights("r"),
+            net: AccessNet::ConnectTcp.into(),
+            ..Want::default()
+        };
         let err = negotiate(Ok(3), 1, &want, false).unwrap_err();
         assert!(err.to_string().contains("TCP"), "{err}");
         let plan = negotiate(Ok(3), 1, &want, true).unwrap();
         assert!(plan.net.is_empty());
         assert!(plan.gaps.contains(&Gap::TcpPorts { abi: 3 }));
         // ABI 5 lacks scopes asked for.
-        let want = Want { scopes: Scope::Signal.into(), ..Want::default() };
+        let want = Want {
+            scopes: Scope::Signal.into(),
+            ..Want::default()
+        };
         assert!(negotiate(Ok(5), 1, &want, false).is_err());
         // Extra scopes are dropped quietly where missing, applied where present.
-        let want = Want { extra_scopes: Scope::Signal.into(), ..Want::default() };
+        let want = Want {
+            extra_scopes: Scope::Signal.into(),
+            ..Want::default()
+        };
         assert!(negotiate(Ok(5), 1, &want, false).unwrap().scopes.is_empty());
-        assert_eq!(negotiate(Ok(6), 1, &want, false).unwrap().scopes, Scope::Signal);
+        assert_eq!(
+            negotiate(Ok(6), 1, &want, false).unwrap().scopes,
+            Scope::Signal
+        );
     }
 
     #[test]
     fn gaps_that_do_not_weaken_openbsd_are_listed_not_refused() {
-        let plan = negotiate(Ok(4), 1, &Want { fs: rights("rwxcd"), ..Want::default() }, false).unwrap();
+        let plan = negotiate(
+            Ok(4),
+            1,
+            &Want {
+                fs: rights("rwxcd"),
+                ..Want::default()
+            },
+            false,
+        )
+        .unwrap();
         assert!(plan.gaps.contains(&Gap::IoctlDev { abi: 4 }));
         assert!(plan.gaps.contains(&Gap::UnixConnect { abi: 4 }));
         assert!(!plan.fs.contains(AccessFs::IoctlDev));

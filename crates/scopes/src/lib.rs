@@ -49,7 +49,14 @@ pub use unveil::{unveil, unveil_report, Gap, Permissions, Unveil, UnveilReport};
 /// let line = report_line("cat", 7, "stdio".parse().unwrap(), &ctx, "socket", &[2, 1, 0, 0, 0, 0]);
 /// assert_eq!(line, "pledge: cat[7]: socket(AF_INET, 0x1, 0) needs promise \"inet\"\n");
 /// ```
-pub fn report_line(comm: &str, pid: u32, held: Promises, ctx: &policy::Context, name: &str, args: &[u64; 6]) -> String {
+pub fn report_line(
+    comm: &str,
+    pid: u32,
+    held: Promises,
+    ctx: &policy::Context,
+    name: &str,
+    args: &[u64; 6],
+) -> String {
     let mut out = String::new();
     let _ = sys::report::format_report(&mut out, comm, pid, held, ctx, name, args);
     out

@@ -52,7 +52,11 @@ struct State {
     landlock: Option<Promises>,
 }
 
-static STATE: Mutex<State> = Mutex::new(State { promises: None, exec: None, landlock: None });
+static STATE: Mutex<State> = Mutex::new(State {
+    promises: None,
+    exec: None,
+    landlock: None,
+});
 
 /// The promises currently in force, or `None` if this process never pledged.
 ///
@@ -69,7 +73,9 @@ pub fn current_execpromises() -> Option<Promises> {
 }
 
 fn lock() -> std::sync::MutexGuard<'static, State> {
-    STATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    STATE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Restricts the process to `promises`, with OpenBSD's meaning.
@@ -195,7 +201,9 @@ impl Pledge {
         let effective = promises.or(current);
         if let (Some(p), Some(e)) = (effective, self.exec) {
             if !e.is_subset(&p) {
-                return Err(Error::ExecPromisesNotSubset { extra: Promises::from_bits(e.bits() & !p.bits()) });
+                return Err(Error::ExecPromisesNotSubset {
+                    extra: Promises::from_bits(e.bits() & !p.bits()),
+                });
             }
         }
         let Some(new) = promises else {
@@ -217,14 +225,28 @@ impl Pledge {
 
         // Everything that can fail without side effects is checked before the first change.
         if target.violation == ret::KILL_PROCESS && !sys::action_available(ret::KILL_PROCESS) {
-            return Err(Error::Unsupported { feature: "SECCOMP_RET_KILL_PROCESS (Linux 4.14)".into(), errno: libc::ENOSYS });
+            return Err(Error::Unsupported {
+                feature: "SECCOMP_RET_KILL_PROCESS (Linux 4.14)".into(),
+                errno: libc::ENOSYS,
+            });
         }
         if target.violation == ret::USER_NOTIF && !sys::action_available(ret::USER_NOTIF) {
-            return Err(Error::Unsupported { feature: "seccomp user notification (Linux 5.0)".into(), errno: libc::ENOSYS });
+            return Err(Error::Unsupported {
+                feature: "seccomp user notification (Linux 5.0)".into(),
+                errno: libc::ENOSYS,
+            });
         }
-        let path_promises: Promises = paths::PATH_PROMISES.iter().copied().filter(|p| new.contains(*p)).collect();
+        let path_promises: Promises = paths::PATH_PROMISES
+            .iter()
+            .copied()
+            .filter(|p| new.contains(*p))
+            .collect();
         let needs_landlock = !path_promises.is_empty() && state.landlock != Some(path_promises);
-        let grants = if needs_landlock { path_grants(new) } else { Vec::new() };
+        let grants = if needs_landlock {
+            path_grants(new)
+        } else {
+            Vec::new()
+        };
         if needs_landlock {
             crate::landlock::check_available()?;
         }
@@ -234,7 +256,10 @@ impl Pledge {
         // if this first reporting pledge fails, the program's own action is put back.
         let first_report = target.reporting && !sys::report::installed();
         if target.reporting {
-            sys::report::install(new, &ctx).map_err(|e| Error::Os { call: "sigaction(SIGSYS)", source: e })?;
+            sys::report::install(new, &ctx).map_err(|e| Error::Os {
+                call: "sigaction(SIGSYS)",
+                source: e,
+            })?;
         }
         let undo = |e: Error| {
             if first_report {
@@ -242,7 +267,12 @@ impl Pledge {
             }
             e
         };
-        sys::set_no_new_privs().map_err(|e| undo(Error::Os { call: "prctl(PR_SET_NO_NEW_PRIVS)", source: e }))?;
+        sys::set_no_new_privs().map_err(|e| {
+            undo(Error::Os {
+                call: "prctl(PR_SET_NO_NEW_PRIVS)",
+                source: e,
+            })
+        })?;
         if needs_landlock {
             crate::landlock::enforce(&grants).map_err(undo)?;
             state.landlock = Some(path_promises);
@@ -258,7 +288,10 @@ impl Pledge {
             Ok(Installed::Done) => None,
             Ok(Installed::Listener(fd)) => Some(fd),
             Ok(Installed::ThreadFailed(tid)) => {
-                return Err(undo(Error::Thread { tid: Some(tid), reason: "could not be synchronised to the new filter (TSYNC)" }))
+                return Err(undo(Error::Thread {
+                    tid: Some(tid),
+                    reason: "could not be synchronised to the new filter (TSYNC)",
+                }))
             }
             Err(e) => return Err(undo(install_error(e))),
         };
@@ -273,10 +306,22 @@ impl Pledge {
 
 fn install_error(e: std::io::Error) -> Error {
     match e.raw_os_error() {
-        Some(libc::ENOMEM) => Error::TooManyLayers { what: "seccomp filters (32768 instructions in all)", errno: libc::ENOMEM },
-        Some(libc::ESRCH) => Error::Thread { tid: None, reason: "another thread could not be synchronised to the new filter (TSYNC)" },
-        Some(libc::EBUSY) => Error::Unsupported { feature: "a second seccomp listener on this thread".into(), errno: libc::EBUSY },
-        _ => Error::Os { call: "seccomp(SECCOMP_SET_MODE_FILTER)", source: e },
+        Some(libc::ENOMEM) => Error::TooManyLayers {
+            what: "seccomp filters (32768 instructions in all)",
+            errno: libc::ENOMEM,
+        },
+        Some(libc::ESRCH) => Error::Thread {
+            tid: None,
+            reason: "another thread could not be synchronised to the new filter (TSYNC)",
+        },
+        Some(libc::EBUSY) => Error::Unsupported {
+            feature: "a second seccomp listener on this thread".into(),
+            errno: libc::EBUSY,
+        },
+        _ => Error::Os {
+            call: "seccomp(SECCOMP_SET_MODE_FILTER)",
+            source: e,
+        },
     }
 }
 
@@ -285,6 +330,14 @@ pub(crate) fn path_grants(promises: Promises) -> Vec<(crate::landlock::Grant, bo
     paths::PATH_GRANTS
         .iter()
         .filter(|g| g.needs.satisfied_by(promises, false))
-        .map(|g| (crate::landlock::Grant { path: g.path.into(), access: g.access.into() }, true))
+        .map(|g| {
+            (
+                crate::landlock::Grant {
+                    path: g.path.into(),
+                    access: g.access.into(),
+                },
+                true,
+            )
+        })
         .collect()
 }

@@ -132,7 +132,9 @@ impl Promises {
         let mut set = Promises::EMPTY;
         let mut rest = words;
         if rest.starts_with(' ') {
-            return Err(Error::UnknownPromise { word: String::new() });
+            return Err(Error::UnknownPromise {
+                word: String::new(),
+            });
         }
         while !rest.is_empty() {
             let end = rest.find(' ').unwrap_or(rest.len());
@@ -145,9 +147,14 @@ impl Promises {
                 Some(p) => set.insert(p),
                 None => {
                     if let Some((_, meaning)) = OPENBSD_ONLY.iter().find(|(w, _)| *w == word) {
-                        return Err(Error::NoLinuxMeaning { word: word.to_string(), meaning });
+                        return Err(Error::NoLinuxMeaning {
+                            word: word.to_string(),
+                            meaning,
+                        });
                     }
-                    return Err(Error::UnknownPromise { word: word.to_string() });
+                    return Err(Error::UnknownPromise {
+                        word: word.to_string(),
+                    });
                 }
             }
         }
@@ -212,7 +219,10 @@ impl Promises {
 
     /// The promises in canonical order.
     pub fn iter(&self) -> impl Iterator<Item = Promise> + '_ {
-        Promise::ALL.iter().copied().filter(move |p| self.contains(*p))
+        Promise::ALL
+            .iter()
+            .copied()
+            .filter(move |p| self.contains(*p))
     }
 
     /// The set as a bit mask (bit `p as u32` for each promise), for storing in an atomic.
@@ -276,11 +286,26 @@ mod tests {
     #[test]
     fn parses_like_openbsd() {
         assert_eq!(Promises::parse("").unwrap(), Promises::EMPTY);
-        assert_eq!(Promises::parse("stdio  rpath ").unwrap().to_string(), "stdio rpath");
-        assert!(matches!(Promises::parse(" stdio"), Err(Error::UnknownPromise { .. })));
-        assert!(matches!(Promises::parse("stdio\trpath"), Err(Error::UnknownPromise { .. })));
-        assert!(matches!(Promises::parse("stdio pf"), Err(Error::NoLinuxMeaning { .. })));
-        assert!(matches!(Promises::parse(&"stdio ".repeat(300)), Err(Error::TooLong { .. })));
+        assert_eq!(
+            Promises::parse("stdio  rpath ").unwrap().to_string(),
+            "stdio rpath"
+        );
+        assert!(matches!(
+            Promises::parse(" stdio"),
+            Err(Error::UnknownPromise { .. })
+        ));
+        assert!(matches!(
+            Promises::parse("stdio\trpath"),
+            Err(Error::UnknownPromise { .. })
+        ));
+        assert!(matches!(
+            Promises::parse("stdio pf"),
+            Err(Error::NoLinuxMeaning { .. })
+        ));
+        assert!(matches!(
+            Promises::parse(&"stdio ".repeat(300)),
+            Err(Error::TooLong { .. })
+        ));
     }
 
     #[test]

@@ -5,7 +5,8 @@ mod common;
 use common::*;
 
 /// Every promise that makes sense in one process at once (error would turn kills into ENOSYS).
-const ALL_BUT_ERROR: &str = "stdio rpath wpath cpath dpath tmppath inet mcast fattr chown flock unix dns getpw \
+const ALL_BUT_ERROR: &str =
+    "stdio rpath wpath cpath dpath tmppath inet mcast fattr chown flock unix dns getpw \
      sendfd recvfd tty proc exec prot_exec settime ps vminfo id unveil netlink";
 
 fn killed_under(promises: &'static str, f: fn()) -> Child {
@@ -36,8 +37,18 @@ fn foreign_abis_die_i386_and_x32() {
 fn fallback_calls_answer_enosys_so_libraries_fall_back() {
     run(|| {
         pledge(ALL_BUT_ERROR);
-        for nr in [libc::SYS_clone3, libc::SYS_openat2, libc::SYS_io_uring_setup, libc::SYS_io_uring_enter, libc::SYS_io_uring_register] {
-            assert_eq!(sys(nr, &[0, 0, 0, 0]), -(libc::ENOSYS as i64), "syscall {nr}");
+        for nr in [
+            libc::SYS_clone3,
+            libc::SYS_openat2,
+            libc::SYS_io_uring_setup,
+            libc::SYS_io_uring_enter,
+            libc::SYS_io_uring_register,
+        ] {
+            assert_eq!(
+                sys(nr, &[0, 0, 0, 0]),
+                -(libc::ENOSYS as i64),
+                "syscall {nr}"
+            );
         }
         // Numbers beyond the table (newer than it): ENOSYS.
         assert_eq!(sys(470, &[]), -(libc::ENOSYS as i64));
@@ -47,7 +58,13 @@ fn fallback_calls_answer_enosys_so_libraries_fall_back() {
     .ok();
     run(|| {
         pledge("stdio");
-        assert_eq!(sys(libc::SYS_statx, &[libc::AT_FDCWD as u64, c"/".as_ptr() as u64, 0, 0, 0]), -(libc::ENOSYS as i64));
+        assert_eq!(
+            sys(
+                libc::SYS_statx,
+                &[libc::AT_FDCWD as u64, c"/".as_ptr() as u64, 0, 0, 0]
+            ),
+            -(libc::ENOSYS as i64)
+        );
         0
     })
     .ok();
@@ -58,7 +75,11 @@ fn tracing_and_memory_of_other_processes_is_closed() {
     for f in [
         || {
             // SAFETY: getppid has no preconditions.
-            sys(libc::SYS_ptrace, &[libc::PTRACE_ATTACH as u64, unsafe { libc::getppid() } as u64]);
+            sys(
+                libc::SYS_ptrace,
+                &[libc::PTRACE_ATTACH as u64, unsafe { libc::getppid() }
+                    as u64],
+            );
         },
         || {
             sys(libc::SYS_process_vm_writev, &[1, 0, 0, 0, 0, 0]);
@@ -86,8 +107,15 @@ fn proc_pid_mem_of_the_parent_cannot_be_opened_for_writing() {
         pledge("stdio rpath wpath");
         // SAFETY: getppid has no preconditions.
         let path = format!("/proc/{}/mem", unsafe { libc::getppid() });
-        let err = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap_err();
-        assert!(matches!(err.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)), "{err}");
+        let err = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap_err();
+        assert!(
+            matches!(err.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)),
+            "{err}"
+        );
         // Its own memory stays reachable (harmless).
         assert!(std::fs::File::open("/proc/self/maps").is_ok());
         0
@@ -102,10 +130,22 @@ fn namespaces_and_mounts_are_closed_even_under_proc() {
             sys(libc::SYS_unshare, &[libc::CLONE_NEWUSER as u64]);
         },
         || {
-            sys(libc::SYS_clone, &[(libc::CLONE_NEWUSER | libc::SIGCHLD) as u64, 0, 0, 0, 0]);
+            sys(
+                libc::SYS_clone,
+                &[(libc::CLONE_NEWUSER | libc::SIGCHLD) as u64, 0, 0, 0, 0],
+            );
         },
         || {
-            sys(libc::SYS_clone, &[(libc::CLONE_NEWNET | libc::SIGCHLD) as u64 | 1 << 32, 0, 0, 0, 0]);
+            sys(
+                libc::SYS_clone,
+                &[
+                    (libc::CLONE_NEWNET | libc::SIGCHLD) as u64 | 1 << 32,
+                    0,
+                    0,
+                    0,
+                    0,
+                ],
+            );
         },
         || {
             sys(libc::SYS_setns, &[0, 0]);
@@ -135,7 +175,10 @@ fn terminal_injection_is_closed_even_under_tty() {
         },
         || {
             // The kernel reads the command as 32 bits: garbage above must not slip through.
-            sys(libc::SYS_ioctl, &[0, libc::TIOCSTI | 1 << 32, c"x".as_ptr() as u64]);
+            sys(
+                libc::SYS_ioctl,
+                &[0, libc::TIOCSTI | 1 << 32, c"x".as_ptr() as u64],
+            );
         },
         || {
             sys(libc::SYS_ioctl, &[0, libc::TIOCLINUX, 0]);
@@ -153,7 +196,17 @@ fn terminal_injection_is_closed_even_under_tty() {
         let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
         drop(b);
         use std::os::fd::AsRawFd;
-        assert_eq!(sys(libc::SYS_ioctl, &[a.as_raw_fd() as u64, libc::FIONREAD | 1 << 32, &mut n as *mut i32 as u64]), 0);
+        assert_eq!(
+            sys(
+                libc::SYS_ioctl,
+                &[
+                    a.as_raw_fd() as u64,
+                    libc::FIONREAD | 1 << 32,
+                    &mut n as *mut i32 as u64
+                ]
+            ),
+            0
+        );
         0
     })
     .ok();
@@ -163,15 +216,56 @@ fn terminal_injection_is_closed_even_under_tty() {
 fn executable_memory_needs_prot_exec_everywhere() {
     for f in [
         || {
-            sys(libc::SYS_mmap, &[0, 4096, (libc::PROT_READ | libc::PROT_EXEC) as u64, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64, u64::MAX, 0]);
+            sys(
+                libc::SYS_mmap,
+                &[
+                    0,
+                    4096,
+                    (libc::PROT_READ | libc::PROT_EXEC) as u64,
+                    (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64,
+                    u64::MAX,
+                    0,
+                ],
+            );
         },
         || {
-            let p = sys(libc::SYS_mmap, &[0, 4096, libc::PROT_READ as u64, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64, u64::MAX, 0]);
-            sys(libc::SYS_mprotect, &[p as u64, 4096, (libc::PROT_READ | libc::PROT_EXEC) as u64]);
+            let p = sys(
+                libc::SYS_mmap,
+                &[
+                    0,
+                    4096,
+                    libc::PROT_READ as u64,
+                    (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64,
+                    u64::MAX,
+                    0,
+                ],
+            );
+            sys(
+                libc::SYS_mprotect,
+                &[p as u64, 4096, (libc::PROT_READ | libc::PROT_EXEC) as u64],
+            );
         },
         || {
-            let p = sys(libc::SYS_mmap, &[0, 4096, libc::PROT_READ as u64, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64, u64::MAX, 0]);
-            sys(libc::SYS_pkey_mprotect, &[p as u64, 4096, (libc::PROT_READ | libc::PROT_EXEC) as u64, u64::MAX]);
+            let p = sys(
+                libc::SYS_mmap,
+                &[
+                    0,
+                    4096,
+                    libc::PROT_READ as u64,
+                    (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64,
+                    u64::MAX,
+                    0,
+                ],
+            );
+            sys(
+                libc::SYS_pkey_mprotect,
+                &[
+                    p as u64,
+                    4096,
+                    (libc::PROT_READ | libc::PROT_EXEC) as u64,
+                    u64::MAX,
+                ],
+            );
         },
         || {
             sys(libc::SYS_personality, &[libc::READ_IMPLIES_EXEC as u64]);
@@ -181,21 +275,44 @@ fn executable_memory_needs_prot_exec_everywhere() {
         },
         || {
             // memfd that could be executed later (fexecve): refused without MFD_NOEXEC_SEAL.
-            sys(libc::SYS_memfd_create, &[c"x".as_ptr() as u64, libc::MFD_CLOEXEC as u64]);
+            sys(
+                libc::SYS_memfd_create,
+                &[c"x".as_ptr() as u64, libc::MFD_CLOEXEC as u64],
+            );
         },
     ] {
         killed_under("stdio rpath wpath cpath proc exec", f);
     }
     run(|| {
         pledge("stdio");
-        assert!(sys(libc::SYS_memfd_create, &[c"x".as_ptr() as u64, (libc::MFD_CLOEXEC | 8 /* NOEXEC_SEAL */) as u64]) >= 0);
+        assert!(
+            sys(
+                libc::SYS_memfd_create,
+                &[
+                    c"x".as_ptr() as u64,
+                    (libc::MFD_CLOEXEC | 8/* NOEXEC_SEAL */) as u64
+                ]
+            ) >= 0
+        );
         assert!(sys(libc::SYS_personality, &[0xffff_ffff]) >= 0);
         0
     })
     .ok();
     run(|| {
         pledge("stdio prot_exec");
-        assert!(sys(libc::SYS_mmap, &[0, 4096, (libc::PROT_READ | libc::PROT_EXEC) as u64, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64, u64::MAX, 0]) > 0);
+        assert!(
+            sys(
+                libc::SYS_mmap,
+                &[
+                    0,
+                    4096,
+                    (libc::PROT_READ | libc::PROT_EXEC) as u64,
+                    (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64,
+                    u64::MAX,
+                    0
+                ]
+            ) > 0
+        );
         0
     })
     .ok();
@@ -245,14 +362,20 @@ fn signals_to_other_processes_need_proc() {
     run(|| {
         pledge("stdio");
         // The own pid with garbage above: the kernel reads 32 bits, the filter too.
-        assert_eq!(sys(libc::SYS_kill, &[std::process::id() as u64 | 1 << 32, 0]), 0);
+        assert_eq!(
+            sys(libc::SYS_kill, &[std::process::id() as u64 | 1 << 32, 0]),
+            0
+        );
         0
     })
     .ok();
     run(|| {
         pledge("stdio proc");
         // SAFETY: getppid has no preconditions.
-        assert_eq!(sys(libc::SYS_kill, &[unsafe { libc::getppid() } as u64, 0]), 0);
+        assert_eq!(
+            sys(libc::SYS_kill, &[unsafe { libc::getppid() } as u64, 0]),
+            0
+        );
         0
     })
     .ok();

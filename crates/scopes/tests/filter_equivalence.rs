@@ -2,7 +2,10 @@
 //! filter gives the same answer as the reference evaluator of the policy table, for every
 //! promise alone and for random combinations, on every generated architecture.
 
-use scopes::bpf::{interp::{run, SeccompData}, ret};
+use scopes::bpf::{
+    interp::{run, SeccompData},
+    ret,
+};
 use scopes::compiler::{action_for, compile, Target};
 use scopes::policy::{evaluate, Context};
 use scopes::{Arch, Promise, Promises};
@@ -21,12 +24,27 @@ impl Rng {
     }
 }
 
-const CTX: Context = Context { pid: 4242, uid: 1000, gid: 1000 };
+const CTX: Context = Context {
+    pid: 4242,
+    uid: 1000,
+    gid: 1000,
+};
 
 /// Interesting argument values: the constants the table mentions, the context's ids, with and
 /// without garbage in the upper half, plus random words.
 fn interesting_values() -> Vec<u64> {
-    let mut vals = vec![0, 1, 2, 3, 4, u32::MAX as u64, u64::MAX, 4242, 1000, 0x8000_0000];
+    let mut vals = vec![
+        0,
+        1,
+        2,
+        3,
+        4,
+        u32::MAX as u64,
+        u64::MAX,
+        4242,
+        1000,
+        0x8000_0000,
+    ];
     for rule in scopes::policy::table::RULES {
         for check in rule.checks {
             for v in check.values {
@@ -56,8 +74,17 @@ fn random_args(rng: &mut Rng, vals: &[u64]) -> [u64; 6] {
 }
 
 fn check_set(promises: Promises, arch: Arch, rng: &mut Rng, vals: &[u64], samples: usize) {
-    for (violation, reporting) in [(ret::KILL_PROCESS, false), (ret::TRAP, true), (ret::ERRNO | libc::EPERM as u32, false)] {
-        let target = Target { arch, ctx: CTX, violation, reporting };
+    for (violation, reporting) in [
+        (ret::KILL_PROCESS, false),
+        (ret::TRAP, true),
+        (ret::ERRNO | libc::EPERM as u32, false),
+    ] {
+        let target = Target {
+            arch,
+            ctx: CTX,
+            violation,
+            reporting,
+        };
         let prog = compile(promises, &target);
         assert!(prog.len() <= scopes::compiler::MAX_INSNS);
         let numbers: Vec<u32> = arch.syscalls().iter().map(|s| s.1).collect();
@@ -71,13 +98,22 @@ fn check_set(promises: Promises, arch: Arch, rng: &mut Rng, vals: &[u64], sample
             let foreign = rng.below(50) == 0;
             let data = SeccompData {
                 nr: nr as i32,
-                arch: if foreign { 0x4000_0003 } else { arch.audit_arch() },
+                arch: if foreign {
+                    0x4000_0003
+                } else {
+                    arch.audit_arch()
+                },
                 instruction_pointer: rng.next(),
                 args: random_args(rng, vals),
             };
             let expected = action_for(evaluate(promises, reporting, &CTX, arch, &data), &target);
             let got = run(&prog, &data).expect("filter runs");
-            assert_eq!(got, expected, "{arch} \"{promises}\" nr={nr} ({:?}) {data:?}", arch.syscall_name(nr));
+            assert_eq!(
+                got,
+                expected,
+                "{arch} \"{promises}\" nr={nr} ({:?}) {data:?}",
+                arch.syscall_name(nr)
+            );
         }
     }
 }
@@ -114,17 +150,33 @@ fn every_rule_argument_value_is_exercised() {
     // Exhaustive over the table's own constants for the calls that have checks.
     let vals = interesting_values();
     let arch = Arch::X86_64;
-    for set in [Promises::all(), "stdio".parse().unwrap(), "stdio rpath wpath cpath fattr".parse().unwrap()] {
-        let target = Target { arch, ctx: CTX, violation: ret::KILL_PROCESS, reporting: false };
+    for set in [
+        Promises::all(),
+        "stdio".parse().unwrap(),
+        "stdio rpath wpath cpath fattr".parse().unwrap(),
+    ] {
+        let target = Target {
+            arch,
+            ctx: CTX,
+            violation: ret::KILL_PROCESS,
+            reporting: false,
+        };
         let prog = compile(set, &target);
         for rule in scopes::policy::table::RULES {
             for name in rule.syscalls {
-                let Some(nr) = arch.syscall_nr(name) else { continue };
+                let Some(nr) = arch.syscall_nr(name) else {
+                    continue;
+                };
                 for check in rule.checks {
                     for v in &vals {
                         let mut args = [0u64; 6];
                         args[check.arg as usize] = *v;
-                        let data = SeccompData { nr: nr as i32, arch: arch.audit_arch(), instruction_pointer: 0, args };
+                        let data = SeccompData {
+                            nr: nr as i32,
+                            arch: arch.audit_arch(),
+                            instruction_pointer: 0,
+                            args,
+                        };
                         let expected = action_for(evaluate(set, false, &CTX, arch, &data), &target);
                         assert_eq!(run(&prog, &data).unwrap(), expected, "{name} {args:?}");
                     }
@@ -143,10 +195,27 @@ fn every_number_matches_the_reference() {
     for arch in Arch::ALL {
         let last = arch.syscalls().last().unwrap().1;
         let mut numbers: Vec<u32> = (0..=last + 64).collect();
-        numbers.extend([0x3fff_ffff, 0x4000_0000, 0x4000_0000 + 1, 0x7fff_ffff, 0x8000_0000, u32::MAX]);
-        for set in [Promises::EMPTY, "stdio".parse().unwrap(), "stdio rpath".parse().unwrap(), Promises::all()] {
+        numbers.extend([
+            0x3fff_ffff,
+            0x4000_0000,
+            0x4000_0000 + 1,
+            0x7fff_ffff,
+            0x8000_0000,
+            u32::MAX,
+        ]);
+        for set in [
+            Promises::EMPTY,
+            "stdio".parse().unwrap(),
+            "stdio rpath".parse().unwrap(),
+            Promises::all(),
+        ] {
             for (violation, reporting) in [(ret::KILL_PROCESS, false), (ret::TRAP, true)] {
-                let target = Target { arch: *arch, ctx: CTX, violation, reporting };
+                let target = Target {
+                    arch: *arch,
+                    ctx: CTX,
+                    violation,
+                    reporting,
+                };
                 let prog = compile(set, &target);
                 for nr in &numbers {
                     for _ in 0..4 {
@@ -156,7 +225,8 @@ fn every_number_matches_the_reference() {
                             instruction_pointer: 0,
                             args: random_args(&mut rng, &vals),
                         };
-                        let expected = action_for(evaluate(set, reporting, &CTX, *arch, &data), &target);
+                        let expected =
+                            action_for(evaluate(set, reporting, &CTX, *arch, &data), &target);
                         assert_eq!(run(&prog, &data), Ok(expected), "{arch} \"{set}\" nr={nr}");
                     }
                 }

@@ -38,25 +38,70 @@ fn socket_families_from_the_seed_tests() {
     // (domain, type, protocol, promises, allowed?)
     let cases: &[(i32, i32, i32, &str, bool)] = &[
         (libc::AF_INET, libc::SOCK_STREAM, 0, "stdio inet", true),
-        (libc::AF_INET6, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0, "stdio inet", true),
-        (libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, libc::IPPROTO_TCP, "stdio inet", true),
-        (libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_ICMP, "stdio inet", false),
+        (
+            libc::AF_INET6,
+            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+            0,
+            "stdio inet",
+            true,
+        ),
+        (
+            libc::AF_INET,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK,
+            libc::IPPROTO_TCP,
+            "stdio inet",
+            true,
+        ),
+        (
+            libc::AF_INET,
+            libc::SOCK_RAW,
+            libc::IPPROTO_ICMP,
+            "stdio inet",
+            false,
+        ),
         (libc::AF_PACKET, libc::SOCK_RAW, 0, "stdio inet unix", false),
         (libc::AF_UNIX, libc::SOCK_STREAM, 0, "stdio inet", false),
         (libc::AF_UNIX, libc::SOCK_STREAM, 0, "stdio unix", true),
         (libc::AF_UNIX, libc::SOCK_SEQPACKET, 0, "stdio unix", true),
         (libc::AF_INET, libc::SOCK_STREAM, 0, "stdio unix", false),
-        (libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE, "stdio netlink", true),
-        (libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT, "stdio netlink inet unix", false),
-        (libc::AF_ALG, libc::SOCK_SEQPACKET, 0, "stdio inet unix netlink", false),
-        (libc::AF_VSOCK, libc::SOCK_STREAM, 0, "stdio inet unix netlink", false),
+        (
+            libc::AF_NETLINK,
+            libc::SOCK_RAW,
+            libc::NETLINK_ROUTE,
+            "stdio netlink",
+            true,
+        ),
+        (
+            libc::AF_NETLINK,
+            libc::SOCK_RAW,
+            libc::NETLINK_AUDIT,
+            "stdio netlink inet unix",
+            false,
+        ),
+        (
+            libc::AF_ALG,
+            libc::SOCK_SEQPACKET,
+            0,
+            "stdio inet unix netlink",
+            false,
+        ),
+        (
+            libc::AF_VSOCK,
+            libc::SOCK_STREAM,
+            0,
+            "stdio inet unix netlink",
+            false,
+        ),
         (libc::AF_INET, libc::SOCK_STREAM, 0, "stdio", false),
     ];
     for &(domain, ty, proto, promises, allowed) in cases {
         let child = run(move || {
             pledge(promises);
             let fd = socket(domain, ty, proto);
-            assert!(fd >= 0, "socket({domain}, {ty:#x}, {proto}) under {promises}: {fd}");
+            assert!(
+                fd >= 0,
+                "socket({domain}, {ty:#x}, {proto}) under {promises}: {fd}"
+            );
             0
         });
         if allowed {
@@ -71,8 +116,20 @@ fn socket_families_from_the_seed_tests() {
 fn upper_half_garbage_neither_bypasses_nor_breaks_socket_checks() {
     run(|| {
         pledge("stdio inet");
-        assert!(sys(libc::SYS_socket, &[libc::AF_INET as u64 | 1 << 32, libc::SOCK_STREAM as u64 | 7 << 40, 0]) >= 0);
-        sys(libc::SYS_socket, &[libc::AF_PACKET as u64 | 1 << 32, libc::SOCK_RAW as u64, 0]);
+        assert!(
+            sys(
+                libc::SYS_socket,
+                &[
+                    libc::AF_INET as u64 | 1 << 32,
+                    libc::SOCK_STREAM as u64 | 7 << 40,
+                    0
+                ]
+            ) >= 0
+        );
+        sys(
+            libc::SYS_socket,
+            &[libc::AF_PACKET as u64 | 1 << 32, libc::SOCK_RAW as u64, 0],
+        );
         0
     })
     .killed()
@@ -81,7 +138,8 @@ fn upper_half_garbage_neither_bypasses_nor_breaks_socket_checks() {
 
 #[test]
 fn unix_sockets_bind_and_connect() {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("unix-{}", std::process::id()));
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("unix-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("sock");
@@ -109,13 +167,46 @@ fn socket_options_are_reviewed() {
         let fd = s.as_raw_fd() as u64;
         let one: i32 = 1;
         let p = &one as *const i32 as u64;
-        assert_eq!(sys(libc::SYS_setsockopt, &[fd, libc::SOL_SOCKET as u64, libc::SO_REUSEADDR as u64, p, 4]), 0);
-        assert_eq!(sys(libc::SYS_setsockopt, &[fd, libc::SOL_SOCKET as u64, libc::SO_BROADCAST as u64, p, 4]), 0);
+        assert_eq!(
+            sys(
+                libc::SYS_setsockopt,
+                &[fd, libc::SOL_SOCKET as u64, libc::SO_REUSEADDR as u64, p, 4]
+            ),
+            0
+        );
+        assert_eq!(
+            sys(
+                libc::SYS_setsockopt,
+                &[fd, libc::SOL_SOCKET as u64, libc::SO_BROADCAST as u64, p, 4]
+            ),
+            0
+        );
         // Not on the list: EPERM, not a kill (as OpenBSD's sockopt checks).
-        assert_eq!(sys(libc::SYS_setsockopt, &[fd, libc::SOL_SOCKET as u64, libc::SO_BINDTODEVICE as u64, p, 4]), -(libc::EPERM as i64));
+        assert_eq!(
+            sys(
+                libc::SYS_setsockopt,
+                &[
+                    fd,
+                    libc::SOL_SOCKET as u64,
+                    libc::SO_BINDTODEVICE as u64,
+                    p,
+                    4
+                ]
+            ),
+            -(libc::EPERM as i64)
+        );
         // Multicast options need mcast.
         let mreq = [0u8; 8];
-        let r = sys(libc::SYS_setsockopt, &[fd, libc::IPPROTO_IP as u64, libc::IP_ADD_MEMBERSHIP as u64, mreq.as_ptr() as u64, 8]);
+        let r = sys(
+            libc::SYS_setsockopt,
+            &[
+                fd,
+                libc::IPPROTO_IP as u64,
+                libc::IP_ADD_MEMBERSHIP as u64,
+                mreq.as_ptr() as u64,
+                8,
+            ],
+        );
         assert_eq!(r, -(libc::EPERM as i64));
         0
     })
@@ -123,7 +214,8 @@ fn socket_options_are_reviewed() {
     run(|| {
         pledge("stdio inet mcast");
         let s = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
-        s.join_multicast_v4(&"239.1.2.3".parse().unwrap(), &"127.0.0.1".parse().unwrap()).ok();
+        s.join_multicast_v4(&"239.1.2.3".parse().unwrap(), &"127.0.0.1".parse().unwrap())
+            .ok();
         s.set_multicast_ttl_v4(2).unwrap();
         0
     })
@@ -142,7 +234,10 @@ fn descriptors_pass_over_socketpairs_under_stdio() {
         let fd = file.as_raw_fd();
         let mut cmsg = [0u64; 3]; // aligned for cmsghdr
         let mut data = [1u8];
-        let mut iov = libc::iovec { iov_base: data.as_mut_ptr().cast(), iov_len: 1 };
+        let mut iov = libc::iovec {
+            iov_base: data.as_mut_ptr().cast(),
+            iov_len: 1,
+        };
         // SAFETY: msghdr is plain data; the pointers refer to live buffers.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         msg.msg_iov = &mut iov;
@@ -157,8 +252,24 @@ fn descriptors_pass_over_socketpairs_under_stdio() {
             (*c).cmsg_len = libc::CMSG_LEN(4) as usize;
             std::ptr::write_unaligned(libc::CMSG_DATA(c) as *mut i32, fd);
         }
-        assert_eq!(sys(libc::SYS_sendmsg, &[a.as_raw_fd() as u64, &msg as *const libc::msghdr as u64, 0]), 1);
-        assert_eq!(sys(libc::SYS_recvmsg, &[b.as_raw_fd() as u64, &mut msg as *mut libc::msghdr as u64, 0]), 1);
+        assert_eq!(
+            sys(
+                libc::SYS_sendmsg,
+                &[a.as_raw_fd() as u64, &msg as *const libc::msghdr as u64, 0]
+            ),
+            1
+        );
+        assert_eq!(
+            sys(
+                libc::SYS_recvmsg,
+                &[
+                    b.as_raw_fd() as u64,
+                    &mut msg as *mut libc::msghdr as u64,
+                    0
+                ]
+            ),
+            1
+        );
         0
     })
     .ok();

@@ -15,7 +15,8 @@ impl Scratch {
     fn new(name: &str) -> Scratch {
         let dir = std::env::temp_dir().join(format!("scopes-paths-{name}-{}", std::process::id()));
         let dir = if dir.starts_with("/tmp") {
-            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("paths-{name}-{}", std::process::id()))
+            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("paths-{name}-{}", std::process::id()))
         } else {
             dir
         };
@@ -36,7 +37,10 @@ impl Drop for Scratch {
 
 fn open(path: &str, flags: i32) -> i64 {
     let c = cstr(path);
-    sys(libc::SYS_openat, &[libc::AT_FDCWD as u64, ptr(&c), flags as u64, 0o644])
+    sys(
+        libc::SYS_openat,
+        &[libc::AT_FDCWD as u64, ptr(&c), flags as u64, 0o644],
+    )
 }
 
 #[test]
@@ -73,7 +77,10 @@ fn wpath_writes_existing_files_only() {
         pledge("stdio wpath");
         let fd = open(&existing, libc::O_WRONLY | libc::O_TRUNC);
         assert!(fd >= 0, "{fd}");
-        assert_eq!(sys(libc::SYS_write, &[fd as u64, b"bye".as_ptr() as u64, 3]), 3);
+        assert_eq!(
+            sys(libc::SYS_write, &[fd as u64, b"bye".as_ptr() as u64, 3]),
+            3
+        );
         let _ = open(&new, libc::O_WRONLY | libc::O_CREAT);
         0
     })
@@ -97,14 +104,34 @@ fn open_modes_need_the_matching_promises() {
         (libc::O_RDONLY, "stdio rpath", "stdio wpath cpath"),
         (libc::O_WRONLY, "stdio wpath", "stdio rpath cpath"),
         (libc::O_RDWR, "stdio rpath wpath", "stdio wpath"),
-        (libc::O_WRONLY | libc::O_CREAT, "stdio wpath cpath", "stdio cpath"),
-        (libc::O_RDONLY | libc::O_CREAT, "stdio rpath cpath", "stdio rpath wpath"),
-        (libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC, "stdio rpath wpath cpath", "stdio wpath cpath"),
-        (libc::O_WRONLY | libc::O_APPEND, "stdio wpath", "stdio rpath"),
+        (
+            libc::O_WRONLY | libc::O_CREAT,
+            "stdio wpath cpath",
+            "stdio cpath",
+        ),
+        (
+            libc::O_RDONLY | libc::O_CREAT,
+            "stdio rpath cpath",
+            "stdio rpath wpath",
+        ),
+        (
+            libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC,
+            "stdio rpath wpath cpath",
+            "stdio wpath cpath",
+        ),
+        (
+            libc::O_WRONLY | libc::O_APPEND,
+            "stdio wpath",
+            "stdio rpath",
+        ),
     ];
     for (i, (flags, yes, no)) in cases.iter().copied().enumerate() {
         let s = Scratch::new(&format!("mode{i}"));
-        let target = if flags & libc::O_CREAT != 0 { s.path("created") } else { s.path("existing") };
+        let target = if flags & libc::O_CREAT != 0 {
+            s.path("created")
+        } else {
+            s.path("existing")
+        };
         let t = target.clone();
         run(move || {
             pledge(yes);
@@ -150,7 +177,18 @@ fn dpath_makes_fifos() {
     run(move || {
         pledge("stdio dpath");
         let c = cstr(&fifo);
-        assert_eq!(sys(libc::SYS_mknodat, &[libc::AT_FDCWD as u64, ptr(&c), (libc::S_IFIFO | 0o600) as u64, 0]), 0);
+        assert_eq!(
+            sys(
+                libc::SYS_mknodat,
+                &[
+                    libc::AT_FDCWD as u64,
+                    ptr(&c),
+                    (libc::S_IFIFO | 0o600) as u64,
+                    0
+                ]
+            ),
+            0
+        );
         0
     })
     .ok();
@@ -160,7 +198,15 @@ fn dpath_makes_fifos() {
     run(move || {
         pledge("stdio cpath");
         let c = cstr(&fifo);
-        sys(libc::SYS_mknodat, &[libc::AT_FDCWD as u64, ptr(&c), (libc::S_IFIFO | 0o600) as u64, 0]);
+        sys(
+            libc::SYS_mknodat,
+            &[
+                libc::AT_FDCWD as u64,
+                ptr(&c),
+                (libc::S_IFIFO | 0o600) as u64,
+                0,
+            ],
+        );
         0
     })
     .killed()
@@ -175,22 +221,55 @@ fn fattr_changes_modes_but_never_setuid_bits_and_chown_only_to_self() {
     run(move || {
         pledge("stdio fattr");
         let c = cstr(&existing);
-        assert_eq!(sys(libc::SYS_fchmodat, &[libc::AT_FDCWD as u64, ptr(&c), 0o600]), 0);
-        assert_eq!(sys(libc::SYS_fchmodat, &[libc::AT_FDCWD as u64, ptr(&c), 0o4755]), -(libc::EPERM as i64));
-        assert_eq!(sys(libc::SYS_utimensat, &[libc::AT_FDCWD as u64, ptr(&c), 0, 0]), 0);
+        assert_eq!(
+            sys(libc::SYS_fchmodat, &[libc::AT_FDCWD as u64, ptr(&c), 0o600]),
+            0
+        );
+        assert_eq!(
+            sys(
+                libc::SYS_fchmodat,
+                &[libc::AT_FDCWD as u64, ptr(&c), 0o4755]
+            ),
+            -(libc::EPERM as i64)
+        );
+        assert_eq!(
+            sys(libc::SYS_utimensat, &[libc::AT_FDCWD as u64, ptr(&c), 0, 0]),
+            0
+        );
         // SAFETY: getuid/getgid have no preconditions.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-        assert_eq!(sys(libc::SYS_fchownat, &[libc::AT_FDCWD as u64, ptr(&c), uid as u64, gid as u64, 0]), 0);
-        assert_eq!(sys(libc::SYS_fchownat, &[libc::AT_FDCWD as u64, ptr(&c), 4242, 4242, 0]), -(libc::EPERM as i64));
+        assert_eq!(
+            sys(
+                libc::SYS_fchownat,
+                &[libc::AT_FDCWD as u64, ptr(&c), uid as u64, gid as u64, 0]
+            ),
+            0
+        );
+        assert_eq!(
+            sys(
+                libc::SYS_fchownat,
+                &[libc::AT_FDCWD as u64, ptr(&c), 4242, 4242, 0]
+            ),
+            -(libc::EPERM as i64)
+        );
         0
     })
     .ok();
-    assert_eq!(fs::metadata(&e2).unwrap().permissions().mode() & 0o7777, 0o600);
+    assert_eq!(
+        fs::metadata(&e2).unwrap().permissions().mode() & 0o7777,
+        0o600
+    );
     let existing = s.path("existing");
     run(move || {
         pledge("stdio chown");
         let c = cstr(&existing);
-        assert_eq!(sys(libc::SYS_fchownat, &[libc::AT_FDCWD as u64, ptr(&c), 4242, 4242, 0]), 0);
+        assert_eq!(
+            sys(
+                libc::SYS_fchownat,
+                &[libc::AT_FDCWD as u64, ptr(&c), 4242, 4242, 0]
+            ),
+            0
+        );
         0
     })
     .ok();
@@ -204,10 +283,26 @@ fn flock_locks() {
         let f = fs::File::open(&existing).unwrap();
         pledge("stdio flock");
         use std::os::fd::AsRawFd;
-        assert_eq!(sys(libc::SYS_flock, &[f.as_raw_fd() as u64, libc::LOCK_EX as u64]), 0);
+        assert_eq!(
+            sys(
+                libc::SYS_flock,
+                &[f.as_raw_fd() as u64, libc::LOCK_EX as u64]
+            ),
+            0
+        );
         let mut fl: libc::flock = unsafe_zeroed_flock();
         fl.l_type = libc::F_RDLCK as i16;
-        assert_eq!(sys(libc::SYS_fcntl, &[f.as_raw_fd() as u64, libc::F_GETLK as u64, &mut fl as *mut libc::flock as u64]), 0);
+        assert_eq!(
+            sys(
+                libc::SYS_fcntl,
+                &[
+                    f.as_raw_fd() as u64,
+                    libc::F_GETLK as u64,
+                    &mut fl as *mut libc::flock as u64
+                ]
+            ),
+            0
+        );
         0
     })
     .ok();
@@ -216,7 +311,10 @@ fn flock_locks() {
         let f = fs::File::open(&existing).unwrap();
         pledge("stdio");
         use std::os::fd::AsRawFd;
-        sys(libc::SYS_flock, &[f.as_raw_fd() as u64, libc::LOCK_EX as u64]);
+        sys(
+            libc::SYS_flock,
+            &[f.as_raw_fd() as u64, libc::LOCK_EX as u64],
+        );
         0
     })
     .killed()
@@ -239,8 +337,14 @@ fn tmppath_reaches_tmp_only() {
         assert_eq!(fs::read(&name).unwrap(), b"x");
         fs::remove_file(&name).unwrap();
         // Outside /tmp: Landlock answers EACCES (not a kill: seccomp cannot see paths).
-        assert_eq!(fs::write(&outside, b"x").unwrap_err().raw_os_error(), Some(libc::EACCES));
-        assert_eq!(fs::read("/etc/hostname").unwrap_err().raw_os_error(), Some(libc::EACCES));
+        assert_eq!(
+            fs::write(&outside, b"x").unwrap_err().raw_os_error(),
+            Some(libc::EACCES)
+        );
+        assert_eq!(
+            fs::read("/etc/hostname").unwrap_err().raw_os_error(),
+            Some(libc::EACCES)
+        );
         0
     })
     .ok();
@@ -252,8 +356,14 @@ fn getpw_reads_passwd_and_group_never_shadow() {
         pledge("stdio getpw");
         assert!(fs::read_to_string("/etc/passwd").unwrap().contains("root:"));
         assert!(fs::read_to_string("/etc/group").is_ok());
-        assert_eq!(fs::read("/etc/shadow").unwrap_err().raw_os_error(), Some(libc::EACCES));
-        assert_eq!(fs::read("/etc/hostname").unwrap_err().raw_os_error(), Some(libc::EACCES));
+        assert_eq!(
+            fs::read("/etc/shadow").unwrap_err().raw_os_error(),
+            Some(libc::EACCES)
+        );
+        assert_eq!(
+            fs::read("/etc/hostname").unwrap_err().raw_os_error(),
+            Some(libc::EACCES)
+        );
         // getpwuid through glibc's NSS (files); the nscd socket is refused with EACCES.
         // SAFETY: getpwuid returns a pointer into static storage or NULL.
         let pw = unsafe { libc::getpwuid(0) };
@@ -268,7 +378,10 @@ fn dns_reads_resolver_files_and_resolves_localhost() {
     run(|| {
         pledge("stdio dns");
         assert!(fs::read_to_string("/etc/hosts").is_ok());
-        assert_eq!(fs::read("/etc/passwd").unwrap_err().raw_os_error(), Some(libc::EACCES));
+        assert_eq!(
+            fs::read("/etc/passwd").unwrap_err().raw_os_error(),
+            Some(libc::EACCES)
+        );
         use std::net::ToSocketAddrs;
         let addrs: Vec<_> = ("localhost", 80).to_socket_addrs().unwrap().collect();
         assert!(!addrs.is_empty());
@@ -281,10 +394,18 @@ fn dns_reads_resolver_files_and_resolves_localhost() {
 fn vminfo_and_ps_read_their_proc_files() {
     run(|| {
         pledge("stdio vminfo");
-        assert!(fs::read_to_string("/proc/meminfo").unwrap().contains("MemTotal"));
+        assert!(fs::read_to_string("/proc/meminfo")
+            .unwrap()
+            .contains("MemTotal"));
         assert!(fs::read_to_string("/proc/loadavg").is_ok());
-        assert_eq!(fs::read("/etc/hostname").unwrap_err().raw_os_error(), Some(libc::EACCES));
-        assert_eq!(fs::read("/proc/1/stat").unwrap_err().raw_os_error(), Some(libc::EACCES));
+        assert_eq!(
+            fs::read("/etc/hostname").unwrap_err().raw_os_error(),
+            Some(libc::EACCES)
+        );
+        assert_eq!(
+            fs::read("/proc/1/stat").unwrap_err().raw_os_error(),
+            Some(libc::EACCES)
+        );
         0
     })
     .ok();
@@ -292,7 +413,10 @@ fn vminfo_and_ps_read_their_proc_files() {
         pledge("stdio ps");
         assert!(fs::read_to_string("/proc/1/stat").is_ok());
         assert!(fs::read_dir("/proc").unwrap().count() > 3);
-        assert_eq!(fs::read("/etc/hostname").unwrap_err().raw_os_error(), Some(libc::EACCES));
+        assert_eq!(
+            fs::read("/etc/hostname").unwrap_err().raw_os_error(),
+            Some(libc::EACCES)
+        );
         0
     })
     .ok();
@@ -304,11 +428,29 @@ fn real_programs_list_directories_and_import_modules_under_rpath() {
     run(|| {
         pledge("stdio rpath getpw proc exec prot_exec");
         // -l looks owners up (getpw), as on OpenBSD where ls pledges "stdio rpath getpw".
-        let ls = std::process::Command::new("ls").arg("-la").arg("/etc").output().unwrap();
-        assert!(ls.status.success(), "{}", String::from_utf8_lossy(&ls.stderr));
+        let ls = std::process::Command::new("ls")
+            .arg("-la")
+            .arg("/etc")
+            .output()
+            .unwrap();
+        assert!(
+            ls.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ls.stderr)
+        );
         assert!(String::from_utf8_lossy(&ls.stdout).contains("passwd"));
-        let py = std::process::Command::new("/usr/bin/python3").args(["-c", "import json, os; print(json.dumps(sorted(os.listdir('/etc'))[:1]))"]).output().unwrap();
-        assert!(py.status.success(), "{}", String::from_utf8_lossy(&py.stderr));
+        let py = std::process::Command::new("/usr/bin/python3")
+            .args([
+                "-c",
+                "import json, os; print(json.dumps(sorted(os.listdir('/etc'))[:1]))",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            py.status.success(),
+            "{}",
+            String::from_utf8_lossy(&py.stderr)
+        );
         0
     })
     .ok();

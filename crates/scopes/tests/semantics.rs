@@ -20,14 +20,24 @@ fn status_field_from(file: &std::fs::File, name: &str) -> String {
 }
 
 fn field(status: &str, name: &str) -> String {
-    status.lines().find(|l| l.starts_with(name)).unwrap().split_whitespace().nth(1).unwrap().to_string()
+    status
+        .lines()
+        .find(|l| l.starts_with(name))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string()
 }
 
 #[test]
 fn promises_only_shrink() {
     run(|| {
         pledge("stdio rpath inet");
-        assert_eq!(scopes::current_promises().unwrap().to_string(), "stdio rpath inet");
+        assert_eq!(
+            scopes::current_promises().unwrap().to_string(),
+            "stdio rpath inet"
+        );
         scopes::pledge(Some("stdio rpath inet"), None).unwrap(); // same set: fine
         scopes::pledge(Some("stdio rpath"), None).unwrap(); // smaller: fine
         let err = scopes::pledge(Some("stdio rpath inet"), None).unwrap_err();
@@ -61,10 +71,22 @@ fn the_new_filter_is_enforced_after_narrowing() {
 fn empty_promises_allow_only_exit_and_clocks() {
     run(|| {
         pledge("");
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        assert_eq!(sys(libc::SYS_clock_gettime, &[libc::CLOCK_MONOTONIC as u64, &mut ts as *mut libc::timespec as u64]), 0);
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        assert_eq!(
+            sys(
+                libc::SYS_clock_gettime,
+                &[
+                    libc::CLOCK_MONOTONIC as u64,
+                    &mut ts as *mut libc::timespec as u64
+                ]
+            ),
+            0
+        );
         scopes::pledge(Some(""), None).unwrap(); // the same set: allowed, a no-op
-        // SAFETY: leaving the child with the exit system call, which is always allowed.
+                                                 // SAFETY: leaving the child with the exit system call, which is always allowed.
         unsafe { libc::_exit(7) }
     })
     .end
@@ -99,7 +121,9 @@ fn reports_name_the_call_and_the_promise_and_the_process_dies_whole() {
         std::thread::sleep(std::time::Duration::from_secs(5));
         0
     });
-    child.killed().says("socket(AF_INET, 0x80001, 0) needs promise \"inet\"");
+    child
+        .killed()
+        .says("socket(AF_INET, 0x80001, 0) needs promise \"inet\"");
     assert_eq!(child.stderr.lines().count(), 1, "{}", child.stderr);
 }
 
@@ -111,7 +135,10 @@ fn a_sigsys_handler_cannot_save_the_process() {
         // SAFETY: a handler that does nothing.
         unsafe { libc::signal(libc::SIGSYS, ignore as *const () as libc::sighandler_t) };
         pledge("stdio");
-        sys(libc::SYS_socket, &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0]);
+        sys(
+            libc::SYS_socket,
+            &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0],
+        );
         0
     })
     .killed();
@@ -120,13 +147,22 @@ fn a_sigsys_handler_cannot_save_the_process() {
         pledge("stdio");
         // SAFETY: attempts to take over SIGSYS; the filter refuses the first.
         unsafe {
-            assert_eq!(libc::signal(libc::SIGSYS, ignore as *const () as libc::sighandler_t), libc::SIG_ERR);
+            assert_eq!(
+                libc::signal(libc::SIGSYS, ignore as *const () as libc::sighandler_t),
+                libc::SIG_ERR
+            );
             let mut set: libc::sigset_t = std::mem::zeroed();
             libc::sigemptyset(&mut set);
             libc::sigaddset(&mut set, libc::SIGSYS);
-            assert_eq!(libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()), 0);
+            assert_eq!(
+                libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()),
+                0
+            );
         }
-        sys(libc::SYS_socket, &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0]);
+        sys(
+            libc::SYS_socket,
+            &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0],
+        );
         0
     })
     .killed();
@@ -136,12 +172,27 @@ fn a_sigsys_handler_cannot_save_the_process() {
 fn the_error_promise_turns_violations_into_enosys_and_ignores_increases() {
     run(|| {
         pledge("stdio error");
-        assert_eq!(sys(libc::SYS_socket, &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0]), -(libc::ENOSYS as i64));
-        assert_eq!(std::fs::read("/etc/hostname").unwrap_err().raw_os_error(), Some(libc::ENOSYS));
+        assert_eq!(
+            sys(
+                libc::SYS_socket,
+                &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0]
+            ),
+            -(libc::ENOSYS as i64)
+        );
+        assert_eq!(
+            std::fs::read("/etc/hostname").unwrap_err().raw_os_error(),
+            Some(libc::ENOSYS)
+        );
         // OpenBSD: in error mode an increase is dropped silently and pledge returns 0.
         scopes::pledge(Some("stdio rpath error"), None).unwrap();
-        assert_eq!(scopes::current_promises().unwrap().to_string(), "stdio error");
-        assert_eq!(std::fs::read("/etc/hostname").unwrap_err().raw_os_error(), Some(libc::ENOSYS));
+        assert_eq!(
+            scopes::current_promises().unwrap().to_string(),
+            "stdio error"
+        );
+        assert_eq!(
+            std::fs::read("/etc/hostname").unwrap_err().raw_os_error(),
+            Some(libc::ENOSYS)
+        );
         0
     })
     .ok();
@@ -150,14 +201,31 @@ fn the_error_promise_turns_violations_into_enosys_and_ignores_increases() {
 #[test]
 fn other_penalties_from_the_builder() {
     run(|| {
-        Pledge::new().promises("stdio".parse().unwrap()).penalty(Penalty::Eperm).apply().unwrap();
-        assert_eq!(std::fs::read("/etc/hostname").unwrap_err().raw_os_error(), Some(libc::EPERM));
-        assert_eq!(sys(libc::SYS_socket, &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0]), -(libc::EPERM as i64));
+        Pledge::new()
+            .promises("stdio".parse().unwrap())
+            .penalty(Penalty::Eperm)
+            .apply()
+            .unwrap();
+        assert_eq!(
+            std::fs::read("/etc/hostname").unwrap_err().raw_os_error(),
+            Some(libc::EPERM)
+        );
+        assert_eq!(
+            sys(
+                libc::SYS_socket,
+                &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0]
+            ),
+            -(libc::EPERM as i64)
+        );
         0
     })
     .ok();
     let quiet = run(|| {
-        Pledge::new().promises("stdio".parse().unwrap()).penalty(Penalty::KillQuietly).apply().unwrap();
+        Pledge::new()
+            .promises("stdio".parse().unwrap())
+            .penalty(Penalty::KillQuietly)
+            .apply()
+            .unwrap();
         let _ = std::fs::read("/etc/hostname");
         0
     });
@@ -181,7 +249,10 @@ fn bad_input_is_refused_with_the_right_errno_and_changes_nothing() {
             assert!(err.to_string().contains(text), "{words:?}: {err}");
         }
         let long = "stdio ".repeat(200);
-        assert_eq!(scopes::pledge(Some(&long), None).unwrap_err().errno(), libc::ENAMETOOLONG);
+        assert_eq!(
+            scopes::pledge(Some(&long), None).unwrap_err().errno(),
+            libc::ENAMETOOLONG
+        );
         // execpromises wider than promises: impossible on Linux.
         let err = scopes::pledge(Some("stdio"), Some("stdio rpath")).unwrap_err();
         assert_eq!(err.errno(), libc::EINVAL);
@@ -202,9 +273,18 @@ fn threads_started_before_pledge_are_confined() {
         let (done_tx, done_rx) = std::sync::mpsc::channel::<i64>();
         let t = std::thread::spawn(move || {
             rx.recv().unwrap();
-            done_tx.send(sys(libc::SYS_socket, &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0])).unwrap();
+            done_tx
+                .send(sys(
+                    libc::SYS_socket,
+                    &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0],
+                ))
+                .unwrap();
         });
-        Pledge::new().promises("stdio".parse().unwrap()).penalty(Penalty::Eperm).apply().unwrap();
+        Pledge::new()
+            .promises("stdio".parse().unwrap())
+            .penalty(Penalty::Eperm)
+            .apply()
+            .unwrap();
         tx.send(()).unwrap();
         assert_eq!(done_rx.recv().unwrap(), -(libc::EPERM as i64));
         t.join().unwrap();
@@ -237,23 +317,42 @@ fn execpromises_narrow_programs_started_through_the_helper() {
     run(|| {
         pledge("stdio rpath wpath cpath proc exec prot_exec");
         scopes::pledge(None, Some("stdio rpath prot_exec")).unwrap();
-        assert_eq!(scopes::current_execpromises().unwrap().to_string(), "stdio rpath prot_exec");
+        assert_eq!(
+            scopes::current_execpromises().unwrap().to_string(),
+            "stdio rpath prot_exec"
+        );
         // cat only reads: fine under the execpromises.
-        let cat = std::process::Command::new("/bin/cat").arg("/etc/hostname").pledged().output().unwrap();
+        let cat = std::process::Command::new("/bin/cat")
+            .arg("/etc/hostname")
+            .pledged()
+            .output()
+            .unwrap();
         assert!(cat.status.success());
         // Creating a file needs cpath: the program dies of SIGSYS (no report after exec).
         let file = std::env::temp_dir().join(format!("scopes-exec-{}", std::process::id()));
         let script = format!("echo x > {}", file.display());
-        let sh = std::process::Command::new("/bin/sh").args(["-c", &script]).pledged().status().unwrap();
+        let sh = std::process::Command::new("/bin/sh")
+            .args(["-c", &script])
+            .pledged()
+            .status()
+            .unwrap();
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(sh.signal(), Some(libc::SIGSYS));
         assert!(!file.exists());
         // Without the helper, the program runs under the caller's own promises.
-        let sh = std::process::Command::new("/bin/sh").args(["-c", &script]).status().unwrap();
+        let sh = std::process::Command::new("/bin/sh")
+            .args(["-c", &script])
+            .status()
+            .unwrap();
         assert!(sh.success());
         std::fs::remove_file(&file).unwrap();
         // execpromises only shrink too.
-        assert_eq!(scopes::pledge(None, Some("stdio rpath wpath")).unwrap_err().errno(), libc::EPERM);
+        assert_eq!(
+            scopes::pledge(None, Some("stdio rpath wpath"))
+                .unwrap_err()
+                .errno(),
+            libc::EPERM
+        );
         0
     })
     .ok();
@@ -265,11 +364,29 @@ fn remaining_promises_allow_their_calls() {
         pledge("stdio id settime unveil");
         // SAFETY: getuid/getgid have no preconditions.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-        assert_eq!(sys(libc::SYS_setresgid, &[gid as u64, gid as u64, gid as u64]), 0);
-        assert_eq!(sys(libc::SYS_setresuid, &[uid as u64, uid as u64, uid as u64]), 0);
+        assert_eq!(
+            sys(libc::SYS_setresgid, &[gid as u64, gid as u64, gid as u64]),
+            0
+        );
+        assert_eq!(
+            sys(libc::SYS_setresuid, &[uid as u64, uid as u64, uid as u64]),
+            0
+        );
         // An invalid time: the kernel answers EINVAL, so the filter let it through.
-        let bad = libc::timespec { tv_sec: 0, tv_nsec: 2_000_000_000 };
-        assert_eq!(sys(libc::SYS_clock_settime, &[libc::CLOCK_REALTIME as u64, &bad as *const libc::timespec as u64]), -(libc::EINVAL as i64));
+        let bad = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 2_000_000_000,
+        };
+        assert_eq!(
+            sys(
+                libc::SYS_clock_settime,
+                &[
+                    libc::CLOCK_REALTIME as u64,
+                    &bad as *const libc::timespec as u64
+                ]
+            ),
+            -(libc::EINVAL as i64)
+        );
         assert!(sys(libc::SYS_landlock_create_ruleset, &[0, 0, 1]) > 0);
         0
     })
@@ -277,7 +394,10 @@ fn remaining_promises_allow_their_calls() {
     run(|| {
         pledge("stdio");
         // SAFETY: getuid has no preconditions.
-        sys(libc::SYS_setresuid, &[unsafe { libc::getuid() } as u64, u64::MAX, u64::MAX]);
+        sys(
+            libc::SYS_setresuid,
+            &[unsafe { libc::getuid() } as u64, u64::MAX, u64::MAX],
+        );
         0
     })
     .killed()
@@ -300,7 +420,10 @@ fn a_thread_that_cannot_be_synchronised_is_named_and_nothing_changes() {
         let tid = tid_rx.recv().unwrap();
         let err = scopes::pledge(Some("stdio"), None).unwrap_err();
         assert_eq!(err.errno(), libc::EPERM);
-        assert!(matches!(err, Error::Thread { tid: Some(t), .. } if t == tid), "{err:?}");
+        assert!(
+            matches!(err, Error::Thread { tid: Some(t), .. } if t == tid),
+            "{err:?}"
+        );
         assert!(err.to_string().contains(&tid.to_string()), "{err}");
         assert_eq!(scopes::current_promises(), None);
         assert!(std::fs::read("/etc/hostname").is_ok());

@@ -9,7 +9,10 @@ use std::io::Write;
 #[test]
 fn printing_allocation_and_time_work() {
     run(|| {
-        let devnull = std::fs::OpenOptions::new().write(true).open("/dev/null").unwrap();
+        let devnull = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .unwrap();
         pledge("stdio");
         println!("to a pipe");
         writeln!(&devnull, "to /dev/null").unwrap();
@@ -59,21 +62,62 @@ fn terminal_query_pipes_socketpair_poll_and_random_work() {
     run(|| {
         pledge("stdio");
         // isatty() asks TCGETS: on a pipe it answers ENOTTY, never a violation.
-        assert_eq!(sys(libc::SYS_ioctl, &[1, libc::TCGETS]), -(libc::ENOTTY as i64));
+        assert_eq!(
+            sys(libc::SYS_ioctl, &[1, libc::TCGETS]),
+            -(libc::ENOTTY as i64)
+        );
         let mut fds = [0i32; 2];
         assert_eq!(sys(libc::SYS_pipe2, &[fds.as_mut_ptr() as u64, 0]), 0);
-        assert_eq!(sys(libc::SYS_socketpair, &[libc::AF_UNIX as u64, libc::SOCK_STREAM as u64, 0, fds.as_mut_ptr() as u64]), 0);
+        assert_eq!(
+            sys(
+                libc::SYS_socketpair,
+                &[
+                    libc::AF_UNIX as u64,
+                    libc::SOCK_STREAM as u64,
+                    0,
+                    fds.as_mut_ptr() as u64
+                ]
+            ),
+            0
+        );
         let mut n = 0i32;
-        assert_eq!(sys(libc::SYS_ioctl, &[fds[0] as u64, libc::FIONREAD, &mut n as *mut i32 as u64]), 0);
-        let mut pfd = libc::pollfd { fd: fds[0], events: libc::POLLIN, revents: 0 };
-        assert_eq!(sys(libc::SYS_poll, &[&mut pfd as *mut libc::pollfd as u64, 1, 0]), 0);
+        assert_eq!(
+            sys(
+                libc::SYS_ioctl,
+                &[fds[0] as u64, libc::FIONREAD, &mut n as *mut i32 as u64]
+            ),
+            0
+        );
+        let mut pfd = libc::pollfd {
+            fd: fds[0],
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        assert_eq!(
+            sys(
+                libc::SYS_poll,
+                &[&mut pfd as *mut libc::pollfd as u64, 1, 0]
+            ),
+            0
+        );
         let ep = sys(libc::SYS_epoll_create1, &[0]);
         assert!(ep >= 0);
         let mut buf = [0u8; 16];
-        assert_eq!(sys(libc::SYS_getrandom, &[buf.as_mut_ptr() as u64, 16, 0]), 16);
+        assert_eq!(
+            sys(libc::SYS_getrandom, &[buf.as_mut_ptr() as u64, 16, 0]),
+            16
+        );
         let _ = std::collections::HashMap::<u32, u32>::new(); // seeded from getrandom
-        assert_eq!(sys(libc::SYS_fcntl, &[fds[0] as u64, libc::F_GETFL as u64]) & 3, 2);
-        assert!(sys(libc::SYS_fcntl, &[fds[0] as u64, libc::F_SETFL as u64, libc::O_NONBLOCK as u64]) >= 0);
+        assert_eq!(
+            sys(libc::SYS_fcntl, &[fds[0] as u64, libc::F_GETFL as u64]) & 3,
+            2
+        );
+        assert!(
+            sys(
+                libc::SYS_fcntl,
+                &[fds[0] as u64, libc::F_SETFL as u64, libc::O_NONBLOCK as u64]
+            ) >= 0
+        );
         0
     })
     .ok();
@@ -84,7 +128,14 @@ fn threads_start_and_join_under_stdio() {
     // glibc tries clone3 first: it gets ENOSYS and falls back to clone with thread flags.
     run(|| {
         pledge("stdio");
-        let handles: Vec<_> = (0..4).map(|i| std::thread::Builder::new().name(format!("w{i}")).spawn(move || i * 2).unwrap()).collect();
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                std::thread::Builder::new()
+                    .name(format!("w{i}"))
+                    .spawn(move || i * 2)
+                    .unwrap()
+            })
+            .collect();
         let sum: i32 = handles.into_iter().map(|h| h.join().unwrap()).sum();
         assert_eq!(sum, 12);
         assert_eq!(sys(libc::SYS_clone3, &[0, 0]), -(libc::ENOSYS as i64));
@@ -105,9 +156,29 @@ fn signals_to_itself_work_and_abort_dies_of_sigabrt() {
         }
         assert_eq!(sys(libc::SYS_kill, &[std::process::id() as u64, 0]), 0);
         assert_eq!(sys(libc::SYS_kill, &[0, 0]), 0);
-        let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        assert_eq!(sys(libc::SYS_prlimit64, &[0, libc::RLIMIT_NOFILE as u64, 0, &mut rl as *mut libc::rlimit as u64]), 0);
-        assert_eq!(sys(libc::SYS_prctl, &[libc::PR_SET_NAME as u64, c"worker".as_ptr() as u64]), 0);
+        let mut rl = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        assert_eq!(
+            sys(
+                libc::SYS_prlimit64,
+                &[
+                    0,
+                    libc::RLIMIT_NOFILE as u64,
+                    0,
+                    &mut rl as *mut libc::rlimit as u64
+                ]
+            ),
+            0
+        );
+        assert_eq!(
+            sys(
+                libc::SYS_prctl,
+                &[libc::PR_SET_NAME as u64, c"worker".as_ptr() as u64]
+            ),
+            0
+        );
         std::process::abort();
     })
     .end
@@ -120,16 +191,43 @@ fn signals_to_itself_work_and_abort_dies_of_sigabrt() {
 fn madvise_and_sendfile_from_the_seed_tests() {
     run(|| {
         let src = std::fs::File::open("/etc/passwd").unwrap();
-        let dst = std::fs::OpenOptions::new().write(true).open("/dev/null").unwrap();
+        let dst = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .unwrap();
         pledge("stdio");
         let len = 1 << 20;
-        let p = sys(libc::SYS_mmap, &[0, len, (libc::PROT_READ | libc::PROT_WRITE) as u64, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64, u64::MAX, 0]);
+        let p = sys(
+            libc::SYS_mmap,
+            &[
+                0,
+                len,
+                (libc::PROT_READ | libc::PROT_WRITE) as u64,
+                (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64,
+                u64::MAX,
+                0,
+            ],
+        );
         assert!(p > 0);
-        assert_eq!(sys(libc::SYS_madvise, &[p as u64, len, libc::MADV_DONTNEED as u64]), 0);
-        assert_eq!(sys(libc::SYS_madvise, &[p as u64, len, libc::MADV_FREE as u64]), 0);
+        assert_eq!(
+            sys(
+                libc::SYS_madvise,
+                &[p as u64, len, libc::MADV_DONTNEED as u64]
+            ),
+            0
+        );
+        assert_eq!(
+            sys(libc::SYS_madvise, &[p as u64, len, libc::MADV_FREE as u64]),
+            0
+        );
         assert_eq!(sys(libc::SYS_munmap, &[p as u64, len]), 0);
         use std::os::fd::AsRawFd;
-        assert!(sys(libc::SYS_sendfile, &[dst.as_raw_fd() as u64, src.as_raw_fd() as u64, 0, 100]) > 0);
+        assert!(
+            sys(
+                libc::SYS_sendfile,
+                &[dst.as_raw_fd() as u64, src.as_raw_fd() as u64, 0, 100]
+            ) > 0
+        );
         0
     })
     .ok();
@@ -143,7 +241,11 @@ fn denied(what: &str, promise: &str, f: fn()) {
     });
     child.killed();
     assert!(child.stderr.contains(what), "{what}: {}", child.stderr);
-    assert!(child.stderr.contains(promise), "{what} should name {promise}: {}", child.stderr);
+    assert!(
+        child.stderr.contains(promise),
+        "{what} should name {promise}: {}",
+        child.stderr
+    );
 }
 
 #[test]
@@ -165,11 +267,32 @@ fn stdio_denies_paths_network_processes_and_exec_memory() {
         sys(libc::SYS_fork, &[]);
     });
     denied("prlimit64", "\"proc\"", || {
-        let rl = libc::rlimit { rlim_cur: 10, rlim_max: 10 };
-        sys(libc::SYS_prlimit64, &[0, libc::RLIMIT_NOFILE as u64, &rl as *const libc::rlimit as u64, 0]);
+        let rl = libc::rlimit {
+            rlim_cur: 10,
+            rlim_max: 10,
+        };
+        sys(
+            libc::SYS_prlimit64,
+            &[
+                0,
+                libc::RLIMIT_NOFILE as u64,
+                &rl as *const libc::rlimit as u64,
+                0,
+            ],
+        );
     });
     denied("mmap", "\"prot_exec\"", || {
-        sys(libc::SYS_mmap, &[0, 4096, (libc::PROT_READ | libc::PROT_EXEC) as u64, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64, u64::MAX, 0]);
+        sys(
+            libc::SYS_mmap,
+            &[
+                0,
+                4096,
+                (libc::PROT_READ | libc::PROT_EXEC) as u64,
+                (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64,
+                u64::MAX,
+                0,
+            ],
+        );
     });
     denied("ioctl", "\"tty\"", || {
         sys(libc::SYS_ioctl, &[0, libc::TCSETS, 0]);
@@ -188,15 +311,20 @@ fn rt_sigaction_for_sigsys_is_refused_with_eperm() {
         // SAFETY: a handler that is never installed (the filter refuses).
         let r = unsafe { libc::signal(libc::SIGSYS, libc::SIG_IGN) };
         assert_eq!(r, libc::SIG_ERR);
-        assert_eq!(std::io::Error::last_os_error().raw_os_error(), Some(libc::EPERM));
+        assert_eq!(
+            std::io::Error::last_os_error().raw_os_error(),
+            Some(libc::EPERM)
+        );
         // Other signals are fine.
         // SAFETY: ignoring SIGUSR2.
-        assert_ne!(unsafe { libc::signal(libc::SIGUSR2, libc::SIG_IGN) }, libc::SIG_ERR);
+        assert_ne!(
+            unsafe { libc::signal(libc::SIGUSR2, libc::SIG_IGN) },
+            libc::SIG_ERR
+        );
         0
     })
     .ok();
 }
-
 
 #[test]
 fn spawning_a_process_dies_even_with_signals_blocked() {

@@ -126,12 +126,14 @@ pub fn learn(run: &Run, output: Option<&Path>) -> i32 {
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .collect();
-    // The command keeps the files it executes reachable under -v, and nothing else: the paths
-    // the promises imply are hidden by an unveil layer too (protocol::apply_unveils), so they
-    // are suggested like any other path.
-    let suggestion = observer
-        .learner
-        .suggest(|p| p.exists(), |p, _, _| executed.iter().any(|e| e == p));
+    // Under -v the command keeps reachable the files it executes and the paths the promises
+    // imply (as a library caller's unveil does): neither needs suggesting.
+    let suggestion = observer.learner.suggest(
+        |p| p.exists(),
+        |p, access, promises| {
+            executed.iter().any(|e| e == p) || scopes::learn::implied(promises, p, access)
+        },
+    );
     let text = output::report(
         &suggestion,
         &output::Run {

@@ -134,11 +134,13 @@ pub fn report(s: &Suggestion, run: &Run<'_>) -> Vec<u8> {
     let _ = writeln!(
         text,
         "\nObserved run: exit status {}, {:.3} s wall time. It ran slower than usual: {} system calls were \
-         stopped and inspected ({:.1} ms of the observer's time, plus a round trip to it for each){}.",
+         stopped and inspected ({:.1} ms of the observer's time, {:.0} us per call, plus a round trip to it \
+         for each){}.",
         run.status,
         run.wall.as_secs_f64(),
         run.stopped,
         run.busy.as_secs_f64() * 1000.0,
+        run.busy.as_secs_f64() * 1e6 / run.stopped.max(1) as f64,
         if run.unnamed > 0 { format!("; {} unknown system calls were not judged", run.unnamed) } else { String::new() },
     );
     text.push_str("Only what this run did is covered: make it use every feature you will need.\n");

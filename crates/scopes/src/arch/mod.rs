@@ -80,13 +80,19 @@ impl Arch {
     /// assert_eq!(Arch::Aarch64.syscall_nr("open"), None);
     /// ```
     pub fn syscall_nr(self, name: &str) -> Option<u32> {
-        self.syscalls().iter().find(|(n, _)| *n == name).map(|(_, nr)| *nr)
+        self.syscalls()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, nr)| *nr)
     }
 
     /// The name of a system call number, if this arch has one.
     pub fn syscall_name(self, nr: u32) -> Option<&'static str> {
         let table = self.syscalls();
-        table.binary_search_by_key(&nr, |(_, n)| *n).ok().map(|i| table[i].0)
+        table
+            .binary_search_by_key(&nr, |(_, n)| *n)
+            .ok()
+            .map(|i| table[i].0)
     }
 }
 
@@ -103,7 +109,9 @@ impl FromStr for Arch {
             "x86_64" | "amd64" | "x86-64" => Ok(Arch::X86_64),
             "aarch64" | "arm64" => Ok(Arch::Aarch64),
             "riscv64" => Ok(Arch::Riscv64),
-            _ => Err(format!("unknown architecture \"{s}\" (use x86_64, aarch64 or riscv64)")),
+            _ => Err(format!(
+                "unknown architecture \"{s}\" (use x86_64, aarch64 or riscv64)"
+            )),
         }
     }
 }
@@ -117,7 +125,10 @@ mod tests {
         for arch in Arch::ALL {
             let t = arch.syscalls();
             assert!(t.windows(2).all(|w| w[0].1 < w[1].1), "{arch}");
-            assert_eq!(arch.syscall_name(arch.syscall_nr("read").unwrap()), Some("read"));
+            assert_eq!(
+                arch.syscall_name(arch.syscall_nr("read").unwrap()),
+                Some("read")
+            );
         }
         assert_eq!(Arch::X86_64.syscall_nr("clone3"), Some(435));
         assert_eq!(Arch::Aarch64.syscall_nr("openat"), Some(56));

@@ -3,7 +3,10 @@
 //! entirely, when the filter's path for that number and arch reaches `RET ALLOW` while reading
 //! nothing but `nr` and `arch`.
 
-use super::{data, ret, Insn, ALU_AND_K, JMP_JA, JMP_JEQ_K, JMP_JGE_K, JMP_JGT_K, JMP_JSET_K, LD_W_ABS, RET_K};
+use super::{
+    data, ret, Insn, ALU_AND_K, JMP_JA, JMP_JEQ_K, JMP_JGE_K, JMP_JGT_K, JMP_JSET_K, LD_W_ABS,
+    RET_K,
+};
 
 /// Whether the kernel would mark `nr` as always allowed for `arch` when attaching `prog`.
 ///

@@ -1,7 +1,9 @@
 //! A classic-BPF interpreter over `struct seccomp_data`, used to check compiled filters against
 //! the policy table's reference evaluator without a kernel.
 
-use super::{Insn, ALU_AND_K, JMP_JA, JMP_JEQ_K, JMP_JGE_K, JMP_JGT_K, JMP_JSET_K, LD_W_ABS, RET_K};
+use super::{
+    Insn, ALU_AND_K, JMP_JA, JMP_JEQ_K, JMP_JGE_K, JMP_JGT_K, JMP_JSET_K, LD_W_ABS, RET_K,
+};
 
 /// The input a seccomp filter sees.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -75,19 +75,39 @@ pub mod ret {
 impl Insn {
     /// `ld [k]`.
     pub const fn load(offset: u32) -> Insn {
-        Insn { code: LD_W_ABS, jt: 0, jf: 0, k: offset }
+        Insn {
+            code: LD_W_ABS,
+            jt: 0,
+            jf: 0,
+            k: offset,
+        }
     }
     /// `ret #k`.
     pub const fn ret(k: u32) -> Insn {
-        Insn { code: RET_K, jt: 0, jf: 0, k }
+        Insn {
+            code: RET_K,
+            jt: 0,
+            jf: 0,
+            k,
+        }
     }
     /// `and #k`.
     pub const fn and(k: u32) -> Insn {
-        Insn { code: ALU_AND_K, jt: 0, jf: 0, k }
+        Insn {
+            code: ALU_AND_K,
+            jt: 0,
+            jf: 0,
+            k,
+        }
     }
     /// `ja +k`.
     pub const fn ja(k: u32) -> Insn {
-        Insn { code: JMP_JA, jt: 0, jf: 0, k }
+        Insn {
+            code: JMP_JA,
+            jt: 0,
+            jf: 0,
+            k,
+        }
     }
     /// A conditional jump with opcode `code` against `k`.
     pub const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> Insn {

@@ -25,7 +25,11 @@ pub fn check(c: &Check) -> String {
     } else {
         format!("arg{} & {:#x}", c.arg, c.mask & full)
     };
-    let lhs = if c.width == Width::W64 { format!("{lhs} (64-bit)") } else { lhs };
+    let lhs = if c.width == Width::W64 {
+        format!("{lhs} (64-bit)")
+    } else {
+        lhs
+    };
     let value = |v: &Value| match v {
         Value::Const(0) => "0".to_string(),
         Value::Const(k) if *k < 10 => k.to_string(),
@@ -53,7 +57,13 @@ pub fn conditions(rule: &Rule) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        let _ = write!(out, "-> {}", crate::bpf::action_name(crate::bpf::ret::ERRNO | e as u32).trim_start_matches("ERRNO(").trim_end_matches(')'));
+        let _ = write!(
+            out,
+            "-> {}",
+            crate::bpf::action_name(crate::bpf::ret::ERRNO | e as u32)
+                .trim_start_matches("ERRNO(")
+                .trim_end_matches(')')
+        );
     }
     out
 }
@@ -90,7 +100,11 @@ pub fn promise(p: Promise) -> String {
             Needs::Any(ps) if ps.len() > 1 => format!(" (any of {})", needs(&r.needs)),
             _ => String::new(),
         };
-        let cond = if cond.is_empty() { String::new() } else { format!(" {cond}") };
+        let cond = if cond.is_empty() {
+            String::new()
+        } else {
+            format!(" {cond}")
+        };
         let _ = writeln!(out, "- {}{cond}{with}: {}", r.syscalls.join(", "), r.note);
     }
     let paths: Vec<String> = PATH_GRANTS
@@ -127,7 +141,11 @@ pub fn always() -> String {
     let mut out = String::from("### Every pledge, even `pledge(\"\")`\n\n");
     for r in RULES.iter().filter(|r| r.needs == Needs::Always) {
         let cond = conditions(r);
-        let cond = if cond.is_empty() { String::new() } else { format!(" {cond}") };
+        let cond = if cond.is_empty() {
+            String::new()
+        } else {
+            format!(" {cond}")
+        };
         let _ = writeln!(out, "- {}{cond}: {}", r.syscalls.join(", "), r.note);
     }
     let _ = writeln!(
@@ -135,7 +153,10 @@ pub fn always() -> String {
         "- {} answer ENOSYS when no promise allows them, so libraries fall back to calls the filter can inspect.",
         FALLBACK_ENOSYS.join(", ")
     );
-    let _ = writeln!(out, "- System calls newer than the table answer ENOSYS; everything else is a violation.");
+    let _ = writeln!(
+        out,
+        "- System calls newer than the table answer ENOSYS; everything else is a violation."
+    );
     out
 }
 

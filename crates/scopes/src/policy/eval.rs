@@ -33,7 +33,13 @@ pub enum Decision {
 /// let socket = SeccompData { nr: 41, arch: Arch::X86_64.audit_arch(), args: [2, 1, 0, 0, 0, 0], ..Default::default() };
 /// assert_eq!(evaluate(stdio, false, &ctx, Arch::X86_64, &socket), Decision::Violation);
 /// ```
-pub fn evaluate(held: Promises, reporting: bool, ctx: &Context, arch: Arch, data: &SeccompData) -> Decision {
+pub fn evaluate(
+    held: Promises,
+    reporting: bool,
+    ctx: &Context,
+    arch: Arch,
+    data: &SeccompData,
+) -> Decision {
     if data.arch != arch.audit_arch() {
         return Decision::Kill;
     }
@@ -48,9 +54,18 @@ pub fn evaluate(held: Promises, reporting: bool, ctx: &Context, arch: Arch, data
 }
 
 /// Decides a call given by name (the arch table already resolved).
-pub fn decide_by_name(held: Promises, reporting: bool, ctx: &Context, name: &str, args: &[u64; 6]) -> Decision {
+pub fn decide_by_name(
+    held: Promises,
+    reporting: bool,
+    ctx: &Context,
+    name: &str,
+    args: &[u64; 6],
+) -> Decision {
     for rule in table::RULES {
-        if rule.syscalls.contains(&name) && rule.needs.satisfied_by(held, reporting) && matches(rule, ctx, args) {
+        if rule.syscalls.contains(&name)
+            && rule.needs.satisfied_by(held, reporting)
+            && matches(rule, ctx, args)
+        {
             return match rule.verdict {
                 Verdict::Allow => Decision::Allow,
                 Verdict::Errno(e) => Decision::Errno(e),
@@ -65,13 +80,22 @@ pub fn decide_by_name(held: Promises, reporting: bool, ctx: &Context, name: &str
 }
 
 fn matches(rule: &Rule, ctx: &Context, args: &[u64; 6]) -> bool {
-    rule.checks.iter().all(|c| c.holds(ctx, args[c.arg as usize]))
+    rule.checks
+        .iter()
+        .all(|c| c.holds(ctx, args[c.arg as usize]))
 }
 
 /// Promises whose system calls are wide but whose paths Landlock narrows to a few files:
 /// reports name them only when no general promise would do, so that `open("/etc/x",
 /// O_CREAT)` says "cpath", not "tmppath".
-const PATH_LIMITED: &[Promise] = &[Promise::Tmppath, Promise::Dns, Promise::Getpw, Promise::Vminfo, Promise::Ps, Promise::Unveil];
+const PATH_LIMITED: &[Promise] = &[
+    Promise::Tmppath,
+    Promise::Dns,
+    Promise::Getpw,
+    Promise::Vminfo,
+    Promise::Ps,
+    Promise::Unveil,
+];
 
 /// The smallest set of promises that, added to `held`, would allow the call: general promises
 /// first (up to three together, as `O_RDWR|O_CREAT` needs rpath wpath cpath), then one
@@ -85,10 +109,18 @@ const PATH_LIMITED: &[Promise] = &[Promise::Tmppath, Promise::Dns, Promise::Getp
 /// assert_eq!(needed.to_string(), "inet");
 /// assert_eq!(promises_needed(stdio, &ctx, "ptrace", &[0; 6]), None);
 /// ```
-pub fn promises_needed(held: Promises, ctx: &Context, name: &str, args: &[u64; 6]) -> Option<Promises> {
+pub fn promises_needed(
+    held: Promises,
+    ctx: &Context,
+    name: &str,
+    args: &[u64; 6],
+) -> Option<Promises> {
     let base = held.without(Promise::Error);
-    let allows = |extra: Promises| decide_by_name(base.union(&extra), false, ctx, name, args) == Decision::Allow;
-    let general = |p: &&Promise| !held.contains(**p) && **p != Promise::Error && !PATH_LIMITED.contains(p);
+    let allows = |extra: Promises| {
+        decide_by_name(base.union(&extra), false, ctx, name, args) == Decision::Allow
+    };
+    let general =
+        |p: &&Promise| !held.contains(**p) && **p != Promise::Error && !PATH_LIMITED.contains(p);
     let candidates = || Promise::ALL.iter().filter(general);
     for a in candidates() {
         let one = Promises::EMPTY.with(*a);
@@ -123,10 +155,18 @@ pub fn promises_needed(held: Promises, ctx: &Context, name: &str, args: &[u64; 6
 
 /// The smallest sets of promises (by size, then canonical order) that allow the call, added
 /// to `held`: used by reports when one promise is not enough, and by learning.
-pub fn promise_sets_that_allow(held: Promises, ctx: &Context, name: &str, args: &[u64; 6]) -> Vec<Promises> {
+pub fn promise_sets_that_allow(
+    held: Promises,
+    ctx: &Context,
+    name: &str,
+    args: &[u64; 6],
+) -> Vec<Promises> {
     let mut found: Vec<Promises> = Vec::new();
     for rule in table::RULES {
-        if !rule.syscalls.contains(&name) || rule.verdict != Verdict::Allow || !matches(rule, ctx, args) {
+        if !rule.syscalls.contains(&name)
+            || rule.verdict != Verdict::Allow
+            || !matches(rule, ctx, args)
+        {
             continue;
         }
         for alt in rule.needs.alternatives() {

@@ -160,7 +160,9 @@ impl Check {
 
 /// The rules that mention `syscall`, in table order.
 pub fn rules_for(syscall: &str) -> impl Iterator<Item = &'static Rule> + '_ {
-    table::RULES.iter().filter(move |r| r.syscalls.contains(&syscall))
+    table::RULES
+        .iter()
+        .filter(move |r| r.syscalls.contains(&syscall))
 }
 
 /// Every system call name the table mentions, in first-mention order, without repeats.

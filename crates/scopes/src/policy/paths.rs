@@ -21,7 +21,11 @@ pub struct PathGrant {
 }
 
 const fn grant(needs: Needs, path: &'static str, access: &'static str) -> PathGrant {
-    PathGrant { needs, path, access }
+    PathGrant {
+        needs,
+        path,
+        access,
+    }
 }
 
 /// The grants. `/` grants make a promise's access unlimited in place, as OpenBSD's are.
@@ -61,5 +65,6 @@ pub static PATH_GRANTS: &[PathGrant] = &[
 /// Promises whose system calls reach paths: a pledge holding any of them gets a Landlock
 /// domain built from [`PATH_GRANTS`] (which also keeps `/proc/<pid>/mem` of processes outside
 /// the sandbox out of reach).
-pub const PATH_PROMISES: &[crate::Promise] =
-    &[Rpath, Wpath, Cpath, Dpath, Tmppath, Dns, Getpw, Vminfo, Ps, Exec, Unix, Unveil];
+pub const PATH_PROMISES: &[crate::Promise] = &[
+    Rpath, Wpath, Cpath, Dpath, Tmppath, Dns, Getpw, Vminfo, Ps, Exec, Unix, Unveil,
+];

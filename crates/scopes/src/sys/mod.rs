@@ -70,7 +70,9 @@ pub fn install_filter(prog: &[Insn], flags: u32) -> io::Result<Installed> {
     }
     if flags & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
         // SAFETY: with NEW_LISTENER a non-negative result is a new descriptor we now own.
-        return Ok(Installed::Listener(unsafe { OwnedFd::from_raw_fd(r as i32) }));
+        return Ok(Installed::Listener(unsafe {
+            OwnedFd::from_raw_fd(r as i32)
+        }));
     }
     if r > 0 {
         return Ok(Installed::ThreadFailed(r as i32));
@@ -82,7 +84,12 @@ pub fn install_filter(prog: &[Insn], flags: u32) -> io::Result<Installed> {
 pub fn action_available(action: u32) -> bool {
     // SAFETY: the kernel reads one u32 from the pointer, which is valid for the call.
     let r = unsafe {
-        libc::syscall(libc::SYS_seccomp, 2 as libc::c_uint, 0 as libc::c_uint, &action as *const u32)
+        libc::syscall(
+            libc::SYS_seccomp,
+            2 as libc::c_uint,
+            0 as libc::c_uint,
+            &action as *const u32,
+        )
     };
     r == 0
 }
@@ -92,10 +99,17 @@ pub fn action_available(action: u32) -> bool {
 pub fn landlock_abi() -> Result<i32, i32> {
     // SAFETY: LANDLOCK_CREATE_RULESET_VERSION takes a NULL attribute and size 0.
     let r = unsafe {
-        libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<u8>(), 0usize, 1u32)
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            1u32,
+        )
     };
     if r < 0 {
-        Err(io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOSYS))
+        Err(io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::ENOSYS))
     } else {
         Ok(r as i32)
     }

@@ -111,7 +111,13 @@ pub fn format_report(
 ) -> std::fmt::Result {
     write!(out, "pledge: {comm}[{pid}]: {name}(")?;
     if name == "socket" || name == "socketpair" {
-        write!(out, "{}, {:#x}, {})", family_name(args[0] as u32), args[1] as u32, args[2] as u32)?;
+        write!(
+            out,
+            "{}, {:#x}, {})",
+            family_name(args[0] as u32),
+            args[1] as u32,
+            args[2] as u32
+        )?;
     } else {
         for (i, a) in args.iter().take(3).enumerate() {
             if i > 0 {
@@ -165,8 +171,15 @@ fn syscall_args(uc: &libc::ucontext_t) -> [u64; 6] {
     [r[0], r[1], r[2], r[3], r[4], r[5]]
 }
 
-extern "C" fn on_sigsys(_sig: libc::c_int, info: *mut libc::siginfo_t, ucontext: *mut libc::c_void) {
-    let mut line = Line { buf: [0; 512], len: 0 };
+extern "C" fn on_sigsys(
+    _sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    ucontext: *mut libc::c_void,
+) {
+    let mut line = Line {
+        buf: [0; 512],
+        len: 0,
+    };
     // SAFETY: the kernel passes a valid siginfo for SIGSYS: si_call_addr (pointer) at offset 16,
     // si_syscall (int) at 24 and si_arch (u32) at 28 of `siginfo_t`.
     let (nr, arch) = unsafe {
@@ -188,7 +201,11 @@ extern "C" fn on_sigsys(_sig: libc::c_int, info: *mut libc::siginfo_t, ucontext:
     let comm_len = comm_buf.iter().position(|b| *b == 0).unwrap_or(16);
     let comm = std::str::from_utf8(&comm_buf[..comm_len]).unwrap_or("?");
     let native = Arch::native();
-    let name = if arch == native.audit_arch() { native.syscall_name(nr as u32) } else { None };
+    let name = if arch == native.audit_arch() {
+        native.syscall_name(nr as u32)
+    } else {
+        None
+    };
     // A forked child has another pid; getpid is only safe to call under stdio.
     let pid = if held.contains(Promise::Stdio) {
         // SAFETY: getpid has no preconditions.

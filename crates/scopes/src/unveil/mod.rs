@@ -184,6 +184,7 @@ pub fn unveil_report() -> Option<UnveilReport> {
 #[derive(Clone, Debug, Default)]
 pub struct Unveil {
     paths: Vec<(PathBuf, Permissions, Kind)>,
+    implied_by: Option<Promises>,
     connect: Option<Vec<u16>>,
     bind: Option<Vec<u16>>,
     scopes: BitFlags<Scope>,
@@ -210,6 +211,15 @@ impl Unveil {
     #[must_use]
     pub fn reachable(mut self, path: impl Into<PathBuf>, permissions: Permissions) -> Unveil {
         self.paths.push((path.into(), permissions, Kind::Reachable));
+        self
+    }
+
+    /// Keeps the paths `promises` imply reachable (resolver files for `dns`, `/tmp` for
+    /// `tmppath`...), as if the process held them when locking. For a launcher that unveils
+    /// before the promises apply, as the `pledge` command does between fork and exec.
+    #[must_use]
+    pub fn implied_by(mut self, promises: Promises) -> Unveil {
+        self.implied_by = Some(promises);
         self
     }
 
@@ -281,10 +291,11 @@ impl Unveil {
                 Err(Error::UnveilLocked)
             };
         }
+        let implied = self.implied_by.or(promises);
         if !empty || self.best_effort {
             self.add_to(&mut state)?;
         }
-        state.commit(promises)
+        state.commit(implied)
     }
 
     fn add_to(self, state: &mut State) -> Result<(), Error> {

@@ -86,4 +86,3 @@ pub fn unveil_system_programs() {
     unveil(Path::new("/usr"), "rx");
     unveil(Path::new("/etc/ld.so.cache"), "r");
 }
-

@@ -1,0 +1,125 @@
+//! Start-up costs: one pledge() call (compile plus install) in fresh processes, the compile
+//! step alone, and the `pledge` command's own cost on `/bin/true`.
+
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use scopes::Pledge;
+
+use crate::config::promises;
+use crate::stats::{median, Summary};
+use crate::sys;
+
+/// Median µs of `pledge(set)` over `samples` fresh processes pinned to `cpu`, repeated `runs`
+/// times.
+pub fn pledge_time(set: &str, samples: usize, runs: usize, cpu: usize) -> Result<Summary, String> {
+    let words = promises(set).to_string();
+    let mut run_medians = Vec::new();
+    for _ in 0..runs {
+        let mut times = Vec::new();
+        for _ in 0..samples {
+            let (r, w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
+            let words = words.clone();
+            let (parent_in, child_out) = (r.as_raw_fd(), w.as_raw_fd());
+            let pid = sys::fork(move || {
+                let _ = parent_in;
+                sys::close_all_except(&[child_out]);
+                if sys::pin_to_cpu(cpu).is_err() {
+                    return 1;
+                }
+                let start = Instant::now();
+                let result = scopes::pledge(Some(&words), None);
+                let ns = start.elapsed().as_nanos() as u64;
+                if let Err(e) = result {
+                    eprintln!("bench: pledge(\"{words}\"): {e}");
+                    return 1;
+                }
+                i32::from(sys::write_all(child_out, &ns.to_le_bytes()).is_err())
+            })
+            .map_err(|e| format!("fork: {e}"))?;
+            drop(w);
+            let mut buf = [0u8; 8];
+            let got = sys::read_exact(r.as_raw_fd(), &mut buf);
+            let end = sys::wait(pid).map_err(|e| format!("wait: {e}"))?;
+            if got.is_err() || end != Ok(0) {
+                return Err(format!(
+                    "pledge(\"{set}\") failed in a fresh process ({end:?})"
+                ));
+            }
+            times.push(u64::from_le_bytes(buf) as f64 / 1000.0);
+        }
+        run_medians.push(median(&times));
+    }
+    Ok(Summary::of(&run_medians))
+}
+
+/// Median µs of compiling the filter for `set` (what pledge() does before installing).
+pub fn compile_time(set: &str, samples: usize) -> f64 {
+    let pledge = Pledge::new().promises(promises(set));
+    let times: Vec<f64> = (0..samples)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(pledge.filter());
+            start.elapsed().as_nanos() as f64 / 1000.0
+        })
+        .collect();
+    median(&times)
+}
+
+/// The `pledge` command built next to this benchmark (`target/release/pledge`).
+pub fn pledge_command() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let candidate = exe.parent()?.join("pledge");
+    candidate.is_file().then_some(candidate)
+}
+
+/// Wall time of the command against the bare program, interleaved, in ms:
+/// (bare program, under the command).
+pub fn command_overhead(pledge: &PathBuf, samples: usize) -> Result<(Summary, Summary), String> {
+    let bare = || Command::new("/bin/true");
+    let wrapped = || {
+        let mut c = Command::new(pledge);
+        c.args(["-p", "stdio rpath", "--", "/bin/true"]);
+        c
+    };
+    // It must work before it is timed.
+    let out = wrapped()
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| format!("{}: {e}", pledge.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{} -p 'stdio rpath' -- /bin/true` failed ({}): {}",
+            pledge.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let time = |mut c: Command| -> Result<f64, String> {
+        let start = Instant::now();
+        let status = c
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        status
+            .success()
+            .then_some(ms)
+            .ok_or_else(|| format!("exit status {status}"))
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..samples {
+        // Alternate which goes first, so neither always runs on a warmer cache.
+        if i % 2 == 0 {
+            a.push(time(bare())?);
+            b.push(time(wrapped())?);
+        } else {
+            b.push(time(wrapped())?);
+            a.push(time(bare())?);
+        }
+    }
+    Ok((Summary::of(&a), Summary::of(&b)))
+}
