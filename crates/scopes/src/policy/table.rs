@@ -130,1012 +130,204 @@ pub const FALLBACK_ENOSYS: &[&str] = &[
     "io_uring_register",
 ];
 
-/// The table.
+/// The table. Kept one rule per line or two, by hand: rustfmt would spread it over a thousand.
+#[rustfmt::skip]
 pub static RULES: &[Rule] = &[
     // ---------------------------------------------------------------- always
-    rule!(
-        ["exit", "exit_group", "restart_syscall"],
-        ALWAYS,
-        [],
-        "leaving, and resuming interrupted calls"
-    ),
-    rule!(
-        ["clock_gettime", "clock_getres", "gettimeofday", "time"],
-        ALWAYS,
-        [],
-        "clocks: the vDSO falls back to these"
-    ),
-    rule!(
-        ["seccomp"],
-        ALWAYS,
-        [
-            lo!(0, [SECCOMP_SET_MODE_FILTER]),
-            masked!(1, !SECCOMP_SAFE_FLAGS & 0xffff_ffff, [0])
-        ],
-        "pledge() may always narrow further (no user-notification listeners)"
-    ),
-    rule!(
-        ["prctl"],
-        ALWAYS,
-        [lo!(0, [libc::PR_SET_NO_NEW_PRIVS]), lo!(1, [1])],
-        "pledge() sets no_new_privs"
-    ),
-    rule!(
-        ["write"],
-        Needs::Reporting,
-        [lo!(0, [2])],
-        "the violation report goes to stderr"
-    ),
+    rule!(["exit", "exit_group", "restart_syscall"], ALWAYS, [], "leaving, and resuming interrupted calls"),
+    rule!(["clock_gettime", "clock_getres", "gettimeofday", "time"], ALWAYS, [],
+        "clocks: the vDSO falls back to these"),
+    rule!(["seccomp"], ALWAYS, [lo!(0, [SECCOMP_SET_MODE_FILTER]), masked!(1, !SECCOMP_SAFE_FLAGS & 0xffff_ffff, [0])],
+        "pledge() may always narrow further (no user-notification listeners)"),
+    rule!(["prctl"], ALWAYS, [lo!(0, [libc::PR_SET_NO_NEW_PRIVS]), lo!(1, [1])],
+        "pledge() sets no_new_privs"),
+    rule!(["write"], Needs::Reporting, [lo!(0, [2])],
+        "the violation report goes to stderr"),
     // ---------------------------------------------------------------- stdio
-    rule!(
-        [
-            "read",
-            "readv",
-            "pread64",
-            "preadv",
-            "preadv2",
-            "write",
-            "writev",
-            "pwrite64",
-            "pwritev",
-            "pwritev2",
-            "lseek",
-            "close",
-            "close_range",
-            "dup",
-            "dup2",
-            "dup3",
-            "fsync",
-            "fdatasync",
-            "syncfs",
-            "sync_file_range",
-            "ftruncate",
-            "fallocate",
-            "fadvise64",
-            "readahead",
-            "sendfile",
-            "splice",
-            "tee",
-            "vmsplice",
-            "copy_file_range",
-            "fstat",
-            "fstatfs",
-            "fgetxattr",
-            "flistxattr",
-            "fchdir"
-        ],
-        STDIO,
-        [],
-        "I/O on descriptors already held"
-    ),
-    rule!(
-        [
-            "brk",
-            "munmap",
-            "mremap",
-            "msync",
-            "mincore",
-            "membarrier",
-            "pkey_alloc",
-            "pkey_free",
-            "mseal"
-        ],
-        STDIO,
-        [],
-        "memory"
-    ),
-    rule!(
-        ["mmap", "mprotect", "pkey_mprotect"],
-        STDIO,
-        [masked!(2, PROT_EXEC, [0])],
-        "memory without PROT_EXEC"
-    ),
-    rule!(
-        ["madvise"],
-        STDIO,
-        [lo!(
-            2,
-            [0, 1, 2, 3, 4, 8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 102, 103]
-        )],
-        "memory advice (no KSM merging, no hwpoison)"
-    ),
-    rule!(
-        [
-            "futex",
-            "futex_waitv",
-            "futex_wake",
-            "futex_wait",
-            "futex_requeue",
-            "set_robust_list",
-            "get_robust_list",
-            "set_tid_address",
-            "rseq",
-            "sched_yield",
-            "sched_getaffinity",
-            "sched_getscheduler",
-            "sched_getparam",
-            "sched_get_priority_max",
-            "sched_get_priority_min",
-            "getcpu"
-        ],
-        STDIO,
-        [],
-        "threads and scheduling queries"
-    ),
-    rule!(
-        ["clone"],
-        STDIO,
-        [masked!(
-            0,
-            CLONE_THREAD_FLAGS | CLONE_FORBIDDEN,
-            [CLONE_THREAD_FLAGS]
-        )],
-        "threads (processes need \"proc\")"
-    ),
-    rule!(
-        [
-            "nanosleep",
-            "clock_nanosleep",
-            "alarm",
-            "getitimer",
-            "setitimer",
-            "pause",
-            "timer_create",
-            "timer_settime",
-            "timer_gettime",
-            "timer_getoverrun",
-            "timer_delete",
-            "timerfd_create",
-            "timerfd_settime",
-            "timerfd_gettime"
-        ],
-        STDIO,
-        [],
-        "sleeping and timers"
-    ),
-    rule!(
-        [
-            "getpid",
-            "gettid",
-            "getppid",
-            "getuid",
-            "geteuid",
-            "getgid",
-            "getegid",
-            "getresuid",
-            "getresgid",
-            "getgroups",
-            "getpgid",
-            "getpgrp",
-            "getsid",
-            "getrusage",
-            "times",
-            "umask",
-            "uname",
-            "sysinfo",
-            "getpriority",
-            "getrlimit",
-            "capget",
-            "getrandom"
-        ],
-        STDIO,
-        [],
-        "queries about oneself, and randomness"
-    ),
-    rule!(
-        ["prlimit64"],
-        STDIO,
-        [
-            Check {
-                arg: 0,
-                width: Width::W32,
-                mask: 0xffff_ffff,
-                values: &[Value::Const(0), Value::Pid]
-            },
-            null!(2)
-        ],
-        "reading one's own resource limits"
-    ),
-    rule!(
-        ["rt_sigaction"],
-        STDIO,
-        [lo!(0, [SIGSYS]), null!(1)],
-        "querying the SIGSYS handler"
-    ),
-    rule!(
-        ["rt_sigaction"],
-        STDIO,
-        [lo!(0, [SIGSYS])],
-        EPERM,
-        "the SIGSYS handler belongs to pledge: violations must stay fatal"
-    ),
-    rule!(
-        [
-            "rt_sigaction",
-            "rt_sigprocmask",
-            "rt_sigreturn",
-            "sigaltstack",
-            "rt_sigsuspend",
-            "rt_sigpending",
-            "rt_sigtimedwait",
-            "signalfd",
-            "signalfd4"
-        ],
-        STDIO,
-        [],
-        "signal handling"
-    ),
-    rule!(
-        ["kill"],
-        STDIO,
-        [Check {
-            arg: 0,
-            width: Width::W32,
-            mask: 0xffff_ffff,
-            values: &[Value::Const(0), Value::Pid]
-        }],
-        "signals to oneself (raise, abort)"
-    ),
-    rule!(
-        ["tgkill", "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"],
-        STDIO,
-        [Check {
-            arg: 0,
-            width: Width::W32,
-            mask: 0xffff_ffff,
-            values: &[Value::Pid]
-        }],
-        "signals to oneself (raise, abort)"
-    ),
-    rule!(
-        [
-            "pipe",
-            "pipe2",
-            "poll",
-            "ppoll",
-            "select",
-            "pselect6",
-            "epoll_create",
-            "epoll_create1",
-            "epoll_ctl",
-            "epoll_wait",
-            "epoll_pwait",
-            "epoll_pwait2",
-            "eventfd",
-            "eventfd2"
-        ],
-        STDIO,
-        [],
-        "pipes and waiting for events"
-    ),
-    rule!(
-        [
-            "recvfrom",
-            "recvmsg",
-            "recvmmsg",
-            "sendmsg",
-            "sendmmsg",
-            "shutdown",
-            "getsockname",
-            "getpeername"
-        ],
-        STDIO,
-        [],
-        "I/O on sockets already held"
-    ),
-    rule!(
-        ["sendto"],
-        STDIO,
-        [null!(4)],
-        "sending on a connected socket"
-    ),
-    rule!(
-        ["socketpair"],
-        STDIO,
-        [lo!(0, [AF_UNIX])],
-        "AF_UNIX socket pairs"
-    ),
+    rule!(["read", "readv", "pread64", "preadv", "preadv2", "write", "writev", "pwrite64", "pwritev", "pwritev2",
+        "lseek", "close", "close_range", "dup", "dup2", "dup3", "fsync", "fdatasync", "syncfs", "sync_file_range",
+        "ftruncate", "fallocate", "fadvise64", "readahead", "sendfile", "splice", "tee", "vmsplice", "copy_file_range",
+        "fstat", "fstatfs", "fgetxattr", "flistxattr", "fchdir"],
+        STDIO, [], "I/O on descriptors already held"),
+    rule!(["brk", "munmap", "mremap", "msync", "mincore", "membarrier", "pkey_alloc", "pkey_free", "mseal"],
+        STDIO, [], "memory"),
+    rule!(["mmap", "mprotect", "pkey_mprotect"], STDIO, [masked!(2, PROT_EXEC, [0])],
+        "memory without PROT_EXEC"),
+    rule!(["madvise"], STDIO, [lo!(2, [0, 1, 2, 3, 4, 8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 102, 103])],
+        "memory advice (no KSM merging, no hwpoison)"),
+    rule!(["futex", "futex_waitv", "futex_wake", "futex_wait", "futex_requeue", "set_robust_list", "get_robust_list",
+        "set_tid_address", "rseq", "sched_yield", "sched_getaffinity", "sched_getscheduler", "sched_getparam",
+        "sched_get_priority_max", "sched_get_priority_min", "getcpu"],
+        STDIO, [], "threads and scheduling queries"),
+    rule!(["clone"], STDIO, [masked!(0, CLONE_THREAD_FLAGS | CLONE_FORBIDDEN, [CLONE_THREAD_FLAGS])],
+        "threads (processes need \"proc\")"),
+    rule!(["nanosleep", "clock_nanosleep", "alarm", "getitimer", "setitimer", "pause",
+        "timer_create", "timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete",
+        "timerfd_create", "timerfd_settime", "timerfd_gettime"],
+        STDIO, [], "sleeping and timers"),
+    rule!(["getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
+        "getgroups", "getpgid", "getpgrp", "getsid", "getrusage", "times", "umask", "uname", "sysinfo",
+        "getpriority", "getrlimit", "capget", "getrandom"],
+        STDIO, [], "queries about oneself, and randomness"),
+    rule!(["prlimit64"], STDIO, [Check { arg: 0, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Const(0), Value::Pid] },
+        null!(2)], "reading one's own resource limits"),
+    rule!(["rt_sigaction"], STDIO, [lo!(0, [SIGSYS]), null!(1)], "querying the SIGSYS handler"),
+    rule!(["rt_sigaction"], STDIO, [lo!(0, [SIGSYS])], EPERM,
+        "the SIGSYS handler belongs to pledge: violations must stay fatal"),
+    rule!(["rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigsuspend", "rt_sigpending",
+        "rt_sigtimedwait", "signalfd", "signalfd4"],
+        STDIO, [], "signal handling"),
+    rule!(["kill"], STDIO, [Check { arg: 0, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Const(0), Value::Pid] }],
+        "signals to oneself (raise, abort)"),
+    rule!(["tgkill", "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"], STDIO,
+        [Check { arg: 0, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Pid] }],
+        "signals to oneself (raise, abort)"),
+    rule!(["pipe", "pipe2", "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
+        "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2"],
+        STDIO, [], "pipes and waiting for events"),
+    rule!(["recvfrom", "recvmsg", "recvmmsg", "sendmsg", "sendmmsg", "shutdown", "getsockname", "getpeername"],
+        STDIO, [], "I/O on sockets already held"),
+    rule!(["sendto"], STDIO, [null!(4)], "sending on a connected socket"),
+    rule!(["socketpair"], STDIO, [lo!(0, [AF_UNIX])], "AF_UNIX socket pairs"),
     rule!(["wait4", "waitid"], STDIO, [], "reaping children"),
-    rule!(
-        ["newfstatat"],
-        STDIO,
-        [masked!(3, AT_EMPTY_PATH, [AT_EMPTY_PATH])],
-        "fstat() as glibc implements it (AT_EMPTY_PATH)"
-    ),
-    rule!(
-        ["ioctl"],
-        STDIO,
-        [lo!(
-            1,
-            [
-                0x541B, /* FIONREAD */
-                0x5421, /* FIONBIO */
-                0x5451, /* FIOCLEX */
-                0x5450, /* FIONCLEX */
-                0x5401, /* TCGETS */
-                0x5413  /* TIOCGWINSZ */
-            ]
-        )],
-        "harmless queries: isatty, window size, bytes readable, non-blocking, close-on-exec"
-    ),
-    rule!(
-        ["fcntl"],
-        STDIO,
-        [lo!(
-            1,
-            [
-                0,    /* F_DUPFD */
-                1,    /* F_GETFD */
-                2,    /* F_SETFD */
-                3,    /* F_GETFL */
-                9,    /* F_GETOWN */
-                1030, /* F_DUPFD_CLOEXEC */
-                1032, /* F_GETPIPE_SZ */
-                1033, /* F_ADD_SEALS */
-                1034  /* F_GET_SEALS */
-            ]
-        )],
-        "descriptor flags and seals"
-    ),
-    rule!(
-        ["fcntl"],
-        STDIO,
-        [lo!(1, [4 /* F_SETFL */]), masked!(2, O_ASYNC, [0])],
-        "status flags without O_ASYNC (signals to an owner need \"proc\")"
-    ),
-    rule!(
-        ["prctl"],
-        STDIO,
-        [lo!(
-            0,
-            [
-                15,          /* PR_SET_NAME */
-                16,          /* PR_GET_NAME */
-                3,           /* PR_GET_DUMPABLE */
-                21,          /* PR_GET_SECCOMP */
-                39,          /* PR_GET_NO_NEW_PRIVS */
-                0x5356_4d41, /* PR_SET_VMA */
-                65,          /* PR_SET_MDWE */
-                66           /* PR_GET_MDWE */
-            ]
-        )],
-        "naming threads and mappings, and harmless queries"
-    ),
-    rule!(
-        ["arch_prctl"],
-        STDIO,
-        [lo!(
-            0,
-            [
-                0x1001, /* SET_GS */
-                0x1002, /* SET_FS */
-                0x1003, /* GET_FS */
-                0x1004, /* GET_GS */
-                0x1011  /* GET_CPUID */
-            ]
-        )],
-        "thread pointer"
-    ),
-    rule!(
-        ["seccomp"],
-        STDIO,
-        [lo!(0, [SECCOMP_GET_ACTION_AVAIL])],
-        "asking which seccomp actions exist"
-    ),
-    rule!(
-        ["personality"],
-        STDIO,
-        [lo!(0, [0xffff_ffff])],
-        "querying the personality (never changing it)"
-    ),
-    rule!(
-        ["memfd_create"],
-        STDIO,
-        [masked!(1, MFD_NOEXEC_SEAL, [MFD_NOEXEC_SEAL])],
-        "anonymous files that can never be executed"
-    ),
+    rule!(["newfstatat"], STDIO, [masked!(3, AT_EMPTY_PATH, [AT_EMPTY_PATH])],
+        "fstat() as glibc implements it (AT_EMPTY_PATH)"),
+    rule!(["ioctl"], STDIO, [lo!(1, [0x541B /* FIONREAD */, 0x5421 /* FIONBIO */, 0x5451 /* FIOCLEX */,
+        0x5450 /* FIONCLEX */, 0x5401 /* TCGETS */, 0x5413 /* TIOCGWINSZ */])],
+        "harmless queries: isatty, window size, bytes readable, non-blocking, close-on-exec"),
+    rule!(["fcntl"], STDIO, [lo!(1, [0 /* F_DUPFD */, 1 /* F_GETFD */, 2 /* F_SETFD */, 3 /* F_GETFL */,
+        9 /* F_GETOWN */, 1030 /* F_DUPFD_CLOEXEC */, 1032 /* F_GETPIPE_SZ */, 1033 /* F_ADD_SEALS */,
+        1034 /* F_GET_SEALS */])],
+        "descriptor flags and seals"),
+    rule!(["fcntl"], STDIO, [lo!(1, [4 /* F_SETFL */]), masked!(2, O_ASYNC, [0])],
+        "status flags without O_ASYNC (signals to an owner need \"proc\")"),
+    rule!(["prctl"], STDIO, [lo!(0, [15 /* PR_SET_NAME */, 16 /* PR_GET_NAME */, 3 /* PR_GET_DUMPABLE */,
+        21 /* PR_GET_SECCOMP */, 39 /* PR_GET_NO_NEW_PRIVS */, 0x5356_4d41 /* PR_SET_VMA */,
+        65 /* PR_SET_MDWE */, 66 /* PR_GET_MDWE */])],
+        "naming threads and mappings, and harmless queries"),
+    rule!(["arch_prctl"], STDIO, [lo!(0, [0x1001 /* SET_GS */, 0x1002 /* SET_FS */, 0x1003 /* GET_FS */,
+        0x1004 /* GET_GS */, 0x1011 /* GET_CPUID */])],
+        "thread pointer"),
+    rule!(["seccomp"], STDIO, [lo!(0, [SECCOMP_GET_ACTION_AVAIL])], "asking which seccomp actions exist"),
+    rule!(["personality"], STDIO, [lo!(0, [0xffff_ffff])], "querying the personality (never changing it)"),
+    rule!(["memfd_create"], STDIO, [masked!(1, MFD_NOEXEC_SEAL, [MFD_NOEXEC_SEAL])],
+        "anonymous files that can never be executed"),
     // ---------------------------------------------------------------- paths
-    rule!(
-        ["open"],
-        Needs::Any(READERS),
-        [masked!(
-            1,
-            O_ACCMODE | O_CREAT | O_TRUNC | O_TMPFILE_BIT,
-            [0]
-        )],
-        "open for reading"
-    ),
-    rule!(
-        ["openat"],
-        Needs::Any(READERS),
-        [masked!(
-            2,
-            O_ACCMODE | O_CREAT | O_TRUNC | O_TMPFILE_BIT,
-            [0]
-        )],
-        "open for reading"
-    ),
-    rule!(
-        ["openat"],
-        Needs::Any(&[Wpath, Cpath, Dpath, Exec, Unix, Unveil]),
-        [masked!(
-            2,
-            O_ACCMODE | O_CREAT | O_TRUNC | O_TMPFILE_BIT | O_PATH,
-            [O_PATH]
-        )],
-        "O_PATH opens, for metadata and directory handles (unveil() and pledge() use them)"
-    ),
-    rule!(
-        ["open"],
-        only(&[Wpath]),
-        [masked!(1, O_ACCMODE | O_CREAT | O_TMPFILE_BIT, [O_WRONLY])],
-        "open existing files for writing"
-    ),
-    rule!(
-        ["openat"],
-        only(&[Wpath]),
-        [masked!(2, O_ACCMODE | O_CREAT | O_TMPFILE_BIT, [O_WRONLY])],
-        "open existing files for writing"
-    ),
-    rule!(
-        ["open"],
-        only(&[Rpath, Wpath]),
-        [masked!(1, O_CREAT | O_TMPFILE_BIT, [0])],
-        "open existing files for reading and writing"
-    ),
-    rule!(
-        ["openat"],
-        only(&[Rpath, Wpath]),
-        [masked!(2, O_CREAT | O_TMPFILE_BIT, [0])],
-        "open existing files for reading and writing"
-    ),
-    rule!(
-        ["open"],
-        only(&[Cpath, Rpath]),
-        [masked!(1, O_ACCMODE | O_TRUNC, [0])],
-        "create, open for reading"
-    ),
-    rule!(
-        ["openat"],
-        only(&[Cpath, Rpath]),
-        [masked!(2, O_ACCMODE | O_TRUNC, [0])],
-        "create, open for reading"
-    ),
-    rule!(
-        ["open"],
-        only(&[Cpath, Wpath]),
-        [masked!(1, O_ACCMODE, [O_WRONLY])],
-        "create, open for writing"
-    ),
-    rule!(
-        ["openat"],
-        only(&[Cpath, Wpath]),
-        [masked!(2, O_ACCMODE, [O_WRONLY])],
-        "create, open for writing"
-    ),
-    rule!(
-        ["creat"],
-        only(&[Cpath, Wpath]),
-        [],
-        "create, open for writing"
-    ),
-    rule!(
-        ["truncate"],
-        only(&[Wpath]),
-        [],
-        "truncating a file by path"
-    ),
-    rule!(
-        ["open", "openat", "creat"],
-        only(&[Cpath, Rpath, Wpath]),
-        [],
-        "create, open for reading and writing"
-    ),
-    rule!(
-        ["open", "openat", "creat"],
-        only(&[Tmppath]),
-        [],
-        "files under /tmp (Landlock keeps it there)"
-    ),
-    rule!(
-        [
-            "stat",
-            "lstat",
-            "newfstatat",
-            "statx",
-            "access",
-            "faccessat",
-            "faccessat2",
-            "readlink",
-            "readlinkat",
-            "statfs",
-            "getcwd",
-            "getxattr",
-            "lgetxattr",
-            "listxattr",
-            "llistxattr"
-        ],
-        Needs::Any(PATH_ANY),
-        [],
-        "path metadata (Landlock cannot hide it)"
-    ),
-    rule!(
-        [
-            "chdir",
-            "getdents",
-            "getdents64",
-            "inotify_init",
-            "inotify_init1",
-            "inotify_add_watch",
-            "inotify_rm_watch"
-        ],
-        Needs::Any(READERS),
-        [],
-        "directories"
-    ),
-    rule!(
-        ["unlink", "unlinkat"],
-        Needs::Any(&[Cpath, Tmppath]),
-        [],
-        "removing files"
-    ),
-    rule!(
-        [
-            "mkdir",
-            "mkdirat",
-            "rmdir",
-            "link",
-            "linkat",
-            "symlink",
-            "symlinkat"
-        ],
-        only(&[Cpath]),
-        [],
-        "creating and removing directories and links"
-    ),
-    rule!(
-        ["rename", "renameat", "renameat2"],
-        only(&[Rpath, Cpath]),
-        [],
-        "renaming (rpath and cpath, as on OpenBSD)"
-    ),
-    rule!(
-        ["mknod"],
-        only(&[Dpath]),
-        [masked!(1, S_ISUID_ISGID, [0])],
-        "special files"
-    ),
-    rule!(
-        ["mknodat"],
-        only(&[Dpath]),
-        [masked!(2, S_ISUID_ISGID, [0])],
-        "special files"
-    ),
-    rule!(
-        ["chmod", "fchmod"],
-        only(&[Fattr]),
-        [masked!(1, S_ISUID_ISGID, [0])],
-        "modes without setuid/setgid"
-    ),
-    rule!(
-        ["fchmodat", "fchmodat2"],
-        only(&[Fattr]),
-        [masked!(2, S_ISUID_ISGID, [0])],
-        "modes without setuid/setgid"
-    ),
-    rule!(
-        ["chmod", "fchmod", "fchmodat", "fchmodat2"],
-        only(&[Fattr]),
-        [],
-        EPERM,
-        "setuid/setgid bits are refused (EPERM, not a violation)"
-    ),
-    rule!(
-        [
-            "utime",
-            "utimes",
-            "utimensat",
-            "futimesat",
-            "setxattr",
-            "lsetxattr",
-            "fsetxattr",
-            "removexattr",
-            "lremovexattr",
-            "fremovexattr",
-            "setxattrat",
-            "removexattrat"
-        ],
-        only(&[Fattr]),
-        [],
-        "times and extended attributes"
-    ),
-    rule!(
-        ["chown", "fchown", "lchown", "fchownat"],
-        only(&[Chown]),
-        [],
-        "owner and group"
-    ),
-    rule!(
-        ["chown", "fchown", "lchown"],
-        only(&[Fattr]),
-        [lo!(1, [NO_ID]), lo!(2, [NO_ID])],
-        "no change"
-    ),
-    rule!(
-        ["chown", "fchown", "lchown"],
-        only(&[Fattr]),
-        [
-            Check {
-                arg: 1,
-                width: Width::W32,
-                mask: 0xffff_ffff,
-                values: &[Value::Uid, Value::Const(NO_ID)]
-            },
-            Check {
-                arg: 2,
-                width: Width::W32,
-                mask: 0xffff_ffff,
-                values: &[Value::Gid, Value::Const(NO_ID)]
-            }
-        ],
-        "to one's own user and group"
-    ),
-    rule!(
-        ["fchownat"],
-        only(&[Fattr]),
-        [
-            Check {
-                arg: 2,
-                width: Width::W32,
-                mask: 0xffff_ffff,
-                values: &[Value::Uid, Value::Const(NO_ID)]
-            },
-            Check {
-                arg: 3,
-                width: Width::W32,
-                mask: 0xffff_ffff,
-                values: &[Value::Gid, Value::Const(NO_ID)]
-            }
-        ],
-        "to one's own user and group"
-    ),
-    rule!(
-        ["chown", "fchown", "lchown", "fchownat"],
-        only(&[Fattr]),
-        [],
-        EPERM,
-        "other owners need \"chown\" (EPERM, not a violation)"
-    ),
+    rule!(["open"], Needs::Any(READERS), [masked!(1, O_ACCMODE | O_CREAT | O_TRUNC | O_TMPFILE_BIT, [0])],
+        "open for reading"),
+    rule!(["openat"], Needs::Any(READERS), [masked!(2, O_ACCMODE | O_CREAT | O_TRUNC | O_TMPFILE_BIT, [0])],
+        "open for reading"),
+    rule!(["openat"], Needs::Any(&[Wpath, Cpath, Dpath, Exec, Unix, Unveil]),
+        [masked!(2, O_ACCMODE | O_CREAT | O_TRUNC | O_TMPFILE_BIT | O_PATH, [O_PATH])],
+        "O_PATH opens, for metadata and directory handles (unveil() and pledge() use them)"),
+    rule!(["open"], only(&[Wpath]), [masked!(1, O_ACCMODE | O_CREAT | O_TMPFILE_BIT, [O_WRONLY])],
+        "open existing files for writing"),
+    rule!(["openat"], only(&[Wpath]), [masked!(2, O_ACCMODE | O_CREAT | O_TMPFILE_BIT, [O_WRONLY])],
+        "open existing files for writing"),
+    rule!(["open"], only(&[Rpath, Wpath]), [masked!(1, O_CREAT | O_TMPFILE_BIT, [0])],
+        "open existing files for reading and writing"),
+    rule!(["openat"], only(&[Rpath, Wpath]), [masked!(2, O_CREAT | O_TMPFILE_BIT, [0])],
+        "open existing files for reading and writing"),
+    rule!(["open"], only(&[Cpath, Rpath]), [masked!(1, O_ACCMODE | O_TRUNC, [0])], "create, open for reading"),
+    rule!(["openat"], only(&[Cpath, Rpath]), [masked!(2, O_ACCMODE | O_TRUNC, [0])], "create, open for reading"),
+    rule!(["open"], only(&[Cpath, Wpath]), [masked!(1, O_ACCMODE, [O_WRONLY])], "create, open for writing"),
+    rule!(["openat"], only(&[Cpath, Wpath]), [masked!(2, O_ACCMODE, [O_WRONLY])], "create, open for writing"),
+    rule!(["creat"], only(&[Cpath, Wpath]), [], "create, open for writing"),
+    rule!(["truncate"], only(&[Wpath]), [], "truncating a file by path"),
+    rule!(["open", "openat", "creat"], only(&[Cpath, Rpath, Wpath]), [], "create, open for reading and writing"),
+    rule!(["open", "openat", "creat"], only(&[Tmppath]), [], "files under /tmp (Landlock keeps it there)"),
+    rule!(["stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2", "readlink", "readlinkat",
+        "statfs", "getcwd", "getxattr", "lgetxattr", "listxattr", "llistxattr"],
+        Needs::Any(PATH_ANY), [], "path metadata (Landlock cannot hide it)"),
+    rule!(["chdir", "getdents", "getdents64", "inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch"],
+        Needs::Any(READERS), [], "directories"),
+    rule!(["unlink", "unlinkat"], Needs::Any(&[Cpath, Tmppath]), [], "removing files"),
+    rule!(["mkdir", "mkdirat", "rmdir", "link", "linkat", "symlink", "symlinkat"], only(&[Cpath]), [],
+        "creating and removing directories and links"),
+    rule!(["rename", "renameat", "renameat2"], only(&[Rpath, Cpath]), [], "renaming (rpath and cpath, as on OpenBSD)"),
+    rule!(["mknod"], only(&[Dpath]), [masked!(1, S_ISUID_ISGID, [0])], "special files"),
+    rule!(["mknodat"], only(&[Dpath]), [masked!(2, S_ISUID_ISGID, [0])], "special files"),
+    rule!(["chmod", "fchmod"], only(&[Fattr]), [masked!(1, S_ISUID_ISGID, [0])], "modes without setuid/setgid"),
+    rule!(["fchmodat", "fchmodat2"], only(&[Fattr]), [masked!(2, S_ISUID_ISGID, [0])], "modes without setuid/setgid"),
+    rule!(["chmod", "fchmod", "fchmodat", "fchmodat2"], only(&[Fattr]), [], EPERM,
+        "setuid/setgid bits are refused (EPERM, not a violation)"),
+    rule!(["utime", "utimes", "utimensat", "futimesat", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+        "lremovexattr", "fremovexattr", "setxattrat", "removexattrat"],
+        only(&[Fattr]), [], "times and extended attributes"),
+    rule!(["chown", "fchown", "lchown", "fchownat"], only(&[Chown]), [], "owner and group"),
+    rule!(["chown", "fchown", "lchown"], only(&[Fattr]), [lo!(1, [NO_ID]), lo!(2, [NO_ID])], "no change"),
+    rule!(["chown", "fchown", "lchown"], only(&[Fattr]),
+        [Check { arg: 1, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Uid, Value::Const(NO_ID)] },
+         Check { arg: 2, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Gid, Value::Const(NO_ID)] }],
+        "to one's own user and group"),
+    rule!(["fchownat"], only(&[Fattr]),
+        [Check { arg: 2, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Uid, Value::Const(NO_ID)] },
+         Check { arg: 3, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Gid, Value::Const(NO_ID)] }],
+        "to one's own user and group"),
+    rule!(["chown", "fchown", "lchown", "fchownat"], only(&[Fattr]), [], EPERM,
+        "other owners need \"chown\" (EPERM, not a violation)"),
     rule!(["flock"], only(&[Flock]), [], "file locks"),
-    rule!(
-        ["fcntl"],
-        only(&[Flock]),
-        [lo!(1, [5, 6, 7, 36, 37, 38])],
-        "POSIX and OFD record locks"
-    ),
+    rule!(["fcntl"], only(&[Flock]), [lo!(1, [5, 6, 7, 36, 37, 38])], "POSIX and OFD record locks"),
     // ---------------------------------------------------------------- sockets
-    rule!(
-        ["socket"],
-        only(&[Unix]),
-        [
-            lo!(0, [AF_UNIX]),
-            masked!(1, SOCK_TYPE_MASK, [SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET]),
-            lo!(2, [0])
-        ],
-        "AF_UNIX sockets"
-    ),
-    rule!(
-        ["socket"],
-        Needs::Any(NET),
-        [
-            lo!(0, [AF_INET, AF_INET6]),
-            masked!(1, SOCK_TYPE_MASK, [SOCK_STREAM, SOCK_DGRAM]),
-            lo!(2, [0, IPPROTO_TCP, IPPROTO_UDP])
-        ],
-        "TCP and UDP sockets (no raw sockets)"
-    ),
-    rule!(
-        ["socket"],
-        Needs::Any(&[Netlink, Dns]),
-        [
-            lo!(0, [AF_NETLINK]),
-            masked!(1, SOCK_TYPE_MASK, [SOCK_RAW, SOCK_DGRAM]),
-            lo!(2, [NETLINK_ROUTE])
-        ],
-        "NETLINK_ROUTE (getifaddrs, and getaddrinfo's AI_ADDRCONFIG)"
-    ),
-    rule!(
-        ["socket"],
-        Needs::Any(&[Dns, Getpw]),
-        [lo!(0, [AF_UNIX])],
-        EACCES,
-        "the nscd socket is refused so glibc falls back to files"
-    ),
-    rule!(
-        ["connect", "bind", "sendto"],
-        Needs::Any(SOCKETS),
-        [],
-        "addressing sockets"
-    ),
-    rule!(
-        ["listen", "accept", "accept4"],
-        Needs::Any(&[Inet, Unix]),
-        [],
-        "servers"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        STDIO,
-        [
-            lo!(1, [SOL_SOCKET]),
-            lo!(
-                2,
-                [
-                    4, /* SO_ERROR */
-                    7, /* SO_SNDBUF */
-                    8, /* SO_RCVBUF */
-                    3  /* SO_TYPE */
-                ]
-            )
-        ],
-        "harmless socket options"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        STDIO,
-        [lo!(1, [IPPROTO_TCP]), lo!(2, [1 /* TCP_NODELAY */])],
-        "harmless socket options"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        STDIO,
-        [lo!(1, [SOL_IP]), lo!(2, [1 /* IP_TOS */])],
-        "harmless socket options"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        STDIO,
-        [lo!(1, [SOL_IPV6]), lo!(2, [67 /* IPV6_TCLASS */])],
-        "harmless socket options"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        Needs::Any(SOCKETS),
-        [
-            lo!(1, [SOL_SOCKET]),
-            lo!(
-                2,
-                [
-                    2,  /* REUSEADDR */
-                    6,  /* BROADCAST */
-                    9,  /* KEEPALIVE */
-                    10, /* OOBINLINE */
-                    13, /* LINGER */
-                    15, /* REUSEPORT */
-                    16, /* PASSCRED */
-                    17, /* PEERCRED */
-                    20, 21, /* RCV/SNDTIMEO_OLD */
-                    29, /* TIMESTAMP */
-                    30, /* ACCEPTCONN */
-                    38, /* PROTOCOL */
-                    39, /* DOMAIN */
-                    66, 67 /* RCV/SNDTIMEO_NEW */
-                ]
-            )
-        ],
-        "reviewed socket options"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        Needs::Any(NET),
-        [
-            lo!(1, [IPPROTO_TCP]),
-            lo!(
-                2,
-                [
-                    2, /* MAXSEG */
-                    4, 5, 6,  /* KEEP* */
-                    11, /* INFO */
-                    12, /* QUICKACK */
-                    18, /* USER_TIMEOUT */
-                    23, /* FASTOPEN */
-                    25  /* NOTSENT_LOWAT */
-                ]
-            )
-        ],
-        "reviewed TCP options"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        Needs::Any(NET),
-        [
-            lo!(1, [SOL_IP]),
-            lo!(
-                2,
-                [
-                    2,  /* TTL */
-                    8,  /* PKTINFO */
-                    10, /* MTU_DISCOVER */
-                    11, /* RECVERR */
-                    13  /* RECVTOS */
-                ]
-            )
-        ],
-        "reviewed IP options"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        Needs::Any(NET),
-        [
-            lo!(1, [SOL_IPV6]),
-            lo!(
-                2,
-                [
-                    16, /* UNICAST_HOPS */
-                    23, /* MTU_DISCOVER */
-                    25, /* RECVERR */
-                    26, /* V6ONLY */
-                    49  /* RECVPKTINFO */
-                ]
-            )
-        ],
-        "reviewed IPv6 options"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        only(&[Inet, Mcast]),
-        [lo!(1, [SOL_IP]), lo!(2, [32, 33, 34, 35, 36])],
-        "IP multicast"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        only(&[Inet, Mcast]),
-        [lo!(1, [SOL_IPV6]), lo!(2, [17, 18, 19, 20, 21])],
-        "IPv6 multicast"
-    ),
-    rule!(
-        ["getsockopt", "setsockopt"],
-        STDIO,
-        [],
-        EPERM,
-        "other socket options fail with EPERM"
-    ),
+    rule!(["socket"], only(&[Unix]), [lo!(0, [AF_UNIX]), masked!(1, SOCK_TYPE_MASK, [SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET]),
+        lo!(2, [0])], "AF_UNIX sockets"),
+    rule!(["socket"], Needs::Any(NET), [lo!(0, [AF_INET, AF_INET6]), masked!(1, SOCK_TYPE_MASK, [SOCK_STREAM, SOCK_DGRAM]),
+        lo!(2, [0, IPPROTO_TCP, IPPROTO_UDP])], "TCP and UDP sockets (no raw sockets)"),
+    rule!(["socket"], Needs::Any(&[Netlink, Dns]), [lo!(0, [AF_NETLINK]), masked!(1, SOCK_TYPE_MASK, [SOCK_RAW, SOCK_DGRAM]),
+        lo!(2, [NETLINK_ROUTE])], "NETLINK_ROUTE (getifaddrs, and getaddrinfo's AI_ADDRCONFIG)"),
+    rule!(["socket"], Needs::Any(&[Dns, Getpw]), [lo!(0, [AF_UNIX])], EACCES,
+        "the nscd socket is refused so glibc falls back to files"),
+    rule!(["connect", "bind", "sendto"], Needs::Any(SOCKETS), [], "addressing sockets"),
+    rule!(["listen", "accept", "accept4"], Needs::Any(&[Inet, Unix]), [], "servers"),
+    rule!(["getsockopt", "setsockopt"], STDIO, [lo!(1, [SOL_SOCKET]), lo!(2, [4 /* SO_ERROR */, 7 /* SO_SNDBUF */,
+        8 /* SO_RCVBUF */, 3 /* SO_TYPE */])], "harmless socket options"),
+    rule!(["getsockopt", "setsockopt"], STDIO, [lo!(1, [IPPROTO_TCP]), lo!(2, [1 /* TCP_NODELAY */])],
+        "harmless socket options"),
+    rule!(["getsockopt", "setsockopt"], STDIO, [lo!(1, [SOL_IP]), lo!(2, [1 /* IP_TOS */])], "harmless socket options"),
+    rule!(["getsockopt", "setsockopt"], STDIO, [lo!(1, [SOL_IPV6]), lo!(2, [67 /* IPV6_TCLASS */])],
+        "harmless socket options"),
+    rule!(["getsockopt", "setsockopt"], Needs::Any(SOCKETS), [lo!(1, [SOL_SOCKET]), lo!(2, [2 /* REUSEADDR */,
+        6 /* BROADCAST */, 9 /* KEEPALIVE */, 10 /* OOBINLINE */, 13 /* LINGER */, 15 /* REUSEPORT */,
+        16 /* PASSCRED */, 17 /* PEERCRED */, 20, 21 /* RCV/SNDTIMEO_OLD */, 29 /* TIMESTAMP */, 30 /* ACCEPTCONN */,
+        38 /* PROTOCOL */, 39 /* DOMAIN */, 66, 67 /* RCV/SNDTIMEO_NEW */])],
+        "reviewed socket options"),
+    rule!(["getsockopt", "setsockopt"], Needs::Any(NET), [lo!(1, [IPPROTO_TCP]), lo!(2, [2 /* MAXSEG */, 4, 5, 6 /* KEEP* */,
+        11 /* INFO */, 12 /* QUICKACK */, 18 /* USER_TIMEOUT */, 23 /* FASTOPEN */, 25 /* NOTSENT_LOWAT */])],
+        "reviewed TCP options"),
+    rule!(["getsockopt", "setsockopt"], Needs::Any(NET), [lo!(1, [SOL_IP]), lo!(2, [2 /* TTL */, 8 /* PKTINFO */,
+        10 /* MTU_DISCOVER */, 11 /* RECVERR */, 13 /* RECVTOS */])], "reviewed IP options"),
+    rule!(["getsockopt", "setsockopt"], Needs::Any(NET), [lo!(1, [SOL_IPV6]), lo!(2, [16 /* UNICAST_HOPS */,
+        23 /* MTU_DISCOVER */, 25 /* RECVERR */, 26 /* V6ONLY */, 49 /* RECVPKTINFO */])], "reviewed IPv6 options"),
+    rule!(["getsockopt", "setsockopt"], only(&[Inet, Mcast]), [lo!(1, [SOL_IP]), lo!(2, [32, 33, 34, 35, 36])],
+        "IP multicast"),
+    rule!(["getsockopt", "setsockopt"], only(&[Inet, Mcast]), [lo!(1, [SOL_IPV6]), lo!(2, [17, 18, 19, 20, 21])],
+        "IPv6 multicast"),
+    rule!(["getsockopt", "setsockopt"], STDIO, [], EPERM, "other socket options fail with EPERM"),
     // ---------------------------------------------------------------- tty
-    rule!(
-        ["ioctl"],
-        only(&[Tty]),
-        [lo!(
-            1,
-            [
-                0x5401,
-                0x5402,
-                0x5403,
-                0x5404, /* TCGETS, TCSETS[WF] */
-                0x802c_542a,
-                0x402c_542b,
-                0x402c_542c,
-                0x402c_542d, /* TCGETS2, TCSETS2[WF] */
-                0x5413,
-                0x5414, /* TIOC[GS]WINSZ */
-                0x540F, /* TIOCGPGRP */
-                0x5429, /* TIOCGSID */
-                0x5409,
-                0x5425,
-                0x5427,
-                0x5428, /* breaks */
-                0x540A, /* TCXONC */
-                0x540B, /* TCFLSH */
-                0x540E, /* TIOCSCTTY */
-                0x540C,
-                0x540D,      /* TIOC[NE]XCL */
-                0x5411,      /* TIOCOUTQ */
-                0x8004_5430, /* TIOCGPTN */
-                0x4004_5431, /* TIOCSPTLCK */
-                0x5441       /* TIOCGPTPEER */
-            ]
-        )],
-        "terminal control (never TIOCSTI, TIOCLINUX, TIOCCONS or TIOCSETD)"
-    ),
-    rule!(
-        ["ioctl"],
-        only(&[Tty, Proc]),
-        [lo!(1, [0x5410 /* TIOCSPGRP */])],
-        "foreground process group"
-    ),
+    rule!(["ioctl"], only(&[Tty]), [lo!(1, [0x5401, 0x5402, 0x5403, 0x5404 /* TCGETS, TCSETS[WF] */,
+        0x802c_542a, 0x402c_542b, 0x402c_542c, 0x402c_542d /* TCGETS2, TCSETS2[WF] */,
+        0x5413, 0x5414 /* TIOC[GS]WINSZ */, 0x540F /* TIOCGPGRP */, 0x5429 /* TIOCGSID */,
+        0x5409, 0x5425, 0x5427, 0x5428 /* breaks */, 0x540A /* TCXONC */, 0x540B /* TCFLSH */,
+        0x540E /* TIOCSCTTY */, 0x540C, 0x540D /* TIOC[NE]XCL */, 0x5411 /* TIOCOUTQ */,
+        0x8004_5430 /* TIOCGPTN */, 0x4004_5431 /* TIOCSPTLCK */, 0x5441 /* TIOCGPTPEER */])],
+        "terminal control (never TIOCSTI, TIOCLINUX, TIOCCONS or TIOCSETD)"),
+    rule!(["ioctl"], only(&[Tty, Proc]), [lo!(1, [0x5410 /* TIOCSPGRP */])], "foreground process group"),
     // ---------------------------------------------------------------- processes
     rule!(["fork", "vfork"], only(&[Proc]), [], "new processes"),
-    rule!(
-        ["clone"],
-        only(&[Proc]),
-        [masked!(0, CLONE_FORBIDDEN, [0])],
-        "new processes (never namespaces)"
-    ),
-    rule!(
-        [
-            "kill",
-            "tgkill",
-            "tkill",
-            "rt_sigqueueinfo",
-            "rt_tgsigqueueinfo",
-            "pidfd_open",
-            "pidfd_send_signal",
-            "setpgid",
-            "setsid",
-            "sched_setaffinity",
-            "sched_setscheduler",
-            "sched_setparam"
-        ],
-        only(&[Proc]),
-        [],
-        "signals to and control of other processes"
-    ),
-    rule!(
-        ["fcntl"],
-        only(&[Proc]),
-        [lo!(
-            1,
-            [
-                4,  /* F_SETFL */
-                8,  /* F_SETOWN */
-                10, /* F_SETSIG */
-                11, /* F_GETSIG */
-                15, /* F_SETOWN_EX */
-                16  /* F_GETOWN_EX */
-            ]
-        )],
-        "signal-driven I/O"
-    ),
-    rule!(
-        ["setpriority", "prlimit64", "setrlimit"],
-        Needs::Any(&[Proc, Id]),
-        [],
-        "priorities and resource limits"
-    ),
-    rule!(
-        ["execve", "execveat"],
-        only(&[Exec]),
-        [],
-        "executing programs"
-    ),
-    rule!(
-        ["mmap", "mprotect", "pkey_mprotect"],
-        only(&[ProtExec]),
-        [],
-        "executable memory"
-    ),
-    rule!(
-        [
-            "setuid",
-            "setgid",
-            "setreuid",
-            "setregid",
-            "setresuid",
-            "setresgid",
-            "setgroups",
-            "setfsuid",
-            "setfsgid",
-            "capset"
-        ],
-        only(&[Id]),
-        [],
-        "changing ids"
-    ),
-    rule!(
-        ["settimeofday", "clock_settime", "adjtimex", "clock_adjtime"],
-        only(&[Settime]),
-        [],
-        "setting the clock"
-    ),
-    rule!(
-        [
-            "landlock_create_ruleset",
-            "landlock_add_rule",
-            "landlock_restrict_self"
-        ],
-        only(&[Unveil]),
-        [],
-        "unveil() builds Landlock rulesets"
-    ),
+    rule!(["clone"], only(&[Proc]), [masked!(0, CLONE_FORBIDDEN, [0])], "new processes (never namespaces)"),
+    rule!(["kill", "tgkill", "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal",
+        "setpgid", "setsid", "sched_setaffinity", "sched_setscheduler", "sched_setparam"],
+        only(&[Proc]), [], "signals to and control of other processes"),
+    rule!(["fcntl"], only(&[Proc]), [lo!(1, [4 /* F_SETFL */, 8 /* F_SETOWN */, 10 /* F_SETSIG */, 11 /* F_GETSIG */,
+        15 /* F_SETOWN_EX */, 16 /* F_GETOWN_EX */])], "signal-driven I/O"),
+    rule!(["setpriority", "prlimit64", "setrlimit"], Needs::Any(&[Proc, Id]), [], "priorities and resource limits"),
+    rule!(["execve", "execveat"], only(&[Exec]), [], "executing programs"),
+    rule!(["mmap", "mprotect", "pkey_mprotect"], only(&[ProtExec]), [], "executable memory"),
+    rule!(["setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid",
+        "capset"], only(&[Id]), [], "changing ids"),
+    rule!(["settimeofday", "clock_settime", "adjtimex", "clock_adjtime"], only(&[Settime]), [], "setting the clock"),
+    rule!(["landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"], only(&[Unveil]), [],
+        "unveil() builds Landlock rulesets"),
 ];
 
 #[cfg(test)]
