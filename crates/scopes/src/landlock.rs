@@ -96,12 +96,19 @@ pub struct Grant {
     pub access: String,
 }
 
-/// Enforces a ruleset that handles every filesystem right of ABI 3 and grants `grants`.
+/// Enforces a ruleset that grants `grants`. With `check_paths`, it handles every filesystem
+/// right of ABI 3 but those granted on `/`. Without, it handles only REFER (granted where
+/// `grants` give `c` on `/`): the domain then checks no path on open, and exists for Landlock's
+/// ptrace scoping, which keeps `/proc/<pid>/mem` of processes outside it out of reach.
 /// `missing_ok` says whether a grant whose path does not exist is skipped (implied files such
 /// as /etc/gai.conf) or an error (paths a user named).
-pub fn enforce(grants: &[(Grant, bool)]) -> Result<(), Error> {
+pub fn enforce(grants: &[(Grant, bool)], check_paths: bool) -> Result<(), Error> {
     let abi = check_available()?;
-    let handled = AccessFs::from_all(ABI::V3);
+    let handled = if check_paths {
+        handled_rights(grants)
+    } else {
+        AccessFs::Refer.into()
+    };
     let landlock_err = |e: landlock::RulesetError| Error::Os {
         call: "landlock",
         source: std::io::Error::other(e.to_string()),
@@ -113,6 +120,10 @@ pub fn enforce(grants: &[(Grant, bool)]) -> Result<(), Error> {
         .create()
         .map_err(landlock_err)?;
     for (grant, missing_ok) in grants {
+        let access = rights(&grant.access) & handled;
+        if access.is_empty() {
+            continue; // nothing this layer checks: no need to open the path
+        }
         let fd = match PathFd::new(&grant.path) {
             Ok(fd) => fd,
             Err(_) if *missing_ok && !grant.path.exists() => continue,
@@ -125,10 +136,11 @@ pub fn enforce(grants: &[(Grant, bool)]) -> Result<(), Error> {
                 })
             }
         };
-        let mut access = rights(&grant.access) & handled;
-        if !is_dir(&grant.path) {
-            access &= AccessFs::from_file(ABI::V3);
-        }
+        let access = if is_dir(&grant.path) {
+            access
+        } else {
+            access & AccessFs::from_file(ABI::V3)
+        };
         if access.is_empty() {
             continue;
         }
@@ -147,6 +159,19 @@ pub fn enforce(grants: &[(Grant, bool)]) -> Result<(), Error> {
         });
     }
     Ok(())
+}
+
+/// The rights a layer must handle: every right of ABI 3, except those granted on `/`, which
+/// would be allowed everywhere anyway. Leaving them out costs nothing in strictness and saves
+/// Landlock's path walk on every open of that kind: with `rpath`, reading files and listing
+/// directories are not checked at all. REFER stays handled: Landlock denies reparenting in a
+/// domain that does not handle it.
+fn handled_rights(grants: &[(Grant, bool)]) -> landlock::BitFlags<AccessFs> {
+    let everywhere = grants
+        .iter()
+        .filter(|(g, _)| g.path == Path::new("/"))
+        .fold(landlock::BitFlags::<AccessFs>::empty(), |acc, (g, _)| acc | rights(&g.access));
+    (AccessFs::from_all(ABI::V3) & !everywhere) | AccessFs::Refer
 }
 
 fn is_dir(path: &Path) -> bool {

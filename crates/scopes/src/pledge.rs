@@ -274,7 +274,7 @@ impl Pledge {
             })
         })?;
         if needs_landlock {
-            crate::landlock::enforce(&grants).map_err(undo)?;
+            crate::landlock::enforce(&grants, checks_paths(new)).map_err(undo)?;
             state.landlock = Some(path_promises);
         }
         if let Some(commit) = unveil_commit {
@@ -323,6 +323,11 @@ fn install_error(e: std::io::Error) -> Error {
             source: e,
         },
     }
+}
+
+/// Whether the Landlock layer for `promises` must check paths (see [`paths::PATH_LIMITED`]).
+pub(crate) fn checks_paths(promises: Promises) -> bool {
+    paths::PATH_LIMITED.iter().any(|p| promises.contains(*p))
 }
 
 /// The Landlock grants for the path side of `promises`.

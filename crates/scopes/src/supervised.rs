@@ -35,7 +35,7 @@ pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(
             false,
         ));
     }
-    crate::landlock::enforce(&grants)
+    crate::landlock::enforce(&grants, crate::pledge::checks_paths(promises))
 }
 
 /// Sets no_new_privs and installs `prog` on every thread (TSYNC). With `listener`, returns the

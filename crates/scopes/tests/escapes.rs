@@ -116,6 +116,14 @@ fn proc_pid_mem_of_the_parent_cannot_be_opened_for_writing() {
             matches!(err.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)),
             "{err}"
         );
+        // Reading it is refused too (Landlock's ptrace scoping, even where reading files is
+        // not path-checked because rpath allows it everywhere).
+        let err = std::fs::File::open(&path).and_then(|mut f| {
+            use std::io::Read;
+            let mut b = [0u8; 1];
+            f.read(&mut b)
+        });
+        assert!(err.is_err(), "read of the parent's memory must fail");
         // Its own memory stays reachable (harmless).
         assert!(std::fs::File::open("/proc/self/maps").is_ok());
         0

@@ -181,7 +181,7 @@ impl Supervisor {
                 });
             }
             let timeout = if self.handshake == Handshake::Done {
-                -1
+                None
             } else {
                 let left = self.deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
@@ -191,11 +191,12 @@ impl Supervisor {
                         self.timeout.as_secs_f64()
                     ));
                 }
-                // While waiting for the listener to exist, look again every millisecond.
+                // While waiting for the listener to exist (the program installs it right after
+                // saying it will), look again soon: it is a matter of microseconds.
                 if matches!(self.handshake, Handshake::Listener(_)) {
-                    1
+                    Some(left.min(Duration::from_micros(20)))
                 } else {
-                    left.as_millis().min(i32::MAX as u128) as i32
+                    Some(left)
                 }
             };
             if let Err(e) = sys::poll(&mut fds, timeout) {

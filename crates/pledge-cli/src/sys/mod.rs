@@ -274,10 +274,16 @@ pub fn recv(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
     }
 }
 
-/// poll(2) over `fds`; `timeout_ms` < 0 waits for ever. EINTR counts as nothing ready.
-pub fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
-    // SAFETY: the slice is valid for its length.
-    let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+/// ppoll(2) over `fds`; no timeout waits for ever. EINTR counts as nothing ready.
+pub fn poll(fds: &mut [libc::pollfd], timeout: Option<std::time::Duration>) -> io::Result<usize> {
+    let ts = timeout.map(|t| libc::timespec {
+        tv_sec: t.as_secs() as libc::time_t,
+        tv_nsec: t.subsec_nanos() as libc::c_long,
+    });
+    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: the slice is valid for its length; the timeout (or NULL: wait forever) outlives
+    // the call; no signal mask change.
+    let r = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ts_ptr, std::ptr::null()) };
     if r < 0 {
         let e = io::Error::last_os_error();
         if e.kind() == io::ErrorKind::Interrupted {
@@ -438,7 +444,7 @@ pub fn write_all(fd: RawFd, mut bytes: &[u8]) -> io::Result<()> {
                         events: libc::POLLOUT,
                         revents: 0,
                     }];
-                    poll(&mut p, 1000)?;
+                    poll(&mut p, Some(std::time::Duration::from_secs(1)))?;
                     continue;
                 }
                 _ => return Err(e),

@@ -129,6 +129,12 @@ fn cheapest_sweep(ranges: &[Range]) -> Option<(usize, Label)> {
         if ranges[..i].iter().any(|earlier| earlier.to == r.to) {
             continue; // this background was already tried
         }
+        // Too few ranges go there: the sweep would refuse (a cheap test first, since the
+        // search tries every window of every cut).
+        let exceptions = ranges.iter().filter(|other| other.to != r.to).count();
+        if exceptions > MAX_EXCEPTIONS {
+            continue;
+        }
         let mut counter = Counter(0, r.to);
         if sweep(ranges, r.to, &mut counter) {
             let cost = counter.0;

@@ -85,17 +85,12 @@ fn matches(rule: &Rule, ctx: &Context, args: &[u64; 6]) -> bool {
         .all(|c| c.holds(ctx, args[c.arg as usize]))
 }
 
-/// Promises whose system calls are wide but whose paths Landlock narrows to a few files:
-/// reports name them only when no general promise would do, so that `open("/etc/x",
-/// O_CREAT)` says "cpath", not "tmppath".
-const PATH_LIMITED: &[Promise] = &[
-    Promise::Tmppath,
-    Promise::Dns,
-    Promise::Getpw,
-    Promise::Vminfo,
-    Promise::Ps,
-    Promise::Unveil,
-];
+/// Whether a report should name `p` only when no general promise would do: the path-limited
+/// promises (and `unveil`, whose O_PATH opens reach no data), so that `open("/etc/x", O_CREAT)`
+/// says "cpath", not "tmppath".
+fn last_resort(p: Promise) -> bool {
+    crate::policy::paths::PATH_LIMITED.contains(&p) || p == Promise::Unveil
+}
 
 /// The smallest set of promises that, added to `held`, would allow the call: general promises
 /// first (up to three together, as `O_RDWR|O_CREAT` needs rpath wpath cpath), then one
@@ -120,7 +115,7 @@ pub fn promises_needed(
         decide_by_name(base.union(&extra), false, ctx, name, args) == Decision::Allow
     };
     let general =
-        |p: &&Promise| !held.contains(**p) && **p != Promise::Error && !PATH_LIMITED.contains(p);
+        |p: &&Promise| !held.contains(**p) && **p != Promise::Error && !last_resort(**p);
     let candidates = || Promise::ALL.iter().filter(general);
     for a in candidates() {
         let one = Promises::EMPTY.with(*a);
@@ -146,9 +141,9 @@ pub fn promises_needed(
             }
         }
     }
-    PATH_LIMITED
+    Promise::ALL
         .iter()
-        .filter(|p| !held.contains(**p))
+        .filter(|p| last_resort(**p) && !held.contains(**p))
         .map(|p| Promises::EMPTY.with(*p))
         .find(|one| allows(*one))
 }

@@ -31,11 +31,12 @@ pub fn install(promises: Promises, ctx: &Context) -> std::io::Result<()> {
     if INSTALLED.load(Ordering::SeqCst) {
         return Ok(());
     }
-    // Read once: a later pledge may no longer be allowed to open files.
-    let comm = std::fs::read("/proc/self/comm").unwrap_or_default();
-    for (i, slot) in COMM.iter().enumerate() {
-        let byte = comm.get(i).copied().filter(|b| *b != b'\n').unwrap_or(0);
-        slot.store(byte, Ordering::SeqCst);
+    // Asked once, without opening files (a later pledge may no longer be allowed to).
+    let mut comm = [0u8; 16];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes, NUL included, into the buffer.
+    unsafe { libc::prctl(libc::PR_GET_NAME, comm.as_mut_ptr()) };
+    for (byte, slot) in comm.iter().zip(&COMM) {
+        slot.store(*byte, Ordering::SeqCst);
     }
     // SAFETY: a zeroed sigaction is a valid starting point; we set a handler with the
     // SA_SIGINFO signature and an empty extra mask (SIGSYS itself stays blocked while it runs).
