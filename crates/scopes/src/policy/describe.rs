@@ -155,7 +155,7 @@ pub fn always() -> String {
     );
     let _ = writeln!(
         out,
-        "- System calls newer than the table answer ENOSYS; everything else is a violation."
+        "- Numbers the architecture table does not know (newer system calls, holes) answer ENOSYS; every other call is a violation."
     );
     out
 }
