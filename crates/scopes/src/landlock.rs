@@ -170,7 +170,9 @@ fn handled_rights(grants: &[(Grant, bool)]) -> landlock::BitFlags<AccessFs> {
     let everywhere = grants
         .iter()
         .filter(|(g, _)| g.path == Path::new("/"))
-        .fold(landlock::BitFlags::<AccessFs>::empty(), |acc, (g, _)| acc | rights(&g.access));
+        .fold(landlock::BitFlags::<AccessFs>::empty(), |acc, (g, _)| {
+            acc | rights(&g.access)
+        });
     (AccessFs::from_all(ABI::V3) & !everywhere) | AccessFs::Refer
 }
 

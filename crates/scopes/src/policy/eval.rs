@@ -114,8 +114,7 @@ pub fn promises_needed(
     let allows = |extra: Promises| {
         decide_by_name(base.union(&extra), false, ctx, name, args) == Decision::Allow
     };
-    let general =
-        |p: &&Promise| !held.contains(**p) && **p != Promise::Error && !last_resort(**p);
+    let general = |p: &&Promise| !held.contains(**p) && **p != Promise::Error && !last_resort(**p);
     let candidates = || Promise::ALL.iter().filter(general);
     for a in candidates() {
         let one = Promises::EMPTY.with(*a);
