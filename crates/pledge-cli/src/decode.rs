@@ -268,22 +268,9 @@ fn prot_text(p: i32) -> String {
     .join("|")
 }
 
-/// Names an address family.
+/// Names an address family (its number when the name is not known).
 pub fn family_name(f: i32) -> String {
-    let name = match f {
-        libc::AF_UNSPEC => "AF_UNSPEC",
-        libc::AF_UNIX => "AF_UNIX",
-        libc::AF_INET => "AF_INET",
-        libc::AF_INET6 => "AF_INET6",
-        libc::AF_NETLINK => "AF_NETLINK",
-        libc::AF_PACKET => "AF_PACKET",
-        libc::AF_ALG => "AF_ALG",
-        libc::AF_VSOCK => "AF_VSOCK",
-        libc::AF_BLUETOOTH => "AF_BLUETOOTH",
-        libc::AF_KEY => "AF_KEY",
-        _ => return f.to_string(),
-    };
-    name.into()
+    scopes::policy::describe::family_name(f).map_or_else(|| f.to_string(), String::from)
 }
 
 fn sock_type_text(t: i32) -> String {

@@ -280,21 +280,7 @@ impl Pledge {
         if let Some(commit) = unveil_commit {
             commit.enforce()?;
         }
-        let mut flags = sys::SECCOMP_FILTER_FLAG_TSYNC;
-        if target.violation == ret::USER_NOTIF {
-            flags |= sys::SECCOMP_FILTER_FLAG_NEW_LISTENER | sys::SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-        }
-        let listener = match sys::install_filter(&prog, flags) {
-            Ok(Installed::Done) => None,
-            Ok(Installed::Listener(fd)) => Some(fd),
-            Ok(Installed::ThreadFailed(tid)) => {
-                return Err(undo(Error::Thread {
-                    tid: Some(tid),
-                    reason: "could not be synchronised to the new filter (TSYNC)",
-                }))
-            }
-            Err(e) => return Err(undo(install_error(e))),
-        };
+        let listener = install_seccomp(&prog, target.violation == ret::USER_NOTIF).map_err(undo)?;
         if target.reporting || sys::report::installed() {
             sys::report::set_promises(new);
         }
@@ -304,24 +290,39 @@ impl Pledge {
     }
 }
 
-fn install_error(e: std::io::Error) -> Error {
-    match e.raw_os_error() {
-        Some(libc::ENOMEM) => Error::TooManyLayers {
-            what: "seccomp filters (32768 instructions in all)",
-            errno: libc::ENOMEM,
-        },
-        Some(libc::ESRCH) => Error::Thread {
-            tid: None,
-            reason: "another thread could not be synchronised to the new filter (TSYNC)",
-        },
-        Some(libc::EBUSY) => Error::Unsupported {
-            feature: "a second seccomp listener on this thread".into(),
-            errno: libc::EBUSY,
-        },
-        _ => Error::Os {
-            call: "seccomp(SECCOMP_SET_MODE_FILTER)",
-            source: e,
-        },
+/// Installs `prog` on every thread (TSYNC), with a user-notification listener if asked, and
+/// names what went wrong. no_new_privs must already be set.
+pub(crate) fn install_seccomp(prog: &[Insn], listener: bool) -> Result<Option<OwnedFd>, Error> {
+    let mut flags = sys::SECCOMP_FILTER_FLAG_TSYNC;
+    if listener {
+        flags |= sys::SECCOMP_FILTER_FLAG_NEW_LISTENER | sys::SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+    }
+    match sys::install_filter(prog, flags) {
+        Ok(Installed::Done) => Ok(None),
+        Ok(Installed::Listener(fd)) => Ok(Some(fd)),
+        Ok(Installed::ThreadFailed(tid)) => Err(Error::Thread {
+            tid: Some(tid),
+            reason: "could not be synchronised to the new filter (TSYNC)",
+        }),
+        Err(e) => Err(match e.raw_os_error() {
+            Some(libc::ENOMEM) => Error::TooManyLayers {
+                what: "seccomp filters (32768 instructions in all)",
+                errno: libc::ENOMEM,
+            },
+            Some(libc::ESRCH) => Error::Thread {
+                tid: None,
+                reason: "another thread could not be synchronised to the new filter (TSYNC)",
+            },
+            Some(libc::EBUSY) => Error::Unsupported {
+                feature: "a second seccomp listener on this thread (one is already installed)"
+                    .into(),
+                errno: libc::EBUSY,
+            },
+            _ => Error::Os {
+                call: "seccomp(SECCOMP_SET_MODE_FILTER)",
+                source: e,
+            },
+        }),
     }
 }
 

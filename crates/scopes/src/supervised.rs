@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use crate::bpf::Insn;
 use crate::error::Error;
 use crate::policy::paths::PATH_PROMISES;
-use crate::sys::{self, Installed};
+use crate::sys;
 use crate::Promises;
 
 /// Enforces the path side of `promises` ([`crate::policy::paths::PATH_GRANTS`]) as one
@@ -51,35 +51,5 @@ pub fn install_filter(prog: &[Insn], listener: bool) -> Result<Option<OwnedFd>, 
         call: "prctl(PR_SET_NO_NEW_PRIVS)",
         source: e,
     })?;
-    let mut flags = sys::SECCOMP_FILTER_FLAG_TSYNC;
-    if listener {
-        flags |= sys::SECCOMP_FILTER_FLAG_NEW_LISTENER | sys::SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-    }
-    match sys::install_filter(prog, flags) {
-        Ok(Installed::Done) => Ok(None),
-        Ok(Installed::Listener(fd)) => Ok(Some(fd)),
-        Ok(Installed::ThreadFailed(tid)) => Err(Error::Thread {
-            tid: Some(tid),
-            reason: "could not be synchronised to the new filter (TSYNC)",
-        }),
-        Err(e) => Err(match e.raw_os_error() {
-            Some(libc::ENOMEM) => Error::TooManyLayers {
-                what: "seccomp filters (32768 instructions in all)",
-                errno: libc::ENOMEM,
-            },
-            Some(libc::ESRCH) => Error::Thread {
-                tid: None,
-                reason: "another thread could not be synchronised to the new filter (TSYNC)",
-            },
-            Some(libc::EBUSY) => Error::Unsupported {
-                feature: "a second seccomp listener on this thread (one is already installed)"
-                    .into(),
-                errno: libc::EBUSY,
-            },
-            _ => Error::Os {
-                call: "seccomp(SECCOMP_SET_MODE_FILTER)",
-                source: e,
-            },
-        }),
-    }
+    crate::pledge::install_seccomp(prog, listener)
 }

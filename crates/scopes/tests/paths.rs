@@ -13,13 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 struct Scratch(std::path::PathBuf);
 impl Scratch {
     fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("scopes-paths-{name}-{}", std::process::id()));
-        let dir = if dir.starts_with("/tmp") {
-            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("paths-{name}-{}", std::process::id()))
-        } else {
-            dir
-        };
+        let dir = outside_tmp_root().join(format!("paths-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join("existing"), b"hello").unwrap();

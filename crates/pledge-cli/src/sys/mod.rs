@@ -5,6 +5,10 @@
 pub mod notif;
 
 use std::ffi::CString;
+mod handshake;
+
+pub use handshake::{exit_now, lowest_free_fd, recv, send};
+
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
@@ -239,41 +243,6 @@ pub fn seqpacket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// Sends one message (MSG_NOSIGNAL: a closed peer is an error, not a SIGPIPE).
-pub fn send(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
-    // SAFETY: the buffer is valid for its length.
-    let n = unsafe {
-        libc::send(
-            fd,
-            bytes.as_ptr() as *const libc::c_void,
-            bytes.len(),
-            libc::MSG_NOSIGNAL,
-        )
-    };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// Receives one message; an empty result means the peer closed.
-pub fn recv(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; max];
-    loop {
-        // SAFETY: the buffer is valid for `max` bytes.
-        let n = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, max, 0) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        buf.truncate(n as usize);
-        return Ok(buf);
-    }
-}
-
 /// ppoll(2) over `fds`; no timeout waits for ever. EINTR counts as nothing ready.
 pub fn poll(fds: &mut [libc::pollfd], timeout: Option<std::time::Duration>) -> io::Result<usize> {
     let ts = timeout.map(|t| libc::timespec {
@@ -317,17 +286,6 @@ pub fn set_cloexec(fd: RawFd, on: bool) -> io::Result<()> {
     // SAFETY: integer arguments only.
     check(unsafe { libc::fcntl(fd, libc::F_SETFD, if on { libc::FD_CLOEXEC } else { 0 }) })
         .map(drop)
-}
-
-/// The number the next new descriptor will get (the lowest free one), found by duplicating
-/// `any_open` and closing the copy.
-pub fn lowest_free_fd(any_open: RawFd) -> io::Result<RawFd> {
-    // SAFETY: integer arguments only; the copy is closed at once.
-    unsafe {
-        let probe = check(libc::fcntl(any_open, libc::F_DUPFD_CLOEXEC, 0))?;
-        libc::close(probe);
-        Ok(probe)
-    }
 }
 
 /// Closes every descriptor from `first` to `last` inclusive.
@@ -425,16 +383,6 @@ pub fn execve(path: &CString, argv: &[CString], envp: &[CString]) -> io::Error {
     // SAFETY: NUL-terminated strings and NULL-terminated pointer arrays that outlive the call.
     unsafe { libc::execve(path.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr()) };
     io::Error::last_os_error()
-}
-
-/// Leaves the process at once: no destructors, no atexit handlers, no stdio flush. The only
-/// exit safe under any filter (exit_group is allowed by every promise set).
-pub fn exit_now(code: i32) -> ! {
-    // SAFETY: exit_group does not return.
-    unsafe {
-        libc::syscall(libc::SYS_exit_group, code);
-        libc::_exit(code)
-    }
 }
 
 /// Writes all of `bytes` to `fd`, waiting out a full pipe or a non-blocking flag the program

@@ -183,9 +183,7 @@ pub fn run(args: &[&str]) -> Ran {
 
 /// A scratch directory for one test.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("pledge-cli")
-        .join(name);
+    let dir = outside_tmp_root().join("pledge-cli").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -226,4 +224,15 @@ pub fn report_pid(line: &str, name: &str) -> Option<u32> {
     let rest = line.strip_prefix(&format!("pledge: {name}["))?;
     let (pid, _) = rest.split_once("]: ")?;
     pid.parse().ok()
+}
+
+/// A directory for scratch files outside /tmp, which the `tmppath` promise reaches: the build's
+/// own temporary directory, or /var/tmp when the checkout itself lives under /tmp.
+pub fn outside_tmp_root() -> std::path::PathBuf {
+    let target = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    if target.starts_with("/tmp") {
+        std::path::PathBuf::from("/var/tmp/seccomp-scopes-tests")
+    } else {
+        target
+    }
 }

@@ -1,9 +1,8 @@
 //! A classic-BPF interpreter over `struct seccomp_data`, used to check compiled filters against
-//! the policy table's reference evaluator without a kernel.
+//! the policy table's reference evaluator without a kernel. The loop itself is
+//! [`super::walk::trace`], which also counts instructions.
 
-use super::{
-    Insn, ALU_AND_K, JMP_JA, JMP_JEQ_K, JMP_JGE_K, JMP_JGT_K, JMP_JSET_K, LD_W_ABS, RET_K,
-};
+use super::Insn;
 
 /// The input a seccomp filter sees.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,32 +56,5 @@ pub enum RunError {
 /// assert_eq!(run(&prog, &SeccompData::default()), Ok(ret::ALLOW));
 /// ```
 pub fn run(prog: &[Insn], data: &SeccompData) -> Result<u32, RunError> {
-    let mut acc: u32 = 0;
-    let mut pc = 0usize;
-    loop {
-        let insn = prog.get(pc).ok_or(RunError::JumpOutOfRange(pc))?;
-        let next = pc + 1;
-        pc = match insn.code {
-            LD_W_ABS => {
-                acc = data.word(insn.k).ok_or(RunError::BadLoad(pc))?;
-                next
-            }
-            ALU_AND_K => {
-                acc &= insn.k;
-                next
-            }
-            JMP_JA => next + insn.k as usize,
-            JMP_JEQ_K | JMP_JGT_K | JMP_JGE_K | JMP_JSET_K => {
-                let taken = match insn.code {
-                    JMP_JEQ_K => acc == insn.k,
-                    JMP_JGT_K => acc > insn.k,
-                    JMP_JGE_K => acc >= insn.k,
-                    _ => acc & insn.k != 0,
-                };
-                next + if taken { insn.jt } else { insn.jf } as usize
-            }
-            RET_K => return Ok(insn.k),
-            _ => return Err(RunError::BadInstruction(pc)),
-        };
-    }
+    super::walk::trace(prog, data).map(|t| t.ret)
 }

@@ -27,7 +27,7 @@ use layout::{assemble, Label, Op};
 use tree::Range;
 
 use crate::bpf::{data, ret, Insn, JMP_JEQ_K};
-use crate::policy::{table, Context, Verdict, Width};
+use crate::policy::{table, Context};
 use crate::{Arch, Promises};
 
 /// The most instructions the kernel accepts in one filter (`BPF_MAXINSNS`).
@@ -178,33 +178,15 @@ fn rules_for(name: &str, promises: Promises, target: &Target) -> Rules {
         if !rule.needs.satisfied_by(promises, target.reporting) {
             continue;
         }
-        let action = match rule.verdict {
-            Verdict::Allow => ret::ALLOW,
-            Verdict::Errno(e) => ret::ERRNO | e as u32,
-        };
+        let action = rule.verdict.action();
         let checks = rule
             .checks
             .iter()
-            .map(|c| {
-                let width_mask = if c.width == Width::W32 {
-                    0xffff_ffff
-                } else {
-                    u64::MAX
-                };
-                let mask = c.mask & width_mask;
-                let mut values: Vec<u64> = c
-                    .values
-                    .iter()
-                    .map(|v| target.ctx.resolve(*v) & mask)
-                    .collect();
-                values.sort_unstable();
-                values.dedup();
-                Check {
-                    arg: c.arg,
-                    width: c.width,
-                    mask,
-                    values,
-                }
+            .map(|c| Check {
+                arg: c.arg,
+                width: c.width,
+                mask: c.effective_mask(),
+                values: c.resolved_values(&target.ctx),
             })
             .collect();
         rules.push((checks, action));

@@ -11,7 +11,7 @@
 //! the register stays free exactly as in the compiled filter.
 
 use crate::bpf::ret;
-use crate::policy::{table, Context, Verdict, Width};
+use crate::policy::{table, Context};
 use crate::Promises;
 
 /// Values with some bits fixed: `v & mask == value` (`value` has no bits outside `mask`).
@@ -181,29 +181,14 @@ pub(crate) fn rules_for(
         if !rule.syscalls.contains(&name) || !rule.needs.satisfied_by(promises, false) {
             continue;
         }
-        let action = match rule.verdict {
-            Verdict::Allow => ret::ALLOW,
-            Verdict::Errno(e) => ret::ERRNO | e as u32,
-        };
+        let action = rule.verdict.action();
         let checks = rule
             .checks
             .iter()
-            .map(|c| {
-                let mask = c.mask
-                    & if c.width == Width::W32 {
-                        0xffff_ffff
-                    } else {
-                        u64::MAX
-                    };
-                let mut values: Vec<u64> =
-                    c.values.iter().map(|v| ctx.resolve(*v) & mask).collect();
-                values.sort_unstable();
-                values.dedup();
-                ResolvedCheck {
-                    arg: c.arg,
-                    mask,
-                    values,
-                }
+            .map(|c| ResolvedCheck {
+                arg: c.arg,
+                mask: c.effective_mask(),
+                values: c.resolved_values(ctx),
             })
             .collect();
         rules.push(ResolvedRule {

@@ -191,3 +191,26 @@ pub fn table() -> String {
     }
     out
 }
+
+/// The name of an address family, for reports (`AF_INET`...), when it is one of those the
+/// policy or the escape catalogue mentions.
+///
+/// ```
+/// assert_eq!(scopes::policy::describe::family_name(2), Some("AF_INET"));
+/// assert_eq!(scopes::policy::describe::family_name(12345), None);
+/// ```
+pub fn family_name(family: i32) -> Option<&'static str> {
+    Some(match family {
+        libc::AF_UNSPEC => "AF_UNSPEC",
+        libc::AF_UNIX => "AF_UNIX",
+        libc::AF_INET => "AF_INET",
+        libc::AF_INET6 => "AF_INET6",
+        libc::AF_NETLINK => "AF_NETLINK",
+        libc::AF_PACKET => "AF_PACKET",
+        libc::AF_ALG => "AF_ALG",
+        libc::AF_VSOCK => "AF_VSOCK",
+        libc::AF_BLUETOOTH => "AF_BLUETOOTH",
+        libc::AF_KEY => "AF_KEY",
+        _ => return None,
+    })
+}

@@ -145,16 +145,40 @@ impl Context {
 }
 
 impl Check {
+    /// The bits that take part: the mask, restricted to the check's width.
+    pub fn effective_mask(&self) -> u64 {
+        match self.width {
+            Width::W32 => self.mask & 0xffff_ffff,
+            Width::W64 => self.mask,
+        }
+    }
+
+    /// The accepted values for `ctx`, masked, sorted and without repeats: what a filter
+    /// compares the masked argument with.
+    pub fn resolved_values(&self, ctx: &Context) -> Vec<u64> {
+        let mask = self.effective_mask();
+        let mut values: Vec<u64> = self.values.iter().map(|v| ctx.resolve(*v) & mask).collect();
+        values.sort_unstable();
+        values.dedup();
+        values
+    }
+
     /// Whether an argument register value passes this check.
     pub fn holds(&self, ctx: &Context, raw: u64) -> bool {
-        let width_mask = match self.width {
-            Width::W32 => 0xffff_ffff,
-            Width::W64 => u64::MAX,
-        };
-        let got = raw & self.mask & width_mask;
+        let mask = self.effective_mask();
         self.values
             .iter()
-            .any(|v| got == ctx.resolve(*v) & self.mask & width_mask)
+            .any(|v| raw & mask == ctx.resolve(*v) & mask)
+    }
+}
+
+impl Verdict {
+    /// The seccomp return value for this verdict.
+    pub fn action(self) -> u32 {
+        match self {
+            Verdict::Allow => crate::bpf::ret::ALLOW,
+            Verdict::Errno(e) => crate::bpf::ret::ERRNO | e as u32,
+        }
     }
 }
 

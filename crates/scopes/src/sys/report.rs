@@ -115,7 +115,7 @@ pub fn format_report(
         write!(
             out,
             "{}, {:#x}, {})",
-            family_name(args[0] as u32),
+            crate::policy::describe::family_name(args[0] as i32).unwrap_or("AF_?"),
             args[1] as u32,
             args[2] as u32
         )?;
@@ -135,22 +135,6 @@ pub fn format_report(
         write!(out, " is not allowed by any promise")?;
     }
     out.write_str("\n")
-}
-
-/// Names an address family for reports.
-pub fn family_name(family: u32) -> &'static str {
-    match family as i32 {
-        libc::AF_UNIX => "AF_UNIX",
-        libc::AF_INET => "AF_INET",
-        libc::AF_INET6 => "AF_INET6",
-        libc::AF_NETLINK => "AF_NETLINK",
-        libc::AF_PACKET => "AF_PACKET",
-        libc::AF_ALG => "AF_ALG",
-        libc::AF_VSOCK => "AF_VSOCK",
-        libc::AF_BLUETOOTH => "AF_BLUETOOTH",
-        libc::AF_KEY => "AF_KEY",
-        _ => "AF_?",
-    }
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -174,3 +174,14 @@ pub fn install_allow_filter(len: usize) -> i64 {
         libc::syscall(libc::SYS_seccomp, 1, 0, &fprog as *const libc::sock_fprog) as i64
     }
 }
+
+/// A directory for scratch files outside /tmp, which the `tmppath` promise reaches: the build's
+/// own temporary directory, or /var/tmp when the checkout itself lives under /tmp.
+pub fn outside_tmp_root() -> std::path::PathBuf {
+    let target = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    if target.starts_with("/tmp") {
+        std::path::PathBuf::from("/var/tmp/seccomp-scopes-tests")
+    } else {
+        target
+    }
+}

@@ -14,8 +14,8 @@ pub struct Tree {
 
 impl Tree {
     pub fn new(name: &str) -> Tree {
-        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("unveil-{name}-{}", std::process::id()));
+        let base =
+            super::common::outside_tmp_root().join(format!("unveil-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&base);
         fs::create_dir_all(base.join("jail/sub")).unwrap();
         fs::create_dir_all(base.join("other")).unwrap();
