@@ -135,7 +135,7 @@ fn run_program(run: &Run) -> i32 {
             return 126;
         }
     };
-    for rule in &run.unveils {
+    for rule in run.unveils.iter().filter(|r| !r.is_port()) {
         if let Err(e) = std::fs::symlink_metadata(&rule.path) {
             error(&format!(
                 "-v {}:{}: {}",

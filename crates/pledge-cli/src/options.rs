@@ -58,10 +58,18 @@ pub struct Limits {
 /// One `-v` rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnveilRule {
-    /// Permission letters as given (`rwxc`, possibly empty).
+    /// Permission letters as given (`rwxc`, possibly empty), or one of the port rule kinds
+    /// ([`crate::protocol::CONNECT_PORT`], [`crate::protocol::BIND_PORT`]).
     pub permissions: String,
-    /// The path.
+    /// The path (for a port rule, the port number).
     pub path: PathBuf,
+}
+
+impl UnveilRule {
+    /// Whether this is a TCP port rule (`--connect-port`, `--bind-port`) rather than a path.
+    pub fn is_port(&self) -> bool {
+        crate::protocol::is_port_rule(&self.permissions)
+    }
 }
 
 /// Everything needed to run a program.
@@ -146,6 +154,26 @@ pub const OPTIONS: &[Opt] = &[
                Everything not unveiled is hidden",
         apply: |p, v| {
             p.unveils.push(parse_unveil(v)?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "connect-port",
+        value: Some("PORT"),
+        help: "allow TCP connect() to PORT only (repeatable; Landlock ABI 4+, narrows inet)",
+        apply: |p, v| {
+            p.unveils.push(parse_port(crate::protocol::CONNECT_PORT, v)?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "bind-port",
+        value: Some("PORT"),
+        help: "allow TCP bind() to PORT only (repeatable; 0 for an ephemeral port; Landlock ABI 4+)",
+        apply: |p, v| {
+            p.unveils.push(parse_port(crate::protocol::BIND_PORT, v)?);
             Ok(())
         },
     },
@@ -343,6 +371,16 @@ fn parse_unveil(v: &str) -> Result<UnveilRule, String> {
     Ok(UnveilRule {
         permissions,
         path: PathBuf::from(path),
+    })
+}
+
+fn parse_port(kind: &str, v: &str) -> Result<UnveilRule, String> {
+    let port: u16 = v
+        .parse()
+        .map_err(|_| format!("\"{v}\" is not a TCP port (0 to 65535)"))?;
+    Ok(UnveilRule {
+        permissions: kind.to_string(),
+        path: PathBuf::from(port.to_string()),
     })
 }
 

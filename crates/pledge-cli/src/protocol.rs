@@ -114,6 +114,17 @@ pub fn is_barrier(args: &[u64; 6]) -> bool {
     args[0] == 0 && args[1] == 0 && args[2] == 0
 }
 
+/// The rule kind that carries a `--connect-port` through the handshake, in place of unveil
+/// permissions (which never hold more than the letters `rwxc`).
+pub const CONNECT_PORT: &str = "tcp-connect";
+/// Likewise for `--bind-port`.
+pub const BIND_PORT: &str = "tcp-bind";
+
+/// Whether a rule's kind is a port rule rather than unveil permissions.
+pub fn is_port_rule(kind: &str) -> bool {
+    kind == CONNECT_PORT || kind == BIND_PORT
+}
+
 /// Applies `-v` rules (permissions, path) as one unveil layer. The `executed` files stay
 /// readable and executable (Landlock checks both when `execve` opens a file), so that the
 /// kernel can still start them. Nothing happens without rules.
@@ -128,6 +139,18 @@ pub fn apply_unveils(
     // The paths the promises imply stay reachable, as they do for a library caller.
     let mut batch = scopes::Unveil::new().implied_by(promises);
     for (permissions, path) in rules {
+        if is_port_rule(permissions) {
+            let port: u16 = path
+                .to_str()
+                .and_then(|p| p.parse().ok())
+                .ok_or_else(|| format!("bad port \"{}\"", path.display()))?;
+            batch = if permissions == CONNECT_PORT {
+                batch.connect_ports([port])
+            } else {
+                batch.bind_ports([port])
+            };
+            continue;
+        }
         let perms = scopes::Permissions::parse(permissions).map_err(|e| e.to_string())?;
         batch = batch.path(path, perms);
     }

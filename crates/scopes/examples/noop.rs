@@ -1,1 +1,4 @@
-fn main() { let s: scopes::Promises = std::env::args().nth(1).unwrap_or_default().parse().unwrap(); eprintln!("{s}"); }
+fn main() {
+    let s: scopes::Promises = std::env::args().nth(1).unwrap_or_default().parse().unwrap();
+    eprintln!("{s}");
+}
