@@ -100,9 +100,15 @@ pub struct Grant {
 /// right of ABI 3 but those granted on `/`. Without, it handles only REFER (granted where
 /// `grants` give `c` on `/`): the domain then checks no path on open, and exists for Landlock's
 /// ptrace scoping, which keeps `/proc/<pid>/mem` of processes outside it out of reach.
+/// `scopes` (signals, abstract unix sockets: Landlock ABI 6) are added where the kernel has
+/// them, as defence in depth behind seccomp.
 /// `missing_ok` says whether a grant whose path does not exist is skipped (implied files such
 /// as /etc/gai.conf) or an error (paths a user named).
-pub fn enforce(grants: &[(Grant, bool)], check_paths: bool) -> Result<(), Error> {
+pub fn enforce(
+    grants: &[(Grant, bool)],
+    check_paths: bool,
+    scopes: landlock::BitFlags<landlock::Scope>,
+) -> Result<(), Error> {
     let abi = check_available()?;
     let handled = if check_paths {
         handled_rights(grants)
@@ -116,9 +122,16 @@ pub fn enforce(grants: &[(Grant, bool)], check_paths: bool) -> Result<(), Error>
     let mut ruleset = Ruleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
         .handle_access(handled)
-        .map_err(landlock_err)?
-        .create()
         .map_err(landlock_err)?;
+    if !scopes.is_empty() {
+        // Scopes back up what seccomp already enforces: added where the kernel has them.
+        ruleset = ruleset
+            .set_compatibility(CompatLevel::BestEffort)
+            .scope(scopes)
+            .map_err(landlock_err)?
+            .set_compatibility(CompatLevel::HardRequirement);
+    }
+    let mut ruleset = ruleset.create().map_err(landlock_err)?;
     for (grant, missing_ok) in grants {
         let access = rights(&grant.access) & handled;
         if access.is_empty() {

@@ -274,7 +274,12 @@ impl Pledge {
             })
         })?;
         if needs_landlock {
-            crate::landlock::enforce(&grants, checks_paths(new)).map_err(undo)?;
+            crate::landlock::enforce(
+                &grants,
+                checks_paths(new),
+                crate::unveil::extra_scopes(Some(new)),
+            )
+            .map_err(undo)?;
             state.landlock = Some(path_promises);
         }
         if let Some(commit) = unveil_commit {

@@ -35,7 +35,11 @@ pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(
             false,
         ));
     }
-    crate::landlock::enforce(&grants, crate::pledge::checks_paths(promises))
+    crate::landlock::enforce(
+        &grants,
+        crate::pledge::checks_paths(promises),
+        crate::unveil::extra_scopes(Some(promises)),
+    )
 }
 
 /// Sets no_new_privs and installs `prog` on every thread (TSYNC). With `listener`, returns the

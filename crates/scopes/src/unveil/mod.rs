@@ -24,6 +24,7 @@ use std::sync::{Mutex, MutexGuard};
 use landlock::{BitFlags, Scope};
 
 pub use gap::{Gap, UnveilReport};
+pub(crate) use layer::extra_scopes;
 pub use permissions::Permissions;
 
 use crate::error::Error;
