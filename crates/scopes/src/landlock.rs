@@ -96,7 +96,8 @@ pub struct Grant {
     pub access: String,
 }
 
-/// Enforces a ruleset that grants `grants`. With `check_paths`, it handles every filesystem
+/// Enforces a ruleset that grants `grants`, on a kernel with Landlock `abi` (as
+/// [`check_available`] found it, just before). With `check_paths`, it handles every filesystem
 /// right of ABI 3 but those granted on `/`. Without, it handles only REFER (granted where
 /// `grants` give `c` on `/`): the domain then checks no path on open, and exists for Landlock's
 /// ptrace scoping, which keeps `/proc/<pid>/mem` of processes outside it out of reach.
@@ -105,11 +106,11 @@ pub struct Grant {
 /// `missing_ok` says whether a grant whose path does not exist is skipped (implied files such
 /// as /etc/gai.conf) or an error (paths a user named).
 pub fn enforce(
+    abi: i32,
     grants: &[(Grant, bool)],
     check_paths: bool,
     scopes: landlock::BitFlags<landlock::Scope>,
 ) -> Result<(), Error> {
-    let abi = check_available()?;
     let handled = if check_paths {
         handled_rights(grants)
     } else {

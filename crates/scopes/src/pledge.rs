@@ -247,9 +247,11 @@ impl Pledge {
         } else {
             Vec::new()
         };
-        if needs_landlock {
-            crate::landlock::check_available()?;
-        }
+        let landlock_abi = if needs_landlock {
+            Some(crate::landlock::check_available()?)
+        } else {
+            None
+        };
         // Dropping `unveil` locks it: what unveil() collected is enforced with this pledge.
         let unveil_commit = crate::unveil::before_pledge(new)?;
         // The SIGSYS handler goes in before the filter (the filter then refuses to replace it);
@@ -273,8 +275,9 @@ impl Pledge {
                 source: e,
             })
         })?;
-        if needs_landlock {
+        if let Some(abi) = landlock_abi {
             crate::landlock::enforce(
+                abi,
                 &grants,
                 checks_paths(new),
                 crate::unveil::extra_scopes(Some(new)),

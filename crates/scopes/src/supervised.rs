@@ -35,7 +35,9 @@ pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(
             false,
         ));
     }
+    let abi = crate::landlock::check_available()?;
     crate::landlock::enforce(
+        abi,
         &grants,
         crate::pledge::checks_paths(promises),
         crate::unveil::extra_scopes(Some(promises)),

@@ -20,7 +20,6 @@ mod tree;
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
-use std::sync::OnceLock;
 
 use checks::{Acc, Check, Diagram, Fnv, Rules};
 use layout::{assemble, Label, Op};
@@ -77,11 +76,12 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
 
     // Every number of the arch table: a constant answer or a diagram of argument checks.
     let syscalls = target.arch.syscalls();
+    let index = rule_index();
     let mut known: Vec<(u32, usize)> = Vec::with_capacity(syscalls.len());
     for (name, nr) in syscalls {
         known.push((
             *nr,
-            diagram.build(rules_for(name, promises, target), Acc::Unknown),
+            diagram.build(rules_for(&index, name, promises, target), Acc::Unknown),
         ));
     }
 
@@ -146,26 +146,25 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
 type RuleIndex = HashMap<&'static str, Vec<usize>, BuildHasherDefault<Fnv>>;
 
 /// For each system call name, the indices of the table's rules that mention it, in table
-/// order. Built once: scanning every rule's name list for each of ~400 numbers cost more than
-/// the rest of the compiler together.
-fn rule_index() -> &'static RuleIndex {
-    static INDEX: OnceLock<RuleIndex> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        let mut index = RuleIndex::default();
-        for (i, rule) in table::RULES.iter().enumerate() {
-            for name in rule.syscalls {
-                let v = index.entry(*name).or_default();
-                if v.last() != Some(&i) {
-                    v.push(i);
-                }
+/// order: scanning every rule's name list for each of ~400 numbers would cost more than the
+/// rest of the compiler together. Built per compile, not cached in a global: a process that
+/// forks while another thread builds a global cache would leave the child waiting on it for
+/// ever, and pledge() is often called right after fork.
+fn rule_index() -> RuleIndex {
+    let mut index = RuleIndex::default();
+    for (i, rule) in table::RULES.iter().enumerate() {
+        for name in rule.syscalls {
+            let v = index.entry(*name).or_default();
+            if v.last() != Some(&i) {
+                v.push(i);
             }
         }
-        index
-    })
+    }
+    index
 }
 
 /// The rules that apply to `name` under `promises`, resolved for `target`.
-fn rules_for(name: &str, promises: Promises, target: &Target) -> Rules {
+fn rules_for(index: &RuleIndex, name: &str, promises: Promises, target: &Target) -> Rules {
     let default = if table::FALLBACK_ENOSYS.contains(&name) {
         ret::ERRNO | libc::ENOSYS as u32
     } else {
@@ -173,7 +172,7 @@ fn rules_for(name: &str, promises: Promises, target: &Target) -> Rules {
     };
     let mut rules: Vec<(Vec<Check>, u32)> = Vec::new();
     let no_rules: &[usize] = &[];
-    let indices = rule_index().get(name).map_or(no_rules, |v| v.as_slice());
+    let indices = index.get(name).map_or(no_rules, |v| v.as_slice());
     for rule in indices.iter().map(|i| &table::RULES[*i]) {
         if !rule.needs.satisfied_by(promises, target.reporting) {
             continue;
