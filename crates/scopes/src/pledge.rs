@@ -50,9 +50,19 @@ struct State {
     exec: Option<Promises>,
     /// The path promises the last Landlock layer from pledge was built for.
     landlock: Option<Promises>,
+    /// The most severe violation action among the filters pledge installed: the kernel answers
+    /// a violation with it, whatever later, milder filters say.
+    violation: Option<u32>,
+}
+
+/// Whether seccomp action `a` takes precedence over `b` (the kernel compares the action parts
+/// as signed numbers: the smaller wins, so KILL_PROCESS beats TRAP beats ERRNO).
+fn more_severe(a: u32, b: u32) -> bool {
+    ((a & ret::ACTION_FULL) as i32) < ((b & ret::ACTION_FULL) as i32)
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
+    violation: None,
     promises: None,
     exec: None,
     landlock: None,
@@ -158,12 +168,17 @@ impl Pledge {
         compile(promises, &self.target(promises, Context::current()))
     }
 
-    fn target(&self, promises: Promises, ctx: Context) -> Target {
-        let penalty = if promises.contains(Promise::Error) && self.penalty != Penalty::Notify {
+    /// The penalty in effect for `promises`: `error` turns violations into ENOSYS.
+    fn effective_penalty(&self, promises: Promises) -> Penalty {
+        if promises.contains(Promise::Error) && self.penalty != Penalty::Notify {
             Penalty::Enosys
         } else {
             self.penalty
-        };
+        }
+    }
+
+    fn target(&self, promises: Promises, ctx: Context) -> Target {
+        let penalty = self.effective_penalty(promises);
         Target {
             arch: Arch::native(),
             ctx,
@@ -210,8 +225,12 @@ impl Pledge {
             state.exec = self.exec.or(state.exec);
             return Ok(None);
         };
-        if current == Some(new) && self.penalty != Penalty::Notify {
-            // The same set: the filter in place already enforces it.
+        let milder_or_same = state
+            .violation
+            .is_some_and(|installed| !more_severe(self.effective_penalty(new).action(), installed));
+        if current == Some(new) && self.penalty != Penalty::Notify && milder_or_same {
+            // The same set, and a penalty no stricter than one in force: the filters in place
+            // already answer exactly this.
             state.exec = self.exec.or(state.exec);
             return Ok(None);
         }
@@ -220,7 +239,14 @@ impl Pledge {
         }
 
         let ctx = Context::current();
-        let target = self.target(new, ctx);
+        let mut target = self.target(new, ctx);
+        if target.reporting && current.is_some() && !sys::report::installed() {
+            // A filter without the report handler is in place and refuses to install one
+            // now: the stricter penalty still applies, without the report line.
+            target.reporting = false;
+            target.violation = Penalty::KillQuietly.action();
+        }
+
         let prog = compile(new, &target);
 
         // Everything that can fail without side effects is checked before the first change.
@@ -294,6 +320,10 @@ impl Pledge {
         }
         state.promises = Some(new);
         state.exec = self.exec.or(state.exec);
+        state.violation = Some(match state.violation {
+            Some(installed) if more_severe(installed, target.violation) => installed,
+            _ => target.violation,
+        });
         Ok(listener)
     }
 }

@@ -451,3 +451,44 @@ fn too_many_stacked_filters_is_enomem_and_changes_nothing() {
     })
     .ok();
 }
+
+#[test]
+fn a_stricter_penalty_for_the_same_promises_takes_effect_and_a_milder_one_cannot_weaken() {
+    run(|| {
+        let stdio: Promises = "stdio".parse().unwrap();
+        Pledge::new()
+            .promises(stdio)
+            .penalty(Penalty::Eperm)
+            .apply()
+            .unwrap();
+        assert_eq!(
+            std::fs::read("/etc/hostname").unwrap_err().raw_os_error(),
+            Some(libc::EPERM)
+        );
+        // The filter in place refuses a SIGSYS handler now: the kill comes without the report.
+        Pledge::new()
+            .promises(stdio)
+            .penalty(Penalty::Kill)
+            .apply()
+            .unwrap();
+        let _ = std::fs::read("/etc/hostname");
+        0
+    })
+    .killed();
+    run(|| {
+        let stdio: Promises = "stdio".parse().unwrap();
+        Pledge::new()
+            .promises(stdio)
+            .penalty(Penalty::Kill)
+            .apply()
+            .unwrap();
+        Pledge::new()
+            .promises(stdio)
+            .penalty(Penalty::Eperm)
+            .apply()
+            .unwrap();
+        let _ = std::fs::read("/etc/hostname");
+        0
+    })
+    .killed();
+}
