@@ -451,8 +451,23 @@ impl Supervisor {
 
     /// SIGKILLs the program and every process it started that is still its descendant.
     fn kill_program(&mut self) {
-        // Listed before the kill: once the program dies its children move to another parent.
-        let below = tree::descendants(self.child.pid as u32);
+        // Freeze the tree first, so that nothing forks between listing and killing, and list
+        // again until no new process shows up (the kernel's children lists can miss a process
+        // created while they are read). Listed before the kill: once the program dies its
+        // children move to another parent.
+        let _ = sys::pidfd_send_signal(self.child.pidfd.as_fd(), libc::SIGSTOP);
+        let mut below: Vec<u32> = Vec::new();
+        for _ in 0..64 {
+            let now = tree::descendants(self.child.pid as u32);
+            let new: Vec<u32> = now.into_iter().filter(|p| !below.contains(p)).collect();
+            if new.is_empty() {
+                break;
+            }
+            for pid in &new {
+                let _ = sys::kill(*pid as i32, libc::SIGSTOP);
+            }
+            below.extend(new);
+        }
         let _ = sys::pidfd_send_signal(self.child.pidfd.as_fd(), libc::SIGKILL);
         for pid in below {
             let _ = sys::kill(pid as i32, libc::SIGKILL);

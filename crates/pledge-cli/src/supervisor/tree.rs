@@ -43,8 +43,18 @@ mod tests {
         .unwrap();
         let sleeper: u32 = line.trim().parse().unwrap();
         let me = std::process::id();
-        let all = super::descendants(me);
-        assert!(all.contains(&sh.id()) && all.contains(&sleeper), "{all:?}");
+        // Other tests in this binary start and reap processes meanwhile, and a children list
+        // read while it changes can miss an entry: look a few times.
+        let found = |all: &Vec<u32>| all.contains(&sh.id()) && all.contains(&sleeper);
+        let mut all = super::descendants(me);
+        for _ in 0..50 {
+            if found(&all) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            all = super::descendants(me);
+        }
+        assert!(found(&all), "{all:?}");
         let _ = std::process::Command::new("kill")
             .arg(sleeper.to_string())
             .status();
