@@ -98,29 +98,40 @@ impl Enforcer {
     /// and hands over that file, whatever the path in the process says by then, so nothing
     /// but the script can be read this way.
     fn script_open(&self, call: &Call<'_>, name: &str) -> Option<Answer> {
-        if self.scripts.is_empty() {
-            return None;
-        }
-        let args = call.args();
-        let (path_arg, flags) = match name {
-            "open" => (args[0], args[1] as u32 as i32),
-            "openat" if args[0] as u32 as i32 == libc::AT_FDCWD => (args[1], args[2] as u32 as i32),
-            _ => return None,
-        };
-        let forbidden =
-            libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE | libc::O_PATH;
-        if flags & forbidden != 0 {
-            return None;
-        }
-        let path = call.read_c_string(path_arg)?;
-        let script = self
-            .scripts
-            .iter()
-            .find(|s| s.as_os_str().as_bytes() == path.as_slice())?;
+        let (script, flags) = script_being_opened(call, name, &self.scripts)?;
         let file = File::open(script).ok()?;
         Some(Answer::Open {
             file,
             cloexec: flags & libc::O_CLOEXEC != 0,
         })
     }
+}
+
+/// When `call` is an interpreter opening one of `scripts` read-only (the call enforcement
+/// answers itself with the script it opened, and learning therefore does not count), that
+/// script and the open flags. One test for both, so learning and enforcement cannot disagree.
+pub fn script_being_opened<'a>(
+    call: &Call<'_>,
+    name: &str,
+    scripts: &'a [PathBuf],
+) -> Option<(&'a PathBuf, i32)> {
+    if scripts.is_empty() {
+        return None;
+    }
+    let args = call.args();
+    let (path_arg, flags) = match name {
+        "open" => (args[0], args[1] as u32 as i32),
+        "openat" if args[0] as u32 as i32 == libc::AT_FDCWD => (args[1], args[2] as u32 as i32),
+        _ => return None,
+    };
+    let forbidden =
+        libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE | libc::O_PATH;
+    if flags & forbidden != 0 {
+        return None;
+    }
+    let path = call.read_c_string(path_arg)?;
+    let script = scripts
+        .iter()
+        .find(|s| s.as_os_str().as_bytes() == path.as_slice())?;
+    Some((script, flags))
 }

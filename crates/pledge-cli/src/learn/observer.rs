@@ -3,7 +3,6 @@
 //! Nothing is enforced, so CONTINUE's race is harmless here: a program that changes its
 //! arguments after they were read only misleads its own suggestion.
 
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -80,25 +79,7 @@ impl Observer {
     /// The interpreter opening its script read-only, as the enforcing command answers itself
     /// (with the script it opened), whatever the promises: not a need of the program.
     fn opens_script(&self, call: &Call<'_>, name: &str) -> bool {
-        if self.scripts.is_empty() {
-            return false;
-        }
-        let args = call.args();
-        let (path, flags) = match name {
-            "open" => (args[0], args[1] as u32 as i32),
-            "openat" if args[0] as u32 as i32 == libc::AT_FDCWD => (args[1], args[2] as u32 as i32),
-            _ => return false,
-        };
-        let writes =
-            libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE | libc::O_PATH;
-        if flags & writes != 0 {
-            return false;
-        }
-        call.read_c_string(path).is_some_and(|p| {
-            self.scripts
-                .iter()
-                .any(|s| s.as_os_str().as_bytes() == p.as_slice())
-        })
+        crate::enforce::script_being_opened(call, name, &self.scripts).is_some()
     }
 }
 
