@@ -14,15 +14,23 @@ use super::layout::{Label, Op};
 use crate::bpf::{data, Insn, JMP_JEQ_K, JMP_JGE_K, JMP_JGT_K, JMP_JSET_K};
 use crate::policy::Width;
 
+/// A sorted list of values without repeats, kept in the diagram's pool. Lists are interned:
+/// equal lists have equal handles, so checks compare and hash without reading the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Values {
+    start: u32,
+    len: u32,
+}
+
 /// One argument condition, resolved for a target: `(args[arg] & mask)` is one of `values`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) struct Check {
     pub arg: u8,
     pub width: Width,
     /// Already restricted to the width.
     pub mask: u64,
-    /// Sorted, without repeats, already masked.
-    pub values: Vec<u64>,
+    /// Already masked.
+    pub values: Values,
 }
 
 impl Check {
@@ -33,63 +41,159 @@ impl Check {
     }
 }
 
-/// The rules of one system call: the first rule whose checks all hold gives its action;
-/// when none does, `default`.
+/// One step of [`Rules`]: a check of the current rule, or the end of a rule with its action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Step {
+    Check(Check),
+    End(u32),
+}
+
+/// The rules of one system call, flattened: each rule's checks, then its end. The first rule
+/// whose checks all hold gives its action; when none does, `default`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) struct Rules {
-    pub rules: Vec<(Vec<Check>, u32)>,
+    pub steps: Vec<Step>,
     pub default: u32,
 }
 
 impl Rules {
     /// Canonical form: a rule without checks always matches, so it ends the list and becomes
     /// the default; trailing rules that answer the default change nothing.
-    pub fn normalized(mut self) -> Rules {
-        if let Some(i) = self.rules.iter().position(|r| r.0.is_empty()) {
-            self.default = self.rules[i].1;
-            self.rules.truncate(i);
+    fn normalized(mut self) -> Rules {
+        let mut rule_start = 0;
+        for i in 0..self.steps.len() {
+            if let Step::End(action) = self.steps[i] {
+                if i == rule_start {
+                    self.default = action;
+                    self.steps.truncate(rule_start);
+                    break;
+                }
+                rule_start = i + 1;
+            }
         }
-        while self.rules.last().is_some_and(|r| r.1 == self.default) {
-            self.rules.pop();
+        // Drop trailing rules that answer the default.
+        while let Some(Step::End(action)) = self.steps.last() {
+            if *action != self.default {
+                break;
+            }
+            self.steps.pop();
+            while matches!(self.steps.last(), Some(Step::Check(_))) {
+                self.steps.pop();
+            }
         }
         self
     }
 
+    /// The first check of the first rule, if any rule is left.
+    fn first_check(&self) -> Option<Check> {
+        match self.steps.first() {
+            Some(Step::Check(c)) => Some(*c),
+            _ => None,
+        }
+    }
+
     /// What remains once `check` is known to be `outcome`.
-    fn assuming(&self, check: &Check, outcome: bool) -> Rules {
-        let mut rules = Vec::with_capacity(self.rules.len());
-        'rules: for (checks, action) in &self.rules {
-            let mut kept = Vec::with_capacity(checks.len());
-            for c in checks {
-                if !c.same_bits(check) {
-                    kept.push(c.clone());
-                    continue;
+    fn assuming(&self, check: &Check, outcome: bool, pool: &mut Pool) -> Rules {
+        let mut steps = Vec::with_capacity(self.steps.len());
+        let mut rule_start = 0; // in `steps`
+        let mut dead = false; // the current rule can no longer match
+        for step in &self.steps {
+            match *step {
+                Step::End(action) => {
+                    if dead {
+                        steps.truncate(rule_start);
+                    } else {
+                        steps.push(Step::End(action));
+                    }
+                    rule_start = steps.len();
+                    dead = false;
                 }
-                // x ∈ check is known; x ∈ c then means x ∈ (c ∩ check), or x ∈ (c \ check).
-                let narrowed: Vec<u64> = c
-                    .values
-                    .iter()
-                    .copied()
-                    .filter(|v| check.values.contains(v) == outcome)
-                    .collect();
-                if narrowed.is_empty() {
-                    continue 'rules; // this rule can no longer match
+                Step::Check(_) if dead => {}
+                Step::Check(c) if !c.same_bits(check) => steps.push(Step::Check(c)),
+                Step::Check(c) => {
+                    // x ∈ check is known; x ∈ c then means x ∈ (c ∩ check), or x ∈ (c \ check).
+                    let narrowed = pool.filter(c.values, check.values, outcome);
+                    if narrowed.len == 0 {
+                        dead = true;
+                    } else if !(outcome && narrowed.len == check.values.len) {
+                        steps.push(Step::Check(Check {
+                            values: narrowed,
+                            ..c
+                        }));
+                    } // else: proved true
                 }
-                if outcome && narrowed.len() == check.values.len() {
-                    continue; // proved true
-                }
-                kept.push(Check {
-                    values: narrowed,
-                    ..c.clone()
-                });
             }
-            rules.push((kept, *action));
         }
         Rules {
-            rules,
+            steps,
             default: self.default,
         }
         .normalized()
+    }
+}
+
+/// The value lists of one compile. Lists are appended and never removed; an interned list
+/// is looked up among the earlier ones, which are few (tens per filter).
+#[derive(Default)]
+pub(super) struct Pool {
+    values: Vec<u64>,
+    lists: Vec<Values>,
+}
+
+impl Pool {
+    /// The values of a list.
+    pub fn get(&self, v: Values) -> &[u64] {
+        &self.values[v.start as usize..(v.start + v.len) as usize]
+    }
+
+    /// Interns `values` (sorted and deduplicated here).
+    pub fn intern(&mut self, values: impl Iterator<Item = u64>) -> Values {
+        let start = self.values.len();
+        self.values.extend(values);
+        self.values[start..].sort_unstable();
+        let mut kept = start;
+        for i in start..self.values.len() {
+            if kept == start || self.values[i] != self.values[kept - 1] {
+                self.values[kept] = self.values[i];
+                kept += 1;
+            }
+        }
+        self.values.truncate(kept);
+        self.finish(start)
+    }
+
+    /// The values of `a` that are (`keep == true`) or are not in `b`, interned.
+    fn filter(&mut self, a: Values, b: Values, keep: bool) -> Values {
+        let start = self.values.len();
+        for i in a.start..a.start + a.len {
+            let v = self.values[i as usize];
+            if self.get(b).binary_search(&v).is_ok() == keep {
+                self.values.push(v);
+            }
+        }
+        self.finish(start)
+    }
+
+    /// Makes the list `values[start..]` a handle, reusing an equal earlier list.
+    fn finish(&mut self, start: usize) -> Values {
+        let new = Values {
+            start: start as u32,
+            len: (self.values.len() - start) as u32,
+        };
+        let (earlier, added) = self.values.split_at(start);
+        let same = self.lists.iter().copied().find(|l| {
+            l.len == new.len && &earlier[l.start as usize..(l.start + l.len) as usize] == added
+        });
+        match same {
+            Some(l) => {
+                self.values.truncate(start);
+                l
+            }
+            None => {
+                self.lists.push(new);
+                new
+            }
+        }
     }
 }
 
@@ -144,7 +248,7 @@ pub(super) enum Acc {
 }
 
 /// A node of the diagram.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Node {
     /// Return this value.
     Ret(u32),
@@ -164,6 +268,8 @@ pub(super) struct Diagram {
     memo: HashMap<(Rules, Acc), usize, BuildHasherDefault<Fnv>>,
     /// (return value, node): a handful, searched in order.
     rets: Vec<(u32, usize)>,
+    /// The value lists the checks compare with.
+    pub pool: Pool,
 }
 
 impl Diagram {
@@ -181,18 +287,18 @@ impl Diagram {
     /// smaller ids than their parents, so emitting by decreasing id makes every jump forward.
     pub fn build(&mut self, rules: Rules, acc: Acc) -> usize {
         let rules = rules.normalized();
-        if rules.rules.is_empty() {
+        let Some(check) = rules.first_check() else {
             return self.ret(rules.default);
-        }
+        };
         let key = (rules, acc);
         if let Some(&id) = self.memo.get(&key) {
             return id;
         }
-        let rules = &key.0;
-        let check = rules.rules[0].0[0].clone();
-        let (acc_pass, acc_fail) = acc_after(&check);
-        let pass = self.build(rules.assuming(&check, true), acc_pass);
-        let fail = self.build(rules.assuming(&check, false), acc_fail);
+        let (acc_pass, acc_fail) = acc_after(&check, &self.pool);
+        let if_pass = key.0.assuming(&check, true, &mut self.pool);
+        let if_fail = key.0.assuming(&check, false, &mut self.pool);
+        let pass = self.build(if_pass, acc_pass);
+        let fail = self.build(if_fail, acc_fail);
         self.nodes.push(Node::Test {
             check,
             acc,
@@ -218,10 +324,18 @@ impl Diagram {
                 acc,
                 pass,
                 fail,
-            } = &self.nodes[id]
+            } = self.nodes[id]
             {
                 ops.push(Op::Mark(label(id)));
-                emit_test(check, *acc, label(*pass), label(*fail), fresh, ops);
+                emit_test(
+                    &check,
+                    &self.pool,
+                    acc,
+                    label(pass),
+                    label(fail),
+                    fresh,
+                    ops,
+                );
             }
         }
         for (id, node) in self.nodes.iter().enumerate() {
@@ -239,18 +353,19 @@ impl Diagram {
 }
 
 /// Whether a 32-bit check is a single `jset` on the unmasked word (see [`emit_test`]).
-fn is_jset(check: &Check) -> bool {
+fn is_jset(check: &Check, pool: &Pool) -> bool {
     let mask = check.mask as u32;
+    let values = pool.get(check.values);
     check.width == Width::W32
         && mask != u32::MAX
-        && (check.values == [0] || (mask.is_power_of_two() && check.values == [mask as u64]))
+        && (values == [0] || (mask.is_power_of_two() && values == [mask as u64]))
 }
 
 /// The accumulator after testing `check`, when it passed and when it failed.
-fn acc_after(check: &Check) -> (Acc, Acc) {
+fn acc_after(check: &Check, pool: &Pool) -> (Acc, Acc) {
     match check.width {
         Width::W32 => {
-            let mask = if is_jset(check) {
+            let mask = if is_jset(check, pool) {
                 u32::MAX
             } else {
                 check.mask as u32
@@ -292,6 +407,7 @@ fn load(offset: u32, mask: u32, acc: Acc, ops: &mut Vec<Op>) {
 /// Jumps to `pass` when the check holds, to `fail` otherwise.
 fn emit_test(
     check: &Check,
+    pool: &Pool,
     acc: Acc,
     pass: Label,
     fail: Label,
@@ -303,9 +419,10 @@ fn emit_test(
         Width::W32 => {
             // `jset` tests masked bits without an `and`: `x & m == 0` is "no bit of m set",
             // and for one bit `x & b == b` is "b set".
-            if is_jset(check) {
+            let values = pool.get(check.values);
+            if is_jset(check, pool) {
                 load(data::arg_lo(check.arg), u32::MAX, acc, ops);
-                let (jt, jf) = if check.values == [0] {
+                let (jt, jf) = if values == [0] {
                     (fail, pass)
                 } else {
                     (pass, fail)
@@ -319,14 +436,14 @@ fn emit_test(
                 return;
             }
             load(data::arg_lo(check.arg), lo_mask, acc, ops);
-            let values: Vec<u32> = check.values.iter().map(|v| *v as u32).collect();
-            emit_membership(&values, pass, fail, fresh, ops);
+            emit_membership(values, pass, fail, fresh, ops);
         }
         Width::W64 => {
             let hi_mask = (check.mask >> 32) as u32;
             let mut acc = acc;
-            for (i, v) in check.values.iter().enumerate() {
-                let last = i + 1 == check.values.len();
+            let values = pool.get(check.values);
+            for (i, v) in values.iter().enumerate() {
+                let last = i + 1 == values.len();
                 let next_value = if last { fail } else { fresh() };
                 let hi = fresh();
                 load(data::arg_lo(check.arg), lo_mask, acc, ops);
@@ -356,14 +473,14 @@ fn emit_test(
 /// Jumps to `pass` when the accumulator is one of `values` (sorted), to `fail` otherwise,
 /// testing runs of consecutive values as ranges.
 fn emit_membership(
-    values: &[u32],
+    values: &[u64],
     pass: Label,
     fail: Label,
     fresh: &mut dyn FnMut() -> Label,
     ops: &mut Vec<Op>,
 ) {
     let mut runs: Vec<(u32, u32)> = Vec::new();
-    for &v in values {
+    for v in values.iter().map(|v| *v as u32) {
         match runs.last_mut() {
             Some((_, end)) if end.checked_add(1) == Some(v) => *end = v,
             _ => runs.push((v, v)),

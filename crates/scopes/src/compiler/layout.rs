@@ -113,17 +113,19 @@ fn ret_at(ops: &[Op], label: Label) -> Option<Insn> {
 
 /// Where each label points, indexed by label number (labels are dense small numbers).
 fn positions(ops: &[Op]) -> Positions {
-    let mut map = Positions(Vec::new());
+    let labels = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Mark(Label(l)) => Some(*l as usize + 1),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let mut map = Positions(vec![UNMARKED; labels]);
     let mut pc = 0u32;
     for op in ops {
         match op {
-            Op::Mark(Label(l)) => {
-                let l = *l as usize;
-                if map.0.len() <= l {
-                    map.0.resize(l + 1, None);
-                }
-                map.0[l] = Some(pc);
-            }
+            Op::Mark(Label(l)) => map.0[*l as usize] = pc,
             _ => pc += 1,
         }
     }
@@ -131,20 +133,23 @@ fn positions(ops: &[Op]) -> Positions {
 }
 
 /// Label positions.
-struct Positions(Vec<Option<u32>>);
+struct Positions(Vec<u32>);
+
+/// The position of a label no `Mark` names.
+const UNMARKED: u32 = u32::MAX;
 
 impl std::ops::Index<&Label> for Positions {
     type Output = u32;
     fn index(&self, l: &Label) -> &u32 {
         self.0
             .get(l.0 as usize)
-            .and_then(|p| p.as_ref())
+            .filter(|p| **p != UNMARKED)
             .expect("unmarked label")
     }
 }
 
 fn emit(ops: &[Op], positions: &Positions) -> Vec<Insn> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(ops.len());
     for op in ops {
         let pc = out.len() as u32;
         let offset = |l: &Label| {

@@ -15,13 +15,12 @@
 //! Arguments the kernel reads as 32-bit values are compared on their low word only.
 
 mod checks;
+mod index;
 mod layout;
 mod tree;
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
-use checks::{Acc, Check, Diagram, Fnv, Rules};
+use checks::{Acc, Check, Diagram, Rules, Step};
+use index::RuleIndex;
 use layout::{assemble, Label, Op};
 use tree::Range;
 
@@ -74,32 +73,32 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
     let kill = diagram.ret(ret::KILL_PROCESS);
     let enosys = diagram.ret(ret::ERRNO | libc::ENOSYS as u32);
 
-    // Every number of the arch table: a constant answer or a diagram of argument checks.
-    let syscalls = target.arch.syscalls();
-    let index = rule_index();
-    let mut known: Vec<(u32, usize)> = Vec::with_capacity(syscalls.len());
-    for (name, nr) in syscalls {
-        known.push((
-            *nr,
-            diagram.build(rules_for(&index, name, promises, target), Acc::Unknown),
-        ));
-    }
-
-    // Ranges over the whole number space, merged where neighbours agree. Numbers the arch
-    // table does not know (holes, and above its end) answer ENOSYS, as the reference
+    // Every number of the arch table gets a constant answer or a diagram of argument checks,
+    // and the whole number space becomes ranges, merged where neighbours agree. Numbers the
+    // arch table does not know (holes, and above its end) answer ENOSYS, as the reference
     // evaluator says; foreign ABIs (x32) kill.
-    let mut starts: Vec<(u32, usize)> = Vec::new(); // each runs to the next start
+    let syscalls = target.arch.syscalls();
+    let index = RuleIndex::new(target.arch, promises, target.reporting);
+    let mut cursor = index.cursor();
+    let mut starts: Vec<(u32, usize)> = Vec::with_capacity(syscalls.len()); // each runs to the next start
     let mut push = |start: u32, node: usize| {
         if starts.last().map(|s| s.1) != Some(node) {
             starts.push((start, node));
         }
     };
     let mut expected = 0u32;
-    for &(nr, node) in &known {
-        if nr > expected {
+    for (position, (_, nr)) in syscalls.iter().enumerate() {
+        let (rules, fallback) = cursor.take(position);
+        let default = if fallback {
+            ret::ERRNO | libc::ENOSYS as u32
+        } else {
+            target.violation
+        };
+        let node = answer(&mut diagram, rules, default, &target.ctx);
+        if *nr > expected {
             push(expected, enosys);
         }
-        push(nr, node);
+        push(*nr, node);
         expected = nr + 1;
     }
     push(expected, enosys);
@@ -127,7 +126,8 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
         })
         .collect();
 
-    let mut ops = Vec::new();
+    // Roughly: the dispatch, then a few instructions per diagram node.
+    let mut ops = Vec::with_capacity(2 * ranges.len() + 4 * diagram.len());
     let arch_ok = fresh();
     ops.push(Op::Plain(Insn::load(data::ARCH)));
     ops.push(Op::Jump {
@@ -143,52 +143,36 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
     assemble(ops, &mut next_label)
 }
 
-type RuleIndex = HashMap<&'static str, Vec<usize>, BuildHasherDefault<Fnv>>;
-
-/// For each system call name, the indices of the table's rules that mention it, in table
-/// order: scanning every rule's name list for each of ~400 numbers would cost more than the
-/// rest of the compiler together. Built per compile, not cached in a global: a process that
-/// forks while another thread builds a global cache would leave the child waiting on it for
-/// ever, and pledge() is often called right after fork.
-fn rule_index() -> RuleIndex {
-    let mut index = RuleIndex::default();
-    for (i, rule) in table::RULES.iter().enumerate() {
-        for name in rule.syscalls {
-            let v = index.entry(*name).or_default();
-            if v.last() != Some(&i) {
-                v.push(i);
-            }
-        }
+/// The node answering a system call with these rules (table indices, in order) and this
+/// answer when none matches. Most calls are decided by their first rule, which has no
+/// checks: those get their `ret` without building rules.
+fn answer(
+    diagram: &mut Diagram,
+    rules: impl Iterator<Item = usize>,
+    default: u32,
+    ctx: &Context,
+) -> usize {
+    let mut rules = rules.map(|i| &table::RULES[i]).peekable();
+    match rules.peek() {
+        None => return diagram.ret(default),
+        Some(first) if first.checks.is_empty() => return diagram.ret(first.verdict.action()),
+        Some(_) => {}
     }
-    index
-}
-
-/// The rules that apply to `name` under `promises`, resolved for `target`.
-fn rules_for(index: &RuleIndex, name: &str, promises: Promises, target: &Target) -> Rules {
-    let default = if table::FALLBACK_ENOSYS.contains(&name) {
-        ret::ERRNO | libc::ENOSYS as u32
-    } else {
-        target.violation
-    };
-    let mut rules: Vec<(Vec<Check>, u32)> = Vec::new();
-    let no_rules: &[usize] = &[];
-    let indices = index.get(name).map_or(no_rules, |v| v.as_slice());
-    for rule in indices.iter().map(|i| &table::RULES[*i]) {
-        if !rule.needs.satisfied_by(promises, target.reporting) {
-            continue;
-        }
-        let action = rule.verdict.action();
-        let checks = rule
-            .checks
-            .iter()
-            .map(|c| Check {
+    let mut steps = Vec::new();
+    for rule in rules {
+        for c in rule.checks {
+            let mask = c.effective_mask();
+            let values = diagram
+                .pool
+                .intern(c.values.iter().map(|v| ctx.resolve(*v) & mask));
+            steps.push(Step::Check(Check {
                 arg: c.arg,
                 width: c.width,
-                mask: c.effective_mask(),
-                values: c.resolved_values(&target.ctx),
-            })
-            .collect();
-        rules.push((checks, action));
+                mask,
+                values,
+            }));
+        }
+        steps.push(Step::End(rule.verdict.action()));
     }
-    Rules { rules, default }
+    diagram.build(Rules { steps, default }, Acc::Unknown)
 }

@@ -23,37 +23,6 @@ pub(super) struct Range {
     pub to: Label,
 }
 
-/// Where a sweep goes: real code, or a counter, so the cost the cutting minimises and the code
-/// emitted come from the same function and cannot disagree.
-trait Sink {
-    fn push(&mut self, op: Op);
-    fn fresh(&mut self) -> Label;
-}
-
-/// Counts instructions; labels do not matter.
-struct Counter(usize, Label);
-
-impl Sink for Counter {
-    fn push(&mut self, op: Op) {
-        self.0 += usize::from(!matches!(op, Op::Mark(_)));
-    }
-    fn fresh(&mut self) -> Label {
-        self.1
-    }
-}
-
-/// Emits code.
-struct Emitter<'a>(&'a mut dyn FnMut() -> Label, &'a mut Vec<Op>);
-
-impl Sink for Emitter<'_> {
-    fn push(&mut self, op: Op) {
-        self.1.push(op);
-    }
-    fn fresh(&mut self) -> Label {
-        (self.0)()
-    }
-}
-
 /// The most exceptions one sweep tests: bounds the path length of a leaf.
 const MAX_EXCEPTIONS: usize = 3;
 
@@ -90,16 +59,24 @@ fn cut(ranges: &[Range]) -> Vec<Segment> {
     let n = ranges.len();
     // best[j]: (cost of ranges[..j], where the last segment starts, its background)
     let mut best: Vec<(usize, usize, Label)> = vec![(0, 0, ranges[0].to); n + 1];
-    // A segment with at most MAX_EXCEPTIONS exceptions spans at most this many ranges.
-    let widest = 2 * MAX_EXCEPTIONS + 1;
     for j in 1..=n {
+        // Segments ending at j, widened one range at a time to the left; the smallest start
+        // wins a tie, as the first background tried does.
+        let mut window = Window::new();
         let mut choice: Option<(usize, usize, Label)> = None;
-        for i in j.saturating_sub(widest)..j {
-            let Some((cost, background)) = cheapest_sweep(&ranges[i..j]) else {
+        for i in (0..j).rev() {
+            if !window.widen(ranges[i].to, i) {
+                break; // every wider segment has too many exceptions too
+            }
+            // A sweep costs at least one instruction per exception: backgrounds that cannot
+            // reach the best total so far are not even costed.
+            let before = best[i].0 + usize::from(i > 0);
+            let budget = choice.map_or(usize::MAX, |c| c.0.saturating_sub(before));
+            let Some((cost, background)) = window.cheapest_sweep(&ranges[i..j], budget) else {
                 continue;
             };
-            let total = best[i].0 + cost + usize::from(i > 0);
-            if choice.is_none_or(|c| total < c.0) {
+            let total = before + cost;
+            if choice.is_none_or(|c| total <= c.0) {
                 choice = Some((total, i, background));
             }
         }
@@ -121,35 +98,118 @@ fn cut(ranges: &[Range]) -> Vec<Segment> {
     segments
 }
 
-/// The background that makes the sweep over `ranges` cheapest, and its cost; `None` when
-/// every choice has too many exceptions.
-fn cheapest_sweep(ranges: &[Range]) -> Option<(usize, Label)> {
-    let mut best: Option<(usize, Label)> = None;
-    for (i, r) in ranges.iter().enumerate() {
-        if ranges[..i].iter().any(|earlier| earlier.to == r.to) {
-            continue; // this background was already tried
-        }
-        // Too few ranges go there: the sweep would refuse (a cheap test first, since the
-        // search tries every window of every cut).
-        let exceptions = ranges.iter().filter(|other| other.to != r.to).count();
-        if exceptions > MAX_EXCEPTIONS {
-            continue;
-        }
-        let mut counter = Counter(0, r.to);
-        if sweep(ranges, r.to, &mut counter) {
-            let cost = counter.0;
-            if best.is_none_or(|b| cost < b.0) {
-                best = Some((cost, r.to));
-            }
+/// The destinations of a window of ranges growing to the left: how many ranges go to each,
+/// and where each first appears. Fixed-size, since the search makes one per range.
+struct Window {
+    /// (destination, ranges going there, index of the leftmost); `len` in use.
+    counts: [(Label, usize, usize); WIDEST],
+    len: usize,
+    width: usize,
+}
+
+/// The widest window that can still have a background: neighbouring ranges differ, so a
+/// destination holds at most every other range, and the others are exceptions.
+const WIDEST: usize = 2 * MAX_EXCEPTIONS + 1;
+
+impl Window {
+    fn new() -> Window {
+        Window {
+            counts: [(Label(0), 0, 0); WIDEST],
+            len: 0,
+            width: 0,
         }
     }
-    best
+
+    /// Adds the range at `index` (left of all others). False when no destination can be the
+    /// background any more: a wider window only adds exceptions, so the caller stops there.
+    fn widen(&mut self, to: Label, index: usize) -> bool {
+        if self.width == WIDEST {
+            return false;
+        }
+        self.width += 1;
+        let counts = &mut self.counts[..self.len];
+        match counts.iter_mut().find(|c| c.0 == to) {
+            Some(c) => {
+                c.1 += 1;
+                c.2 = index;
+            }
+            None => {
+                self.counts[self.len] = (to, 1, index);
+                self.len += 1;
+            }
+        }
+        self.counts[..self.len]
+            .iter()
+            .any(|c| self.width - c.1 <= MAX_EXCEPTIONS)
+    }
+
+    /// The background that makes the sweep over `ranges` (this window) cheapest, and its
+    /// cost; on a tie the one whose first range comes first. Backgrounds with more
+    /// exceptions than `budget` are skipped (they would cost more). `None` when every choice
+    /// has too many exceptions.
+    fn cheapest_sweep(&self, ranges: &[Range], budget: usize) -> Option<(usize, Label)> {
+        let mut best: Option<(usize, usize, Label)> = None; // (cost, first index, background)
+        for &(to, count, first) in &self.counts[..self.len] {
+            let exceptions = self.width - count;
+            if exceptions > MAX_EXCEPTIONS || exceptions > budget {
+                continue;
+            }
+            let cost = sweep_cost(ranges, to, exceptions);
+            if best.is_none_or(|(c, f, _)| (cost, first) < (c, f)) {
+                best = Some((cost, first, to));
+            }
+        }
+        best.map(|(cost, _, to)| (cost, to))
+    }
+}
+
+/// How many instructions [`sweep`] emits for `ranges` with this background and number of
+/// exceptions (at most [`MAX_EXCEPTIONS`]), without emitting them: the search asks this for
+/// every window of every cut. A test checks that it agrees with `sweep`.
+fn sweep_cost(ranges: &[Range], background: Label, exceptions: usize) -> usize {
+    let (mut lo, hi) = (ranges[0].start, ranges[ranges.len() - 1].end);
+    let (mut left, mut cost) = (exceptions, 0);
+    for (i, r) in ranges.iter().enumerate() {
+        if r.to == background {
+            continue;
+        }
+        left -= 1;
+        if r.start <= lo {
+            cost += 1;
+            let rest = &ranges[i + 1..];
+            if left == 0
+                || rest
+                    .first()
+                    .is_some_and(|f| rest.iter().all(|x| x.to == f.to))
+            {
+                break;
+            }
+        } else if r.end >= hi || r.start == r.end {
+            cost += 1;
+            if left == 0 {
+                break;
+            }
+            continue;
+        } else {
+            cost += 2;
+        }
+        if left == 0 {
+            break;
+        }
+        lo = r.end + 1;
+    }
+    cost
 }
 
 /// Decides `ranges` (bounds known: nothing outside them reaches here) by testing the ranges
 /// that do not go to `background` in order. Returns false, emitting nothing, when there are
 /// more than [`MAX_EXCEPTIONS`] of them.
-fn sweep(ranges: &[Range], background: Label, out: &mut impl Sink) -> bool {
+fn sweep(
+    ranges: &[Range],
+    background: Label,
+    fresh: &mut dyn FnMut() -> Label,
+    ops: &mut Vec<Op>,
+) -> bool {
     let exceptions = ranges.iter().filter(|r| r.to != background).count();
     if exceptions > MAX_EXCEPTIONS {
         return false;
@@ -174,9 +234,9 @@ fn sweep(ranges: &[Range], background: Label, out: &mut impl Sink) -> bool {
             let next = match uniform_rest {
                 Some(to) => to,
                 None if last => background,
-                None => out.fresh(),
+                None => fresh(),
             };
-            out.push(Op::Jump {
+            ops.push(Op::Jump {
                 code: JMP_JGT_K,
                 k: end,
                 jt: next,
@@ -185,36 +245,36 @@ fn sweep(ranges: &[Range], background: Label, out: &mut impl Sink) -> bool {
             if uniform_rest.is_some() || last {
                 break;
             }
-            out.push(Op::Mark(next));
+            ops.push(Op::Mark(next));
             lo = end + 1;
             continue;
         }
-        let next = if last { background } else { out.fresh() };
+        let next = if last { background } else { fresh() };
         if end >= hi {
-            out.push(Op::Jump {
+            ops.push(Op::Jump {
                 code: JMP_JGE_K,
                 k: start,
                 jt: to,
                 jf: next,
             });
         } else if start == end {
-            out.push(Op::Jump {
+            ops.push(Op::Jump {
                 code: JMP_JEQ_K,
                 k: start,
                 jt: to,
                 jf: next,
             });
         } else {
-            let lower = out.fresh();
-            out.push(Op::Jump {
+            let lower = fresh();
+            ops.push(Op::Jump {
                 code: JMP_JGT_K,
                 k: end,
                 jt: next,
                 jf: lower,
             });
-            out.push(Op::Mark(lower));
+            ops.push(Op::Mark(lower));
             // Below `start`: after the earlier exceptions, only the background is left.
-            out.push(Op::Jump {
+            ops.push(Op::Jump {
                 code: JMP_JGE_K,
                 k: start,
                 jt: to,
@@ -225,7 +285,7 @@ fn sweep(ranges: &[Range], background: Label, out: &mut impl Sink) -> bool {
         if last {
             break;
         }
-        out.push(Op::Mark(next));
+        ops.push(Op::Mark(next));
     }
     true
 }
@@ -254,11 +314,7 @@ fn emit_segments(
     let Entry::Code(label) = at else { return };
     ops.push(Op::Mark(label));
     if let [s] = segments {
-        let fits = sweep(
-            &ranges[s.first..=s.last],
-            s.background,
-            &mut Emitter(fresh, ops),
-        );
+        let fits = sweep(&ranges[s.first..=s.last], s.background, fresh, ops);
         debug_assert!(fits, "segments are cut to fit a sweep");
         return;
     }
@@ -276,4 +332,67 @@ fn emit_segments(
     });
     emit_segments(ranges, left, left_at, fresh, ops);
     emit_segments(ranges, right, right_at, fresh, ops);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every list of up to seven ranges over three destinations, neighbours different.
+    fn windows() -> Vec<Vec<Range>> {
+        let mut all = Vec::new();
+        for len in 1..=WIDEST {
+            for code in 0..3usize.pow(len as u32) {
+                let to: Vec<u32> = (0..len)
+                    .map(|i| (code / 3usize.pow(i as u32) % 3) as u32)
+                    .collect();
+                if to.windows(2).any(|w| w[0] == w[1]) {
+                    continue;
+                }
+                // Alternate single numbers and wider ranges, so every kind of test appears.
+                let mut start = 10;
+                let ranges = to
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &t)| {
+                        let width = if i % 2 == 0 { 1 } else { 5 };
+                        let r = Range {
+                            start,
+                            end: start + width - 1,
+                            to: Label(t),
+                        };
+                        start += width;
+                        r
+                    })
+                    .collect();
+                all.push(ranges);
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn sweep_cost_counts_what_sweep_emits() {
+        for ranges in windows() {
+            for background in 0..3 {
+                let background = Label(background);
+                let exceptions = ranges.iter().filter(|r| r.to != background).count();
+                let (mut ops, mut next) = (Vec::new(), 100);
+                let mut fresh = || {
+                    next += 1;
+                    Label(next)
+                };
+                let fits = sweep(&ranges, background, &mut fresh, &mut ops);
+                assert_eq!(fits, exceptions <= MAX_EXCEPTIONS, "{ranges:?}");
+                if fits {
+                    let emitted = ops.iter().filter(|op| !matches!(op, Op::Mark(_))).count();
+                    assert_eq!(
+                        sweep_cost(&ranges, background, exceptions),
+                        emitted,
+                        "{ranges:?} background {background:?}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,157 @@
+//! Which rules of the table apply to each system call of an arch, under one promise set.
+//!
+//! The table names system calls; the arch table numbers them. pledge() compiles in fresh
+//! processes, so this lookup is rebuilt on every compile and has to be cheap: one fixed-size
+//! open-addressing table of names, then one sorted list of (system call, rule) pairs for the
+//! rules the promises satisfy. No allocation per name, and nothing global: a global cache
+//! being filled by another thread at fork would leave the child waiting on it for ever.
+
+use crate::policy::table;
+use crate::{Arch, Promises};
+
+/// Slots of the name table: a power of two at least twice the largest arch table.
+const SLOTS: usize = 1024;
+
+/// The arch's system call names, for finding a name's position in `arch.syscalls()`.
+struct Names {
+    syscalls: &'static [(&'static str, u32)],
+    /// Position + 1 in `syscalls`; 0 is an empty slot.
+    slots: [u16; SLOTS],
+}
+
+impl Names {
+    fn new(arch: Arch) -> Names {
+        let syscalls = arch.syscalls();
+        assert!(2 * syscalls.len() <= SLOTS, "the name table is too small");
+        let mut names = Names {
+            syscalls,
+            slots: [0; SLOTS],
+        };
+        for (position, (name, _)) in syscalls.iter().enumerate() {
+            let mut slot = hash(name);
+            while names.slots[slot] != 0 {
+                slot = (slot + 1) % SLOTS;
+            }
+            names.slots[slot] = position as u16 + 1;
+        }
+        names
+    }
+
+    /// The position of `name` in the arch table, if the arch has it.
+    fn position(&self, name: &str) -> Option<usize> {
+        let mut slot = hash(name);
+        loop {
+            let position = usize::from(self.slots[slot]).checked_sub(1)?;
+            if self.syscalls[position].0 == name {
+                return Some(position);
+            }
+            slot = (slot + 1) % SLOTS;
+        }
+    }
+}
+
+/// FNV-1a, reduced to a slot.
+fn hash(name: &str) -> usize {
+    let h = name.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    (h ^ (h >> 16)) as usize % SLOTS
+}
+
+/// For every system call of the arch (by position in `arch.syscalls()`), the table rules that
+/// apply under the promises, in table order, and whether it is one of the fallback calls that
+/// answer ENOSYS when nothing allows them.
+pub(super) struct RuleIndex {
+    /// (position, rule index), sorted by position, then table order.
+    pairs: Vec<(u16, u16)>,
+    fallback: Vec<bool>,
+}
+
+impl RuleIndex {
+    pub fn new(arch: Arch, promises: Promises, reporting: bool) -> RuleIndex {
+        let names = Names::new(arch);
+        let mut pairs = Vec::with_capacity(512);
+        for (i, rule) in table::RULES.iter().enumerate() {
+            if !rule.needs.satisfied_by(promises, reporting) {
+                continue;
+            }
+            for name in rule.syscalls {
+                if let Some(position) = names.position(name) {
+                    pairs.push((position as u16, i as u16));
+                }
+            }
+        }
+        // Stable, and pairs were pushed in table order: each call's rules stay in that order.
+        pairs.sort_by_key(|p| p.0);
+        pairs.dedup(); // a rule naming a call twice
+        let mut fallback = vec![false; names.syscalls.len()];
+        for name in table::FALLBACK_ENOSYS {
+            if let Some(position) = names.position(name) {
+                fallback[position] = true;
+            }
+        }
+        RuleIndex { pairs, fallback }
+    }
+
+    /// The rules for each position in turn: call with positions 0, 1, 2, ... in order.
+    pub fn cursor(&self) -> Cursor<'_> {
+        Cursor {
+            index: self,
+            next: 0,
+        }
+    }
+}
+
+/// Walks a [`RuleIndex`] in order of position.
+pub(super) struct Cursor<'a> {
+    index: &'a RuleIndex,
+    next: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// The rules for `position` (table indices) and whether it falls back to ENOSYS.
+    /// Positions must be asked for in increasing order.
+    pub fn take(&mut self, position: usize) -> (impl Iterator<Item = usize> + 'a, bool) {
+        let pairs = &self.index.pairs[self.next..];
+        let count = pairs
+            .iter()
+            .take_while(|p| usize::from(p.0) == position)
+            .count();
+        self.next += count;
+        (
+            pairs[..count].iter().map(|p| usize::from(p.1)),
+            self.index.fallback[position],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The index agrees with a plain scan of the table, for every call of every arch.
+    #[test]
+    fn agrees_with_a_scan_of_the_table() {
+        for arch in Arch::ALL {
+            for words in ["", "stdio", "stdio rpath inet proc exec", "stdio error"] {
+                let promises: Promises = words.parse().unwrap();
+                for reporting in [false, true] {
+                    let index = RuleIndex::new(*arch, promises, reporting);
+                    let mut cursor = index.cursor();
+                    for (position, (name, _)) in arch.syscalls().iter().enumerate() {
+                        let (rules, fallback) = cursor.take(position);
+                        let expected: Vec<usize> = table::RULES
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, r)| r.syscalls.contains(name))
+                            .filter(|(_, r)| r.needs.satisfied_by(promises, reporting))
+                            .map(|(i, _)| i)
+                            .collect();
+                        assert_eq!(rules.collect::<Vec<_>>(), expected, "{arch} {name}");
+                        assert_eq!(fallback, table::FALLBACK_ENOSYS.contains(name));
+                    }
+                }
+            }
+        }
+    }
+}
