@@ -3,7 +3,7 @@
 
 use std::ffi::{CString, OsString};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
@@ -129,6 +129,19 @@ pub fn spawn(
         sys::Forked::Parent(pid) => {
             drop(theirs);
             let pidfd = sys::pidfd_open(pid)?;
+            if program.start == Start::Dynamic {
+                // Compiled here, for the child's pid, while the child loads the program.
+                let ctx = Context {
+                    pid: pid as u32,
+                    ..Context::current()
+                };
+                let filter = protocol::program_filter(run.promises, Arch::native(), ctx);
+                if let Err(e) = sys::send(ours.as_raw_fd(), &Message::Filter(filter).encode()) {
+                    let _ = sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
+                    let _ = sys::wait(pid, true);
+                    return Err(e);
+                }
+            }
             Ok(Child {
                 pid,
                 pidfd,
@@ -193,12 +206,16 @@ fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
     if plan.run.drop_caps {
         sys::drop_capabilities().map_err(|e| os("dropping capabilities", e))?;
     }
-    let ctx = Context::current();
-    let arch = Arch::native();
     if dynamic {
         set_limits(&plan.run.limits, true)?;
-        let filter =
-            protocol::startup_filter(plan.run.promises, arch, ctx, plan.path.as_ptr() as u64);
+        // Here, not before the fork: "own pid" checks need the program's pid, and this filter
+        // stays in force for the program's life (seccomp takes the strictest answer).
+        let filter = protocol::startup_filter(
+            plan.run.promises,
+            Arch::native(),
+            Context::current(),
+            plan.path.as_ptr() as u64,
+        );
         scopes::supervised::install_filter(&filter, false)
             .map_err(|e| format!("installing the startup filter: {e}"))?;
         return Ok(());
@@ -220,7 +237,7 @@ fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
         .map(|u| (u.permissions.clone(), u.path.clone()))
         .collect();
     protocol::apply_unveils(&rules, &plan.program.executed, plan.run.promises)?;
-    let filter = protocol::program_filter(plan.run.promises, arch, ctx);
+    let filter = protocol::program_filter(plan.run.promises, Arch::native(), Context::current());
     let listener =
         sys::lowest_free_fd(*fd).map_err(|e| os("finding a descriptor for the listener", e))?;
     sys::send(*fd, &Message::Ready { listener }.encode()).map_err(|e| os("handshake", e))?;

@@ -6,10 +6,13 @@
 //!
 //! 1. the command sends [`Message::Config`] on its end of a `SOCK_SEQPACKET` pair, then forks;
 //!    the child installs the *startup* filter ([`startup_filter`]) and executes the program with
-//!    the other end at the descriptor named by [`ENV_FD`] and the preload in `LD_PRELOAD`;
-//! 2. the preload's constructor, once the loader is done, receives the configuration, applies
-//!    the path rules, sends [`Message::Ready`] with the descriptor number the listener will get,
-//!    and installs the *program* filter ([`program_filter`]) with a listener;
+//!    the other end at the descriptor named by [`ENV_FD`] and the preload in `LD_PRELOAD`.
+//!    Meanwhile the command compiles the *program* filter ([`program_filter`], for the child's
+//!    pid) and sends it as [`Message::Filter`]: the preload never compiles, and the compiling
+//!    overlaps the program's loading;
+//! 2. the preload's constructor, once the loader is done, receives both, applies the path
+//!    rules, sends [`Message::Ready`] with the descriptor number the listener will get, and
+//!    installs the program filter with a listener;
 //! 3. the command takes the listener with `pidfd_getfd`; the preload then makes the barrier
 //!    call ([`is_barrier`]), which the program filter always sends to the listener, and which the
 //!    command answers with 0 once it holds the listener. From then on the command reports.
@@ -42,6 +45,8 @@ pub enum Message {
         /// `-v` rules, in order.
         unveils: Vec<(String, String)>,
     },
+    /// Command to preload: the program filter to install.
+    Filter(Vec<Insn>),
     /// Preload or child to command: the listener will be this descriptor number.
     Ready {
         /// Its number in the program.
@@ -56,6 +61,7 @@ impl Message {
     pub fn encode(&self) -> Vec<u8> {
         let mut fields: Vec<&str> = Vec::new();
         let number;
+        let hex;
         match self {
             Message::Config { promises, unveils } => {
                 fields.push("config");
@@ -64,6 +70,14 @@ impl Message {
                     fields.push(perm);
                     fields.push(path);
                 }
+            }
+            Message::Filter(prog) => {
+                hex = prog
+                    .iter()
+                    .map(|i| format!("{:016x}", i.to_bits()))
+                    .collect::<String>();
+                fields.push("filter");
+                fields.push(&hex);
             }
             Message::Ready { listener } => {
                 number = listener.to_string();
@@ -94,6 +108,17 @@ impl Message {
                     .map(|c| (c[0].to_string(), c[1].to_string()))
                     .collect();
                 Some(Message::Config { promises, unveils })
+            }
+            "filter" => {
+                let hex = fields.next()?;
+                if fields.next().is_some() || hex.is_empty() || !hex.len().is_multiple_of(16) {
+                    return None;
+                }
+                let prog = (0..hex.len() / 16)
+                    .map(|i| u64::from_str_radix(&hex[16 * i..16 * (i + 1)], 16).ok())
+                    .map(|bits| bits.map(Insn::from_bits))
+                    .collect::<Option<Vec<_>>>()?;
+                (prog.len() <= scopes::compiler::MAX_INSNS).then_some(Message::Filter(prog))
             }
             "ready" => {
                 let listener = fields.next()?.parse().ok().filter(|n| *n >= 0)?;
@@ -346,6 +371,7 @@ mod tests {
             },
             Message::Ready { listener: 4 },
             Message::Failed("landlock: no".into()),
+            Message::Filter(program_filter(Promises::EMPTY, Arch::native(), CTX)),
         ];
         for m in all {
             assert_eq!(Message::decode(&m.encode()), Some(m));
@@ -353,6 +379,9 @@ mod tests {
         assert_eq!(Message::decode(b"ready\0-1"), None);
         assert_eq!(Message::decode(b"config\0stdio\0r"), None);
         assert_eq!(Message::decode(b"bogus"), None);
+        assert_eq!(Message::decode(b"filter\0"), None);
+        assert_eq!(Message::decode(b"filter\0015000000000000"), None); // 15 digits
+        assert_eq!(Message::decode(b"filter\0001500000000000g"), None);
     }
 
     #[test]

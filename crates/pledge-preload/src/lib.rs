@@ -17,8 +17,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::path::PathBuf;
 
 use protocol::{Message, ENV_FD, ENV_USER_PRELOAD, MAX_MESSAGE, SETUP_FAILED};
-use scopes::policy::Context;
-use scopes::{Arch, Promise, Promises};
+use scopes::{Promise, Promises};
 
 /// Run by the loader after the libraries' own constructors and before the program's.
 #[used]
@@ -73,8 +72,16 @@ fn narrow(fd: RawFd) -> Result<(), Failure> {
     };
     let promises =
         Promises::parse(&promises).map_err(|e| Failure::Before(format!("preload: {e}")))?;
-    let filter = protocol::program_filter(promises, Arch::native(), Context::current());
-    sys::warm_libc_caches();
+    let bytes = sys::recv(fd, MAX_MESSAGE).map_err(|e| before("reading the filter", e))?;
+    let Some(Message::Filter(filter)) = Message::decode(&bytes) else {
+        return Err(Failure::Before("preload: malformed filter".into()));
+    };
+    // With `rpath` and no unveiled paths the program can load these itself, later.
+    let reads_anything = promises.contains(Promise::Rpath)
+        && unveils.iter().all(|(kind, _)| protocol::is_port_rule(kind));
+    if !reads_anything {
+        sys::warm_libc_caches();
+    }
 
     // Path rules first: building them needs calls the promises may not allow.
     scopes::supervised::restrict_paths(promises, &[])

@@ -37,6 +37,10 @@ pub const FORWARDED: &[i32] = &[
 /// unless `$PLEDGE_HANDSHAKE_TIMEOUT` (seconds) says otherwise.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long the supervisor keeps asking for the listener without sleeping, once the program
+/// said it is about to install it.
+const SPIN: Duration = Duration::from_millis(2);
+
 /// The environment variable that overrides [`HANDSHAKE_TIMEOUT`], for very slow machines.
 pub const ENV_HANDSHAKE_TIMEOUT: &str = "PLEDGE_HANDSHAKE_TIMEOUT";
 
@@ -318,7 +322,18 @@ impl Supervisor {
 
     /// Takes the program's listener once it exists.
     fn take_listener(&mut self, fd: i32) -> Result<(), String> {
-        let got = match sys::pidfd_getfd(self.child.pidfd.as_fd(), fd) {
+        // The program installs the filter right after saying so, a matter of a hundred
+        // microseconds: ask again at once, giving the CPU away in between, before falling back
+        // to short polls.
+        let spin_until = Instant::now() + SPIN;
+        let mut attempt = sys::pidfd_getfd(self.child.pidfd.as_fd(), fd);
+        while matches!(&attempt, Err(e) if e.raw_os_error() == Some(libc::EBADF))
+            && Instant::now() < spin_until
+        {
+            sys::yield_cpu();
+            attempt = sys::pidfd_getfd(self.child.pidfd.as_fd(), fd);
+        }
+        let got = match attempt {
             Ok(got) => got,
             Err(e) if e.raw_os_error() == Some(libc::EBADF) => return Ok(()), // not yet
             Err(e) if e.raw_os_error() == Some(libc::ESRCH) => return Ok(()), // exiting: see on_exit

@@ -243,6 +243,12 @@ pub fn seqpacket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
+/// Lets another runnable thread (the program being set up) have this CPU.
+pub fn yield_cpu() {
+    // SAFETY: no arguments.
+    unsafe { libc::sched_yield() };
+}
+
 /// ppoll(2) over `fds`; no timeout waits for ever. EINTR counts as nothing ready.
 pub fn poll(fds: &mut [libc::pollfd], timeout: Option<std::time::Duration>) -> io::Result<usize> {
     let ts = timeout.map(|t| libc::timespec {

@@ -113,6 +113,27 @@ impl Insn {
     pub const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> Insn {
         Insn { code, jt, jf, k }
     }
+    /// The instruction as one number (`code`, `jt`, `jf`, `k` from the top), for passing a
+    /// program between processes.
+    ///
+    /// ```
+    /// use scopes::bpf::Insn;
+    /// let i = Insn::jump(0x15, 7, 1, 2);
+    /// assert_eq!(i.to_bits(), 0x0015_01_02_0000_0007);
+    /// assert_eq!(Insn::from_bits(i.to_bits()), i);
+    /// ```
+    pub const fn to_bits(self) -> u64 {
+        (self.code as u64) << 48 | (self.jt as u64) << 40 | (self.jf as u64) << 32 | self.k as u64
+    }
+    /// The instruction [`Insn::to_bits`] made this number from.
+    pub const fn from_bits(bits: u64) -> Insn {
+        Insn {
+            code: (bits >> 48) as u16,
+            jt: (bits >> 40) as u8,
+            jf: (bits >> 32) as u8,
+            k: bits as u32,
+        }
+    }
 }
 
 /// Names a return value the way the kernel's docs do, e.g. `ERRNO(38)`.
