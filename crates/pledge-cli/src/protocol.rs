@@ -380,8 +380,8 @@ mod tests {
         assert_eq!(Message::decode(b"config\0stdio\0r"), None);
         assert_eq!(Message::decode(b"bogus"), None);
         assert_eq!(Message::decode(b"filter\0"), None);
-        assert_eq!(Message::decode(b"filter\0015000000000000"), None); // 15 digits
-        assert_eq!(Message::decode(b"filter\0001500000000000g"), None);
+        assert_eq!(Message::decode(b"filter\x00015000000000000"), None); // 15 digits
+        assert_eq!(Message::decode(b"filter\x00001500000000000g"), None);
     }
 
     #[test]
