@@ -136,10 +136,16 @@ pub fn spawn(
                     ..Context::current()
                 };
                 let filter = protocol::program_filter(run.promises, Arch::native(), ctx);
-                if let Err(e) = sys::send(ours.as_raw_fd(), &Message::Filter(filter).encode()) {
-                    let _ = sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
-                    let _ = sys::wait(pid, true);
-                    return Err(e);
+                match sys::send(ours.as_raw_fd(), &Message::Filter(filter).encode()) {
+                    // The child already closed its end (its execve failed, and it said why):
+                    // the supervisor reports that. The preload never runs without the filter.
+                    Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {}
+                    Err(e) => {
+                        let _ = sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
+                        let _ = sys::wait(pid, true);
+                        return Err(e);
+                    }
+                    Ok(()) => {}
                 }
             }
             Ok(Child {

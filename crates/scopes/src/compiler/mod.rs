@@ -161,15 +161,11 @@ fn answer(
     let mut steps = Vec::new();
     for rule in rules {
         for c in rule.checks {
-            let mask = c.effective_mask();
-            let values = diagram
-                .pool
-                .intern(c.values.iter().map(|v| ctx.resolve(*v) & mask));
             steps.push(Step::Check(Check {
                 arg: c.arg,
                 width: c.width,
-                mask,
-                values,
+                mask: c.effective_mask(),
+                values: diagram.pool.intern(c.masked_values(ctx)),
             }));
         }
         steps.push(Step::End(rule.verdict.action()));

@@ -174,29 +174,26 @@ fn sweep_cost(ranges: &[Range], background: Label, exceptions: usize) -> usize {
             continue;
         }
         left -= 1;
+        let rest = &ranges[i + 1..];
         if r.start <= lo {
+            // One `jgt` splits it off; a uniform rest ends the sweep there.
             cost += 1;
-            let rest = &ranges[i + 1..];
-            if left == 0
-                || rest
-                    .first()
-                    .is_some_and(|f| rest.iter().all(|x| x.to == f.to))
+            if rest
+                .first()
+                .is_some_and(|f| rest.iter().all(|x| x.to == f.to))
             {
                 break;
             }
+            lo = r.end + 1;
         } else if r.end >= hi || r.start == r.end {
-            cost += 1;
-            if left == 0 {
-                break;
-            }
-            continue;
+            cost += 1; // one `jge` or `jeq`; numbers below it stay undecided
         } else {
-            cost += 2;
+            cost += 2; // `jgt` then `jge`
+            lo = r.end + 1;
         }
         if left == 0 {
             break;
         }
-        lo = r.end + 1;
     }
     cost
 }
@@ -338,10 +335,11 @@ fn emit_segments(
 mod tests {
     use super::*;
 
-    /// Every list of up to seven ranges over three destinations, neighbours different.
+    /// Every list of up to seven ranges over three destinations, neighbours different, with
+    /// single numbers and wider ranges alternating either way round.
     fn windows() -> Vec<Vec<Range>> {
         let mut all = Vec::new();
-        for len in 1..=WIDEST {
+        for (len, phase) in (1..=WIDEST).flat_map(|len| [(len, 0), (len, 1)]) {
             for code in 0..3usize.pow(len as u32) {
                 let to: Vec<u32> = (0..len)
                     .map(|i| (code / 3usize.pow(i as u32) % 3) as u32)
@@ -349,13 +347,12 @@ mod tests {
                 if to.windows(2).any(|w| w[0] == w[1]) {
                     continue;
                 }
-                // Alternate single numbers and wider ranges, so every kind of test appears.
                 let mut start = 10;
                 let ranges = to
                     .iter()
                     .enumerate()
                     .map(|(i, &t)| {
-                        let width = if i % 2 == 0 { 1 } else { 5 };
+                        let width = if (i + phase) % 2 == 0 { 1 } else { 5 };
                         let r = Range {
                             start,
                             end: start + width - 1,

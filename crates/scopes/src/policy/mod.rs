@@ -156,11 +156,16 @@ impl Check {
     /// The accepted values for `ctx`, masked, sorted and without repeats: what a filter
     /// compares the masked argument with.
     pub fn resolved_values(&self, ctx: &Context) -> Vec<u64> {
-        let mask = self.effective_mask();
-        let mut values: Vec<u64> = self.values.iter().map(|v| ctx.resolve(*v) & mask).collect();
+        let mut values: Vec<u64> = self.masked_values(ctx).collect();
         values.sort_unstable();
         values.dedup();
         values
+    }
+
+    /// The accepted values for `ctx`, masked, in table order (repeats possible).
+    pub fn masked_values<'a>(&'a self, ctx: &'a Context) -> impl Iterator<Item = u64> + 'a {
+        let mask = self.effective_mask();
+        self.values.iter().map(move |v| ctx.resolve(*v) & mask)
     }
 
     /// Whether an argument register value passes this check.
