@@ -178,9 +178,10 @@ fn sweep_cost(ranges: &[Range], background: Label, exceptions: usize) -> usize {
         if r.start <= lo {
             // One `jgt` splits it off; a uniform rest ends the sweep there.
             cost += 1;
-            if rest
-                .first()
-                .is_some_and(|f| rest.iter().all(|x| x.to == f.to))
+            if left == 0
+                || rest
+                    .first()
+                    .is_some_and(|f| rest.iter().all(|x| x.to == f.to))
             {
                 break;
             }
@@ -336,7 +337,8 @@ mod tests {
     use super::*;
 
     /// Every list of up to seven ranges over three destinations, neighbours different, with
-    /// single numbers and wider ranges alternating either way round.
+    /// single numbers and wider ranges alternating either way round; each also once more
+    /// running to the top of the number space, as the dispatch's last range does.
     fn windows() -> Vec<Vec<Range>> {
         let mut all = Vec::new();
         for (len, phase) in (1..=WIDEST).flat_map(|len| [(len, 0), (len, 1)]) {
@@ -361,8 +363,11 @@ mod tests {
                         start += width;
                         r
                     })
-                    .collect();
+                    .collect::<Vec<_>>();
+                let mut to_the_top = ranges.clone();
+                to_the_top.last_mut().expect("not empty").end = u32::MAX;
                 all.push(ranges);
+                all.push(to_the_top);
             }
         }
         all
