@@ -163,6 +163,26 @@ fn cpath_creates_and_removes_but_does_not_read_or_write() {
     .says("\"rpath\"");
 }
 
+/// The Landlock layer of a pledge that checks no path (it is there for ptrace scoping) must not
+/// stop what the promises allow: Landlock refuses reparenting in a domain that handles REFER
+/// without a rule for it, so files move and link across directories as on OpenBSD.
+#[test]
+fn cpath_moves_and_links_across_directories() {
+    let s = Scratch::new("cpath-across");
+    fs::create_dir(s.path("sub")).unwrap();
+    let (existing, moved, linked) = (s.path("existing"), s.path("sub/moved"), s.path("linked"));
+    run(move || {
+        pledge("stdio rpath cpath");
+        fs::rename(&existing, &moved).unwrap();
+        fs::hard_link(&moved, &linked).unwrap();
+        fs::rename(&linked, &existing).unwrap();
+        0
+    })
+    .ok();
+    assert!(fs::metadata(s.path("existing")).is_ok());
+    assert!(fs::metadata(s.path("sub/moved")).is_ok());
+}
+
 #[test]
 fn dpath_makes_fifos() {
     let s = Scratch::new("dpath");
