@@ -216,11 +216,15 @@ pub fn all_threads_flag(abi: i32) -> bool {
     abi >= 8
 }
 
-/// The number of threads in this process. Read from the link count of `/proc/self/task`
-/// (2 plus one per thread), which needs only an `O_PATH` open and `fstat`: it works under
+/// The number of threads in this process: 1 when the kernel confirms it in one system call
+/// (before any filter), otherwise read from the link count of `/proc/self/task` (2 plus one per
+/// thread), which needs only an `O_PATH` open and `fstat`: it works under
 /// `pledge("stdio unveil")`, where listing the directory would be a violation.
 pub fn thread_count() -> Result<usize, Error> {
     use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+    if crate::sys::single_threaded_unfiltered() {
+        return Ok(1);
+    }
     let os = |e| Error::Os {
         call: "counting threads in /proc/self/task",
         source: e,
