@@ -121,7 +121,20 @@ pub fn spawn(
         };
         sys::send(ours.as_raw_fd(), &config.encode())?;
     }
-    match sys::fork()? {
+    let forked = if program.start == Start::Dynamic {
+        // The child shares this process's memory until its execve, so no page is copied for
+        // either side; it can, since nothing it does before execve waits for this process.
+        let ours_fd = ours.as_raw_fd();
+        sys::spawn_shared(&mut || {
+            let _ = sys::close_range(ours_fd as u32, ours_fd as u32);
+            child(&plan)
+        })
+        .map(sys::Forked::Parent)?
+    } else {
+        // The child's execve waits for this process to take the listener: a real fork.
+        sys::fork()?
+    };
+    match forked {
         sys::Forked::Child => {
             drop(ours);
             child(&plan)
@@ -130,16 +143,18 @@ pub fn spawn(
             drop(theirs);
             let pidfd = sys::pidfd_open(pid)?;
             if program.start == Start::Dynamic {
-                // Compiled here, for the child's pid, while the child loads the program.
+                // Compiled here, for the child's pid, while the program loads.
                 let ctx = Context {
                     pid: pid as u32,
                     ..Context::current()
                 };
                 let filter = protocol::program_filter(run.promises, Arch::native(), ctx);
                 match sys::send(ours.as_raw_fd(), &Message::Filter(filter).encode()) {
-                    // The child already closed its end (its execve failed, and it said why):
-                    // the supervisor reports that. The preload never runs without the filter.
-                    Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {}
+                    // The child already closed its end (its execve failed and it said why, or
+                    // the program ended without the preload; ECONNRESET when it closed with
+                    // the configuration unread): the supervisor reports that. The preload
+                    // never runs without the filter.
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::EPIPE | libc::ECONNRESET)) => {}
                     Err(e) => {
                         let _ = sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
                         let _ = sys::wait(pid, true);

@@ -4,8 +4,8 @@
 //!
 //! The handshake, for a dynamically linked program (docs/command.md has the why):
 //!
-//! 1. the command sends [`Message::Config`] on its end of a `SOCK_SEQPACKET` pair, then forks;
-//!    the child installs the *startup* filter ([`startup_filter`]) and executes the program with
+//! 1. the command sends [`Message::Config`] on its end of a `SOCK_SEQPACKET` pair, then starts
+//!    the child; the child installs the *startup* filter ([`startup_filter`]) and executes the program with
 //!    the other end at the descriptor named by [`ENV_FD`] and the preload in `LD_PRELOAD`.
 //!    Meanwhile the command compiles the *program* filter ([`program_filter`], for the child's
 //!    pid) and sends it as [`Message::Filter`]: the preload never compiles, and the compiling

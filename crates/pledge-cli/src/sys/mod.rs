@@ -48,6 +48,59 @@ pub fn fork() -> io::Result<Forked> {
     })
 }
 
+/// Runs `child` in a new process that shares this one's memory until it executes a program or
+/// exits, as `posix_spawn` does (`clone(CLONE_VM | CLONE_VFORK)`, on a stack of its own): no
+/// page is copied, and no page of this process becomes copy-on-write, so neither side pays a
+/// page fault for each page it then writes. This process is suspended until then. Returns the
+/// child's pid.
+///
+/// `child` runs with this thread's memory and thread-local storage: the caller must be
+/// single-threaded, and `child` must end in `execve` or an exit, never wait for this process,
+/// and may leak what it allocates (this process gets the memory back at exit).
+pub fn spawn_shared(child: &mut dyn FnMut() -> i32) -> io::Result<libc::pid_t> {
+    const STACK: usize = 1 << 20;
+    extern "C" fn entry(arg: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: `arg` is the `&mut dyn FnMut` below, alive until this process runs again,
+        // which is after the child has left this function for good.
+        let child = unsafe { &mut *(arg as *mut &mut dyn FnMut() -> i32) };
+        child()
+    }
+    // SAFETY: an anonymous private mapping; checked below.
+    let stack = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            STACK,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    if stack == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    let mut arg: &mut dyn FnMut() -> i32 = child;
+    // SAFETY: the lowest page becomes a guard against overflow; the stack grows down from the
+    // top of the mapping, which stays mapped until the child has executed or exited
+    // (CLONE_VFORK suspends this process until then).
+    let pid = unsafe {
+        libc::mprotect(stack, 4096, libc::PROT_NONE);
+        libc::clone(
+            entry,
+            (stack as *mut u8).add(STACK) as *mut libc::c_void,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            &mut arg as *mut &mut dyn FnMut() -> i32 as *mut libc::c_void,
+        )
+    };
+    let err = io::Error::last_os_error();
+    // SAFETY: the mapping made above, no longer used by anyone.
+    unsafe { libc::munmap(stack, STACK) };
+    if pid < 0 {
+        return Err(err);
+    }
+    Ok(pid)
+}
+
 /// A pid file descriptor for `pid` (close-on-exec).
 pub fn pidfd_open(pid: libc::pid_t) -> io::Result<OwnedFd> {
     // SAFETY: integer arguments only; a non-negative result is a new descriptor we own.
