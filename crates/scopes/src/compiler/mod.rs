@@ -79,7 +79,6 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
     // evaluator says; foreign ABIs (x32) kill.
     let syscalls = target.arch.syscalls();
     let index = RuleIndex::new(target.arch, promises, target.reporting);
-    let mut cursor = index.cursor();
     let mut starts: Vec<(u32, usize)> = Vec::with_capacity(syscalls.len()); // each runs to the next start
     let mut push = |start: u32, node: usize| {
         if starts.last().map(|s| s.1) != Some(node) {
@@ -88,7 +87,7 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
     };
     let mut expected = 0u32;
     for (position, (_, nr)) in syscalls.iter().enumerate() {
-        let (rules, fallback) = cursor.take(position);
+        let (rules, fallback) = index.rules(position);
         let default = if fallback {
             ret::ERRNO | libc::ENOSYS as u32
         } else {
