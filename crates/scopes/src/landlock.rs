@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use landlock::{
-    Access, AccessFs, CompatLevel, Compatible, PathBeneath, PathFd, RestrictSelfAttr, Ruleset,
-    RulesetAttr, RulesetCreatedAttr, RulesetStatus, ABI,
+    Access, AccessFs, CompatLevel, Compatible, PathBeneath, RestrictSelfAttr, Ruleset, RulesetAttr,
+    RulesetCreatedAttr, RulesetStatus, ABI,
 };
 
 use crate::error::Error;
@@ -150,7 +150,7 @@ pub fn enforce(
         if access.is_empty() {
             continue; // nothing this layer checks: no need to open the path
         }
-        let fd = match PathFd::new(&grant.path) {
+        let fd = match open_path(&grant.path) {
             Ok(fd) => fd,
             Err(_) if *missing_ok && !grant.path.exists() => continue,
             Err(_) => {
@@ -162,7 +162,9 @@ pub fn enforce(
                 })
             }
         };
-        let access = if is_dir(&grant.path) {
+        // Asked of the open descriptor: a second lookup of the path costs as much as the open.
+        let is_dir = fd.metadata().is_ok_and(|m| m.is_dir());
+        let access = if is_dir {
             access
         } else {
             access & AccessFs::from_file(ABI::V3)
@@ -202,8 +204,14 @@ fn handled_rights(grants: &[(Grant, bool)]) -> landlock::BitFlags<AccessFs> {
     (AccessFs::from_all(ABI::V3) & !everywhere) | AccessFs::Refer
 }
 
-fn is_dir(path: &Path) -> bool {
-    std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false)
+/// `path` opened with `O_PATH` (following symbolic links; no read permission needed, nothing
+/// read): what a Landlock rule names.
+pub(crate) fn open_path(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH)
+        .open(path)
 }
 
 // ------------------------------------------------------------------ unveil's layer

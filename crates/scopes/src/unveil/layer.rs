@@ -3,7 +3,6 @@
 //! creating the ruleset, adding every rule), then [`Layer::enforce`] restricts the process.
 //! pledge() prepares before its first change and enforces just before installing its filter.
 
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
 use landlock::{
@@ -147,11 +146,7 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
             .filter(|g| g.path != "/" && g.needs.satisfied_by(held, false))
         {
             let path = Path::new(grant.path);
-            let file = match std::fs::OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_PATH)
-                .open(path)
-            {
+            let file = match crate::landlock::open_path(path) {
                 Ok(file) => file,
                 // Implied files are optional (no /etc/gai.conf here, say).
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,

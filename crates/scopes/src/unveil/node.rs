@@ -4,7 +4,7 @@
 //! `pledge("stdio unveil")`.
 
 use std::fs::File;
-use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
@@ -38,13 +38,6 @@ fn path_error(path: &Path, source: std::io::Error) -> Error {
     }
 }
 
-fn open(path: &Path) -> std::io::Result<File> {
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_PATH)
-        .open(path)
-}
-
 fn identify(file: &File) -> std::io::Result<(Id, bool)> {
     let meta = file.metadata()?;
     Ok(((meta.dev(), meta.ino()), meta.is_dir()))
@@ -63,7 +56,7 @@ impl Node {
         if path.as_os_str().as_encoded_bytes().contains(&0) {
             return Err(Error::BadString);
         }
-        let file = open(path).map_err(|e| path_error(path, e))?;
+        let file = crate::landlock::open_path(path).map_err(|e| path_error(path, e))?;
         let (id, is_dir) = identify(&file).map_err(|e| path_error(path, e))?;
         let ancestors = if is_dir {
             parents_of_dir(path, id)?
@@ -74,7 +67,7 @@ impl Node {
                 Some(p) => p,
                 None => Path::new("/"),
             };
-            let dir_file = open(dir).map_err(|e| path_error(dir, e))?;
+            let dir_file = crate::landlock::open_path(dir).map_err(|e| path_error(dir, e))?;
             let (dir_id, _) = identify(&dir_file).map_err(|e| path_error(dir, e))?;
             let mut chain = vec![dir_id];
             chain.extend(parents_of_dir(dir, dir_id)?);
@@ -111,7 +104,7 @@ fn parents_of_dir(dir: &Path, id: Id) -> Result<Vec<Id>, Error> {
     let mut up = dir.to_path_buf();
     for _ in 0..MAX_DEPTH {
         up.push("..");
-        let parent = open(&up)
+        let parent = crate::landlock::open_path(&up)
             .and_then(|f| identify(&f))
             .map_err(|e| path_error(&up, e))?
             .0;
