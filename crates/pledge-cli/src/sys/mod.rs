@@ -54,9 +54,10 @@ pub fn fork() -> io::Result<Forked> {
 /// page fault for each page it then writes. This process is suspended until then. Returns the
 /// child's pid.
 ///
-/// `child` runs with this thread's memory and thread-local storage: the caller must be
-/// single-threaded, and `child` must end in `execve` or an exit, never wait for this process,
-/// and may leak what it allocates (this process gets the memory back at exit).
+/// `child` runs with this thread's memory and thread-local storage, as if it were this thread
+/// while it is suspended: the caller must be single-threaded, and `child` must end in `execve`
+/// or an exit, never wait for this process, never panic, and not use the thread's identity
+/// (`raise`, `abort`); what it allocates stays allocated here.
 pub fn spawn_shared(child: &mut dyn FnMut() -> i32) -> io::Result<libc::pid_t> {
     const STACK: usize = 1 << 20;
     extern "C" fn entry(arg: *mut libc::c_void) -> libc::c_int {
