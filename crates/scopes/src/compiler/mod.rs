@@ -79,11 +79,22 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
     // evaluator says; foreign ABIs (x32) kill.
     let syscalls = target.arch.syscalls();
     let index = RuleIndex::new(target.arch, promises, target.reporting);
-    let mut starts: Vec<(u32, usize)> = Vec::with_capacity(syscalls.len()); // each runs to the next start
+    let node_label = |id: usize| Label(id as u32);
+    // Each range runs to the start of the next; neighbours with one answer are one range.
+    let mut ranges: Vec<Range> = Vec::with_capacity(syscalls.len());
     let mut push = |start: u32, node: usize| {
-        if starts.last().map(|s| s.1) != Some(node) {
-            starts.push((start, node));
+        let to = node_label(node);
+        if let Some(last) = ranges.last_mut() {
+            if last.to == to {
+                return;
+            }
+            last.end = start - 1;
         }
+        ranges.push(Range {
+            start,
+            end: u32::MAX,
+            to,
+        });
     };
     let mut expected = 0u32;
     for (position, (_, nr)) in syscalls.iter().enumerate() {
@@ -105,28 +116,16 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
         push(base, kill);
     }
 
-    let node_label = |id: usize| Label(id as u32);
     let mut next_label = diagram.len() as u32;
     let mut fresh = || {
         let l = Label(next_label);
         next_label += 1;
         l
     };
-    let ranges: Vec<Range> = starts
-        .iter()
-        .enumerate()
-        .map(|(i, &(start, node))| {
-            let end = starts.get(i + 1).map_or(u32::MAX, |next| next.0 - 1);
-            Range {
-                start,
-                end,
-                to: node_label(node),
-            }
-        })
-        .collect();
 
-    // Roughly: the dispatch, then a few instructions per diagram node.
-    let mut ops = Vec::with_capacity(2 * ranges.len() + 4 * diagram.len());
+    // More than the dispatch and the diagram's nodes need (no regrowing: capacity that is
+    // never written costs nothing).
+    let mut ops = Vec::with_capacity(2 * ranges.len() + 8 * diagram.len());
     let arch_ok = fresh();
     ops.push(Op::Plain(Insn::load(data::ARCH)));
     ops.push(Op::Jump {

@@ -57,8 +57,9 @@ enum Entry {
 /// The cheapest cutting of `ranges` into segments.
 fn cut(ranges: &[Range]) -> Vec<Segment> {
     let n = ranges.len();
-    // best[j]: (cost of ranges[..j], where the last segment starts, its background)
-    let mut best: Vec<(usize, usize, Label)> = vec![(0, 0, ranges[0].to); n + 1];
+    // best[j]: (cost of ranges[..j], where the last segment starts, its background); u32 keeps
+    // the table small (fewer fresh pages to fault in, in a fresh process).
+    let mut best: Vec<(u32, u32, Label)> = vec![(0, 0, ranges[0].to); n + 1];
     for j in 1..=n {
         // Segments ending at j, widened one range at a time to the left; the smallest start
         // wins a tie, as the first background tried does.
@@ -70,7 +71,7 @@ fn cut(ranges: &[Range]) -> Vec<Segment> {
             }
             // A sweep costs at least one instruction per exception: backgrounds that cannot
             // reach the best total so far are not even costed.
-            let before = best[i].0 + usize::from(i > 0);
+            let before = best[i].0 as usize + usize::from(i > 0);
             let budget = choice.map_or(usize::MAX, |c| c.0.saturating_sub(before));
             let Some((cost, background)) = window.cheapest_sweep(&ranges[i..j], budget) else {
                 continue;
@@ -81,12 +82,14 @@ fn cut(ranges: &[Range]) -> Vec<Segment> {
             }
         }
         // A single range is always a valid segment, so some choice exists.
-        best[j] = choice.expect("a one-range segment always fits");
+        let (total, i, background) = choice.expect("a one-range segment always fits");
+        best[j] = (total as u32, i as u32, background);
     }
     let mut segments = Vec::new();
     let mut j = n;
     while j > 0 {
         let (_, i, background) = best[j];
+        let i = i as usize;
         segments.push(Segment {
             first: i,
             last: j - 1,
