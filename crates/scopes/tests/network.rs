@@ -158,6 +158,58 @@ fn unix_sockets_bind_and_connect() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `getsockopt(fd, SOL_SOCKET, option)` on one end of a fresh socketpair.
+fn get_socket_option(option: i32) -> i64 {
+    let mut fds = [0i32; 2];
+    let made = sys(
+        libc::SYS_socketpair,
+        &[
+            libc::AF_UNIX as u64,
+            libc::SOCK_STREAM as u64,
+            0,
+            fds.as_mut_ptr() as u64,
+        ],
+    );
+    assert_eq!(made, 0);
+    let mut value = 0i32;
+    let mut len = 4u32;
+    sys(
+        libc::SYS_getsockopt,
+        &[
+            fds[0] as u64,
+            libc::SOL_SOCKET as u64,
+            option as u64,
+            &mut value as *mut i32 as u64,
+            &mut len as *mut u32 as u64,
+        ],
+    )
+}
+
+#[test]
+fn stdio_alone_allows_openbsds_socket_options_only() {
+    run(|| {
+        pledge("stdio");
+        assert_eq!(get_socket_option(libc::SO_RCVBUF), 0);
+        assert_eq!(get_socket_option(libc::SO_ERROR), 0);
+        get_socket_option(libc::SO_SNDBUF);
+        0
+    })
+    .killed()
+    .says("getsockopt");
+    // With a socket promise the reviewed list grows, and what it lacks fails without a kill.
+    run(|| {
+        pledge("stdio unix");
+        assert_eq!(get_socket_option(libc::SO_SNDBUF), 0);
+        assert_eq!(get_socket_option(libc::SO_TYPE), 0);
+        assert_eq!(
+            get_socket_option(libc::SO_BINDTODEVICE),
+            -(libc::EPERM as i64)
+        );
+        0
+    })
+    .ok();
+}
+
 #[test]
 fn socket_options_are_reviewed() {
     run(|| {
