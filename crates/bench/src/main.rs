@@ -115,7 +115,10 @@ fn run(options: &Options) -> Result<(), String> {
             "target/release/pledge is missing (build it: cargo build --release -p pledge-cli)"
                 .to_string(),
         ),
-        Some(path) => startup::command_overhead(&path, if options.quick { 20 } else { 60 }),
+        Some(path) => {
+            let (runs, samples) = if options.quick { (1, 20) } else { (3, 40) };
+            startup::command_overhead(&path, runs, samples)
+        }
     };
     report.command(command);
     report.finish(started.elapsed());

@@ -75,9 +75,15 @@ pub fn pledge_command() -> Option<PathBuf> {
     candidate.is_file().then_some(candidate)
 }
 
-/// Wall time of the command against the bare program, interleaved, in ms:
-/// (bare program, under the command).
-pub fn command_overhead(pledge: &PathBuf, samples: usize) -> Result<(Summary, Summary), String> {
+/// Wall time of the command against the bare program, in ms, over `runs` runs of `samples`
+/// interleaved pairs: (bare program, under the command, the command's extra time). Each run's
+/// figure is the median of its paired differences, so a machine that speeds up or slows down
+/// during a run moves both halves of a pair alike.
+pub fn command_overhead(
+    pledge: &PathBuf,
+    runs: usize,
+    samples: usize,
+) -> Result<(Summary, Summary, Summary), String> {
     let bare = || Command::new("/bin/true");
     let wrapped = || {
         let mut c = Command::new(pledge);
@@ -110,16 +116,27 @@ pub fn command_overhead(pledge: &PathBuf, samples: usize) -> Result<(Summary, Su
             .then_some(ms)
             .ok_or_else(|| format!("exit status {status}"))
     };
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for i in 0..samples {
-        // Alternate which goes first, so neither always runs on a warmer cache.
-        if i % 2 == 0 {
-            a.push(time(bare())?);
-            b.push(time(wrapped())?);
-        } else {
-            b.push(time(wrapped())?);
-            a.push(time(bare())?);
+    let (mut bare_runs, mut wrapped_runs, mut extra_runs) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for i in 0..samples {
+            // Alternate which goes first, so neither always runs on a warmer cache.
+            if i % 2 == 0 {
+                a.push(time(bare())?);
+                b.push(time(wrapped())?);
+            } else {
+                b.push(time(wrapped())?);
+                a.push(time(bare())?);
+            }
         }
+        let extra: Vec<f64> = b.iter().zip(&a).map(|(w, t)| w - t).collect();
+        bare_runs.push(median(&a));
+        wrapped_runs.push(median(&b));
+        extra_runs.push(median(&extra));
     }
-    Ok((Summary::of(&a), Summary::of(&b)))
+    Ok((
+        Summary::of(&bare_runs),
+        Summary::of(&wrapped_runs),
+        Summary::of(&extra_runs),
+    ))
 }
