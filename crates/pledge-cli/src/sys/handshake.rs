@@ -23,9 +23,11 @@ pub fn send(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
 
 /// Receives one message; an empty result means the peer closed.
 pub fn recv(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; max];
+    // Not zeroed: only the pages the message lands on are ever touched. Zeroing `max` bytes
+    // (64 KiB) cost 16 page faults per message in the program's fresh process.
+    let mut buf: Vec<u8> = Vec::with_capacity(max);
     loop {
-        // SAFETY: the buffer is valid for `max` bytes.
+        // SAFETY: the buffer has room for `max` bytes; the kernel writes at most that many.
         let n = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, max, 0) };
         if n < 0 {
             let e = io::Error::last_os_error();
@@ -34,7 +36,8 @@ pub fn recv(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
             }
             return Err(e);
         }
-        buf.truncate(n as usize);
+        // SAFETY: the kernel initialised the first `n` (≤ `max`) bytes.
+        unsafe { buf.set_len(n as usize) };
         return Ok(buf);
     }
 }
