@@ -215,7 +215,7 @@ fn libseccomp_builds_the_library_filter_from_the_profile() {
                 let ours = decode(&export::bpf(promises, *arch).output);
                 let table = arch.syscalls();
                 for n in 0..4000 {
-                    let (name, nr) = table[rng.below(table.len() as u64) as usize];
+                    let (name, nr) = table.get(rng.below(table.len() as u64) as usize);
                     let mut args = [0u64; 6];
                     for a in &mut args {
                         *a = if rng.below(5) == 0 {

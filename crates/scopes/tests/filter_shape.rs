@@ -222,7 +222,7 @@ fn every_unconditionally_allowed_call_is_cacheable() {
                         })
                         .err()
                         .unwrap_or(false);
-                    let cached = is_const_allow(&prog, arch.audit_arch(), *nr);
+                    let cached = is_const_allow(&prog, arch.audit_arch(), nr);
                     assert_eq!(cached, allowed_always, "{arch} \"{promises}\" {name}");
                 }
             }

@@ -3,7 +3,7 @@
 //! Generated from the kernel's uapi headers (Linux 6.1 as shipped by Debian 12) plus the
 //! calls added up to Linux 6.18. Regenerate rather than edit by hand.
 
-pub(crate) const SYSCALLS: &[(&str, u32)] = &[
+super::table::syscall_table! {
     ("io_setup", 0),
     ("io_destroy", 1),
     ("io_submit", 2),
@@ -319,4 +319,4 @@ pub(crate) const SYSCALLS: &[(&str, u32)] = &[
     ("open_tree_attr", 467),
     ("file_getattr", 468),
     ("file_setattr", 469),
-];
+}

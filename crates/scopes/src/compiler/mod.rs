@@ -105,10 +105,10 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
             target.violation
         };
         let node = answer(&mut diagram, rules, default, &target.ctx);
-        if *nr > expected {
+        if nr > expected {
             push(expected, enosys);
         }
-        push(*nr, node);
+        push(nr, node);
         expected = nr + 1;
     }
     push(expected, enosys);
