@@ -346,6 +346,13 @@ impl Diagram {
         }
     }
 
+    /// Ends building: the memo of sub-diagrams is no longer needed. Freeing it before the
+    /// program is laid out lets that reuse its memory, in a fresh process pages not yet touched
+    /// cost a fault each.
+    pub fn finish_building(&mut self) {
+        self.memo = HashMap::default();
+    }
+
     /// How many nodes exist (labels needed).
     pub fn len(&self) -> usize {
         self.nodes.len()

@@ -116,6 +116,9 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
         push(base, kill);
     }
 
+    drop(index);
+    diagram.finish_building();
+
     let mut next_label = diagram.len() as u32;
     let mut fresh = || {
         let l = Label(next_label);
