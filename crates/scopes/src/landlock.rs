@@ -145,18 +145,28 @@ pub fn enforce(
             .set_compatibility(CompatLevel::HardRequirement);
     }
     let mut ruleset = ruleset.create().map_err(landlock_err)?;
-    for (grant, missing_ok) in grants {
-        let access = rights(&grant.access) & handled;
-        if access.is_empty() {
-            continue; // nothing this layer checks: no need to open the path
-        }
-        let fd = match open_path(&grant.path) {
+    // What `/` is granted holds beneath it too: one rule for `/`, and rules elsewhere only for
+    // the rights `/` lacks. Paths no handled right concerns are not even opened.
+    let root = Path::new("/");
+    let on_root = rights_on_root(grants) & handled;
+    let beneath = grants
+        .iter()
+        .filter(|(g, _)| g.path != root)
+        .map(|(g, missing_ok)| {
+            let access = rights(&g.access) & handled & !on_root;
+            (g.path.as_path(), access, *missing_ok)
+        });
+    let rules = std::iter::once((root, on_root, false))
+        .chain(beneath)
+        .filter(|(_, access, _)| !access.is_empty());
+    for (path, access, missing_ok) in rules {
+        let fd = match open_path(path) {
             Ok(fd) => fd,
-            Err(_) if *missing_ok && !grant.path.exists() => continue,
+            Err(_) if missing_ok && !path.exists() => continue,
             Err(_) => {
                 return Err(Error::Path {
-                    path: grant.path.clone(),
-                    source: std::fs::metadata(&grant.path)
+                    path: path.to_path_buf(),
+                    source: std::fs::metadata(path)
                         .err()
                         .unwrap_or_else(|| std::io::Error::from_raw_os_error(libc::EACCES)),
                 })
@@ -195,13 +205,17 @@ pub fn enforce(
 /// directories are not checked at all. REFER stays handled: Landlock denies reparenting in a
 /// domain that does not handle it.
 fn handled_rights(grants: &[(Grant, bool)]) -> landlock::BitFlags<AccessFs> {
-    let everywhere = grants
+    (AccessFs::from_all(ABI::V3) & !rights_on_root(grants)) | AccessFs::Refer
+}
+
+/// The rights `grants` give on `/`, and so everywhere.
+fn rights_on_root(grants: &[(Grant, bool)]) -> landlock::BitFlags<AccessFs> {
+    grants
         .iter()
         .filter(|(g, _)| g.path == Path::new("/"))
         .fold(landlock::BitFlags::<AccessFs>::empty(), |acc, (g, _)| {
             acc | rights(&g.access)
-        });
-    (AccessFs::from_all(ABI::V3) & !everywhere) | AccessFs::Refer
+        })
 }
 
 /// `path` opened with `O_PATH` (following symbolic links; no read permission needed, nothing
