@@ -12,43 +12,54 @@ use crate::config::promises;
 use crate::stats::{median, Summary};
 use crate::sys;
 
-/// Median µs of `pledge(set)` over `samples` fresh processes pinned to `cpu`, repeated `runs`
-/// times.
+/// Median µs of `pledge(set)` over `samples` fresh processes on `cpu`, repeated `runs` times.
+/// The processes are forked on `cpu` by a helper pinned there: the timed call then does not
+/// include refilling the caches a move to that CPU leaves cold, which is not pledge()'s cost.
 pub fn pledge_time(set: &str, samples: usize, runs: usize, cpu: usize) -> Result<Summary, String> {
     let words = promises(set).to_string();
     let mut run_medians = Vec::new();
     for _ in 0..runs {
-        let mut times = Vec::new();
-        for _ in 0..samples {
-            let (r, w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
-            let words = words.clone();
-            let (parent_in, child_out) = (r.as_raw_fd(), w.as_raw_fd());
-            let pid = sys::fork(move || {
-                let _ = parent_in;
-                sys::close_all_except(&[child_out]);
-                if sys::pin_to_cpu(cpu).is_err() {
-                    return 1;
-                }
-                let start = Instant::now();
-                let result = scopes::pledge(Some(&words), None);
-                let ns = start.elapsed().as_nanos() as u64;
-                if let Err(e) = result {
-                    eprintln!("bench: pledge(\"{words}\"): {e}");
-                    return 1;
-                }
-                i32::from(sys::write_all(child_out, &ns.to_le_bytes()).is_err())
-            })
-            .map_err(|e| format!("fork: {e}"))?;
-            drop(w);
-            let mut buf = [0u8; 8];
-            let got = sys::read_exact(r.as_raw_fd(), &mut buf);
-            let end = sys::wait(pid).map_err(|e| format!("wait: {e}"))?;
-            if got.is_err() || end != Ok(0) {
-                return Err(format!(
-                    "pledge(\"{set}\") failed in a fresh process ({end:?})"
-                ));
+        let (r, w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
+        let words = words.clone();
+        let (parent_in, out) = (r.as_raw_fd(), w.as_raw_fd());
+        let forker = sys::fork(move || {
+            let _ = parent_in;
+            sys::close_all_except(&[out]);
+            if sys::pin_to_cpu(cpu).is_err() {
+                return 1;
             }
+            for _ in 0..samples {
+                let words = words.clone();
+                let sample = sys::fork(move || {
+                    let start = Instant::now();
+                    let result = scopes::pledge(Some(&words), None);
+                    let ns = start.elapsed().as_nanos() as u64;
+                    if let Err(e) = result {
+                        eprintln!("bench: pledge(\"{words}\"): {e}");
+                        return 1;
+                    }
+                    // A few bytes: the pipe never fills, so no sample waits on another.
+                    i32::from(sys::write_all(out, &ns.to_le_bytes()).is_err())
+                });
+                match sample.map(sys::wait) {
+                    Ok(Ok(Ok(0))) => {}
+                    _ => return 1,
+                }
+            }
+            0
+        })
+        .map_err(|e| format!("fork: {e}"))?;
+        drop(w);
+        let mut times = Vec::new();
+        let mut buf = [0u8; 8];
+        while times.len() < samples && sys::read_exact(r.as_raw_fd(), &mut buf).is_ok() {
             times.push(u64::from_le_bytes(buf) as f64 / 1000.0);
+        }
+        let end = sys::wait(forker).map_err(|e| format!("wait: {e}"))?;
+        if times.len() < samples || end != Ok(0) {
+            return Err(format!(
+                "pledge(\"{set}\") failed in a fresh process ({end:?})"
+            ));
         }
         run_medians.push(median(&times));
     }
