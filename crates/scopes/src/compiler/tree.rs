@@ -60,7 +60,12 @@ fn cut(ranges: &[Range]) -> Vec<Segment> {
     // best[j]: (cost of ranges[..j], where the last segment starts, its background); u32 keeps
     // the table small (fewer fresh pages to fault in, in a fresh process).
     let mut best: Vec<(u32, u32, Label)> = vec![(0, 0, ranges[0].to); n + 1];
+    // Where the run of equal destinations that ends at ranges[j - 1] starts.
+    let mut tail = 0;
     for j in 1..=n {
+        if j >= 2 && ranges[j - 1].to != ranges[j - 2].to {
+            tail = j - 1;
+        }
         // Segments ending at j, widened one range at a time to the left; the smallest start
         // wins a tie, as the first background tried does.
         let mut window = Window::new();
@@ -73,7 +78,10 @@ fn cut(ranges: &[Range]) -> Vec<Segment> {
             // reach the best total so far are not even costed.
             let before = best[i].0 as usize + usize::from(i > 0);
             let budget = choice.map_or(usize::MAX, |c| c.0.saturating_sub(before));
-            let Some((cost, background)) = window.cheapest_sweep(&ranges[i..j], budget) else {
+            let uniform_tail = tail.max(i) - i;
+            let Some((cost, background)) =
+                window.cheapest_sweep(&ranges[i..j], uniform_tail, budget)
+            else {
                 continue;
             };
             let total = before + cost;
@@ -149,15 +157,21 @@ impl Window {
     /// The background that makes the sweep over `ranges` (this window) cheapest, and its
     /// cost; on a tie the one whose first range comes first. Backgrounds with more
     /// exceptions than `budget` are skipped (they would cost more). `None` when every choice
-    /// has too many exceptions.
-    fn cheapest_sweep(&self, ranges: &[Range], budget: usize) -> Option<(usize, Label)> {
+    /// has too many exceptions. `ranges[uniform_tail..]` is the window's last run of one
+    /// destination.
+    fn cheapest_sweep(
+        &self,
+        ranges: &[Range],
+        uniform_tail: usize,
+        budget: usize,
+    ) -> Option<(usize, Label)> {
         let mut best: Option<(usize, usize, Label)> = None; // (cost, first index, background)
         for &(to, count, first) in &self.counts[..self.len] {
             let exceptions = self.width - count;
             if exceptions > MAX_EXCEPTIONS || exceptions > budget {
                 continue;
             }
-            let cost = sweep_cost(ranges, to, exceptions);
+            let cost = sweep_cost(ranges, to, exceptions, uniform_tail);
             if best.is_none_or(|(c, f, _)| (cost, first) < (c, f)) {
                 best = Some((cost, first, to));
             }
@@ -168,8 +182,15 @@ impl Window {
 
 /// How many instructions [`sweep`] emits for `ranges` with this background and number of
 /// exceptions (at most [`MAX_EXCEPTIONS`]), without emitting them: the search asks this for
-/// every window of every cut. A test checks that it agrees with `sweep`.
-fn sweep_cost(ranges: &[Range], background: Label, exceptions: usize) -> usize {
+/// every window of every cut. `ranges[uniform_tail..]` is the last run of one destination
+/// (the search knows it, where finding it here would cost a scan per exception). A test
+/// checks that it agrees with `sweep`.
+fn sweep_cost(
+    ranges: &[Range],
+    background: Label,
+    exceptions: usize,
+    uniform_tail: usize,
+) -> usize {
     let (mut lo, hi) = (ranges[0].start, ranges[ranges.len() - 1].end);
     let (mut left, mut cost) = (exceptions, 0);
     for (i, r) in ranges.iter().enumerate() {
@@ -177,15 +198,11 @@ fn sweep_cost(ranges: &[Range], background: Label, exceptions: usize) -> usize {
             continue;
         }
         left -= 1;
-        let rest = &ranges[i + 1..];
+        let uniform_rest = i + 1 < ranges.len() && i + 1 >= uniform_tail;
         if r.start <= lo {
             // One `jgt` splits it off; a uniform rest ends the sweep there.
             cost += 1;
-            if left == 0
-                || rest
-                    .first()
-                    .is_some_and(|f| rest.iter().all(|x| x.to == f.to))
-            {
+            if left == 0 || uniform_rest {
                 break;
             }
             lo = r.end + 1;
@@ -391,8 +408,12 @@ mod tests {
                 assert_eq!(fits, exceptions <= MAX_EXCEPTIONS, "{ranges:?}");
                 if fits {
                     let emitted = ops.iter().filter(|op| !matches!(op, Op::Mark(_))).count();
+                    let tail = (1..ranges.len())
+                        .rev()
+                        .find(|&k| ranges[k - 1].to != ranges[k].to)
+                        .unwrap_or(0);
                     assert_eq!(
-                        sweep_cost(&ranges, background, exceptions),
+                        sweep_cost(&ranges, background, exceptions, tail),
                         emitted,
                         "{ranges:?} background {background:?}"
                     );
