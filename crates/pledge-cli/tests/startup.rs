@@ -12,6 +12,23 @@ fn cat_copies_stdin_under_stdio_alone() {
         .quiet();
 }
 
+/// Started with standard input closed, the command opens /dev/null there first (as a C or
+/// Rust runtime would), so none of its own descriptors (the handshake socket) lands on 0 and
+/// reaches the program as its input.
+#[test]
+fn a_closed_standard_input_stays_out_of_the_handshake() {
+    let out = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "exec 0<&- \"$0\" -p stdio -- cat; echo unreachable",
+            PLEDGE,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+}
+
 #[test]
 fn the_empty_promise_set_still_starts_a_dynamic_program() {
     // Without stdio the preload cannot close its handshake descriptors; it must still finish.

@@ -225,8 +225,29 @@ pub fn set_signal_mask(mask: &SigSet) -> io::Result<()> {
     Ok(())
 }
 
-/// Puts every signal's disposition the command may have changed back to the default: the Rust
-/// runtime ignores SIGPIPE, and an ignored signal stays ignored across `execve`.
+/// What the command keeps of Rust's runtime set-up (it starts without it, see `main.rs`):
+/// descriptors 0, 1 and 2 are open (on `/dev/null` when they were not), so that no socket or
+/// file of the command's takes their place; and SIGPIPE is ignored, so that a closed pipe is
+/// an error where it is written to, not the command's death.
+pub fn prepare_process() -> io::Result<()> {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD on any number only reads the descriptor table.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0 {
+            continue;
+        }
+        // SAFETY: a constant NUL-terminated path. The lower numbers are open, so the new
+        // descriptor is `fd`.
+        check(unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) })?;
+    }
+    // SAFETY: SIG_IGN is a valid disposition for SIGPIPE.
+    if unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) } == libc::SIG_ERR {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Puts every signal's disposition the command may have changed back to the default: the
+/// command ignores SIGPIPE, and an ignored signal stays ignored across `execve`.
 pub fn reset_signal_dispositions() -> io::Result<()> {
     // SAFETY: SIG_DFL is a valid disposition for SIGPIPE.
     if unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) } == libc::SIG_ERR {
