@@ -229,7 +229,7 @@ fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
     }
     if dynamic {
         set_limits(&plan.run.limits, true)?;
-        // Here, not before the fork: "own pid" checks need the program's pid, and this filter
+        // Here, in the child: "own pid" checks need the program's pid, and this filter
         // stays in force for the program's life (seccomp takes the strictest answer).
         let filter = protocol::startup_filter(
             plan.run.promises,

@@ -53,7 +53,7 @@ extern "C" fn start(
     // Leaving without libc's exit: its library and thread-local destructors cost ~30 µs in a
     // process this young, on every run, and nothing here needs them. Reports and messages are
     // written unbuffered; standard output is the one buffer, flushed here.
-    let _ = std::io::Write::flush(&mut std::io::stdout());
+    let _ = std::io::stdout().flush();
     sys::exit_now(code)
 }
 

@@ -80,12 +80,17 @@ pub fn spawn_shared(child: &mut dyn FnMut() -> i32) -> io::Result<libc::pid_t> {
     if stack == libc::MAP_FAILED {
         return Err(io::Error::last_os_error());
     }
+    // SAFETY: the lowest page of the mapping just made becomes a guard against overflow.
+    if unsafe { libc::mprotect(stack, 4096, libc::PROT_NONE) } != 0 {
+        let err = io::Error::last_os_error();
+        // SAFETY: the mapping made above, used by no one.
+        unsafe { libc::munmap(stack, STACK) };
+        return Err(err);
+    }
     let mut arg: &mut dyn FnMut() -> i32 = child;
-    // SAFETY: the lowest page becomes a guard against overflow; the stack grows down from the
-    // top of the mapping, which stays mapped until the child has executed or exited
-    // (CLONE_VFORK suspends this process until then).
+    // SAFETY: the stack grows down from the top of the mapping, which stays mapped until the
+    // child has executed or exited (CLONE_VFORK suspends this process until then).
     let pid = unsafe {
-        libc::mprotect(stack, 4096, libc::PROT_NONE);
         libc::clone(
             entry,
             (stack as *mut u8).add(STACK) as *mut libc::c_void,

@@ -107,6 +107,7 @@ pub(super) const fn starts<const N: usize>(names: &str) -> [u16; N] {
 macro_rules! syscall_table {
     ($(($name:literal, $nr:literal)),* $(,)?) => {
         const NAMES: &str = concat!($($name, "\0"),*);
+        const _: () = assert!(NAMES.len() <= u16::MAX as usize, "name offsets are u16");
         const NUMBERS: &[u16] = &[$($nr),*];
         const STARTS: [u16; NUMBERS.len()] = super::table::starts::<{ NUMBERS.len() }>(NAMES);
         pub(crate) const SYSCALLS: super::table::Syscalls =
