@@ -239,13 +239,8 @@ impl Pledge {
         }
 
         let ctx = Context::current();
-        let mut target = self.target(new, ctx);
-        if target.reporting && current.is_some() && !sys::report::installed() {
-            // A filter without the report handler is in place and refuses to install one
-            // now: the stricter penalty still applies, without the report line.
-            target.reporting = false;
-            target.violation = Penalty::KillQuietly.action();
-        }
+        // Filters without reports leave SIGSYS alone, so the handler can still go in here.
+        let target = self.target(new, ctx);
 
         let prog = compile(new, &target);
 

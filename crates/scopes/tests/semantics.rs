@@ -166,6 +166,35 @@ fn a_sigsys_handler_cannot_save_the_process() {
         0
     })
     .killed();
+    // Without reports, violations kill outright (no SIGSYS is raised to catch), so the
+    // filter leaves SIGSYS to the program: its handler installs and never runs.
+    let quiet = run(|| {
+        Pledge::new()
+            .promises("stdio".parse().unwrap())
+            .penalty(Penalty::KillQuietly)
+            .apply()
+            .unwrap();
+        // SAFETY: a handler that writes to stderr, which the child captures.
+        unsafe {
+            assert_ne!(
+                libc::signal(libc::SIGSYS, say_caught as *const () as libc::sighandler_t),
+                libc::SIG_ERR
+            );
+        }
+        sys(
+            libc::SYS_socket,
+            &[libc::AF_INET as u64, libc::SOCK_STREAM as u64, 0],
+        );
+        0
+    });
+    quiet.killed();
+    assert!(!quiet.stderr.contains("caught"), "{}", quiet.stderr);
+}
+
+extern "C" fn say_caught(_: i32) {
+    let text = b"caught\n";
+    // SAFETY: write(2) from a buffer that lives for the call.
+    unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
 }
 
 #[test]
@@ -465,7 +494,7 @@ fn a_stricter_penalty_for_the_same_promises_takes_effect_and_a_milder_one_cannot
             std::fs::read("/etc/hostname").unwrap_err().raw_os_error(),
             Some(libc::EPERM)
         );
-        // The filter in place refuses a SIGSYS handler now: the kill comes without the report.
+        // The EPERM filter leaves SIGSYS alone, so the reporting handler installs.
         Pledge::new()
             .promises(stdio)
             .penalty(Penalty::Kill)
@@ -474,7 +503,8 @@ fn a_stricter_penalty_for_the_same_promises_takes_effect_and_a_milder_one_cannot
         let _ = std::fs::read("/etc/hostname");
         0
     })
-    .killed();
+    .killed()
+    .says("needs promise \"rpath\"");
     run(|| {
         let stdio: Promises = "stdio".parse().unwrap();
         Pledge::new()

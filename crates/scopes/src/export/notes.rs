@@ -146,7 +146,7 @@ pub(crate) fn paths(promises: Promises) -> Vec<Approximation> {
                 .filter(|p| promises.contains(**p))
                 .map(|p| p.word())
                 .collect(),
-            Needs::Always | Needs::Reporting => Vec::new(),
+            Needs::Always | Needs::Reporting(_) => Vec::new(),
         };
         notes.push(Approximation {
             direction: Direction::Wider,

@@ -119,7 +119,7 @@ fn rule_comment(index: usize, promises: Promises) -> String {
     let rule = &table::RULES[index];
     let who = match rule.needs {
         Needs::Always => "always".to_string(),
-        Needs::Reporting => "report channel".to_string(),
+        Needs::Reporting(_) => "report channel".to_string(),
         Needs::All(ps) => ps.iter().map(|p| p.word()).collect::<Vec<_>>().join(" "),
         Needs::Any(ps) => ps
             .iter()

@@ -72,7 +72,8 @@ pub fn conditions(rule: &Rule) -> String {
 pub fn needs(n: &Needs) -> String {
     match n {
         Needs::Always => "always".into(),
-        Needs::Reporting => "report channel".into(),
+        Needs::Reporting([]) => "report channel".into(),
+        Needs::Reporting(ps) => format!("{} + report channel", needs(&Needs::All(ps))),
         Needs::All(ps) => ps.iter().map(|p| p.word()).collect::<Vec<_>>().join(" + "),
         Needs::Any(ps) => ps.iter().map(|p| p.word()).collect::<Vec<_>>().join(" | "),
     }
@@ -80,8 +81,8 @@ pub fn needs(n: &Needs) -> String {
 
 fn mentions(n: &Needs, p: Promise) -> bool {
     match n {
-        Needs::All(ps) | Needs::Any(ps) => ps.contains(&p),
-        Needs::Always | Needs::Reporting => false,
+        Needs::All(ps) | Needs::Any(ps) | Needs::Reporting(ps) => ps.contains(&p),
+        Needs::Always => false,
     }
 }
 
@@ -98,6 +99,7 @@ pub fn promise(p: Promise) -> String {
         let with = match &r.needs {
             Needs::All(ps) if ps.len() > 1 => format!(" (with {})", needs(&r.needs)),
             Needs::Any(ps) if ps.len() > 1 => format!(" (any of {})", needs(&r.needs)),
+            Needs::Reporting(_) => " (only under the reporting penalty)".into(),
             _ => String::new(),
         };
         let cond = if cond.is_empty() {

@@ -27,8 +27,11 @@ pub enum Needs {
     All(&'static [Promise]),
     /// Any one of these promises.
     Any(&'static [Promise]),
-    /// Only when violations are reported by the library's SIGSYS handler (the report channel).
-    Reporting,
+    /// Only when violations raise SIGSYS for the library's handler, which reports them (the
+    /// default [`crate::Penalty::Kill`]), and all of these promises are held. Under any other
+    /// penalty no violation raises SIGSYS, so neither the report channel nor the handler's
+    /// protection has anything to do.
+    Reporting(&'static [Promise]),
 }
 
 impl Needs {
@@ -38,15 +41,15 @@ impl Needs {
             Needs::Always => true,
             Needs::All(ps) => ps.iter().all(|p| held.contains(*p)),
             Needs::Any(ps) => ps.iter().any(|p| held.contains(*p)),
-            Needs::Reporting => reporting,
+            Needs::Reporting(ps) => reporting && ps.iter().all(|p| held.contains(*p)),
         }
     }
 
     /// The smallest sets of promises that satisfy this requirement (one per alternative).
     pub fn alternatives(&self) -> Vec<Promises> {
         match self {
-            Needs::Always | Needs::Reporting => vec![Promises::EMPTY],
-            Needs::All(ps) => vec![ps.iter().copied().collect()],
+            Needs::Always => vec![Promises::EMPTY],
+            Needs::All(ps) | Needs::Reporting(ps) => vec![ps.iter().copied().collect()],
             Needs::Any(ps) => ps.iter().map(|p| Promises::EMPTY.with(*p)).collect(),
         }
     }

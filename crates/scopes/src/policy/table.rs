@@ -106,6 +106,8 @@ const fn only(p: &'static [Promise]) -> Needs {
 }
 const ALWAYS: Needs = Needs::Always;
 const STDIO: Needs = only(&[Stdio]);
+/// Only under the reporting penalty: the others never raise SIGSYS.
+const STDIO_REPORTING: Needs = Needs::Reporting(&[Stdio]);
 const EPERM: Verdict = Verdict::Errno(libc::EPERM);
 const EACCES: Verdict = Verdict::Errno(libc::EACCES);
 
@@ -141,7 +143,7 @@ pub static RULES: &[Rule] = &[
         "pledge() may always narrow further (no user-notification listeners)"),
     rule!(["prctl"], ALWAYS, [lo!(0, [libc::PR_SET_NO_NEW_PRIVS])],
         "pledge() sets no_new_privs"),
-    rule!(["write"], Needs::Reporting, [lo!(0, [2])],
+    rule!(["write"], Needs::Reporting(&[]), [lo!(0, [2])],
         "the violation report goes to stderr"),
     // ---------------------------------------------------------------- stdio
     rule!(["read", "readv", "pread64", "preadv", "preadv2", "write", "writev", "pwrite64", "pwritev", "pwritev2",
@@ -171,8 +173,8 @@ pub static RULES: &[Rule] = &[
         STDIO, [], "queries about oneself, and randomness"),
     rule!(["prlimit64"], STDIO, [Check { arg: 0, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Const(0), Value::Pid] },
         null!(2)], "reading one's own resource limits"),
-    rule!(["rt_sigaction"], STDIO, [lo!(0, [SIGSYS]), null!(1)], "querying the SIGSYS handler"),
-    rule!(["rt_sigaction"], STDIO, [lo!(0, [SIGSYS])], EPERM,
+    rule!(["rt_sigaction"], STDIO_REPORTING, [lo!(0, [SIGSYS]), null!(1)], "querying the SIGSYS handler"),
+    rule!(["rt_sigaction"], STDIO_REPORTING, [lo!(0, [SIGSYS])], EPERM,
         "the SIGSYS handler belongs to pledge: violations must stay fatal"),
     rule!(["rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigsuspend", "rt_sigpending",
         "rt_sigtimedwait", "signalfd", "signalfd4"],
