@@ -29,6 +29,35 @@ fn a_closed_standard_input_stays_out_of_the_handshake() {
     assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
 }
 
+/// What the dynamic loader would load, as `ldd` shows it (`LD_TRACE_LOADED_OBJECTS`).
+fn loaded_objects(program: &str, preload: Option<&std::path::Path>) -> String {
+    let mut cmd = std::process::Command::new(program);
+    cmd.env("LD_TRACE_LOADED_OBJECTS", "1");
+    if let Some(preload) = preload {
+        cmd.env("LD_PRELOAD", preload);
+    }
+    let out = cmd.output().unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success() && listing.contains("libc.so.6"),
+        "{out:?}"
+    );
+    listing
+}
+
+/// The command and the preload it puts in every dynamic program link GCC's unwinder
+/// statically (crates/static_unwinder.rs): loading libgcc_s.so.1 cost ~130 µs each per start.
+#[test]
+fn neither_the_command_nor_its_preload_loads_libgcc_s() {
+    build_preload();
+    let preload = std::path::Path::new(PLEDGE).with_file_name("libpledge_preload.so");
+    let command = loaded_objects(PLEDGE, None);
+    assert!(!command.contains("libgcc_s"), "{command}");
+    let program = loaded_objects("/bin/true", Some(&preload));
+    assert!(program.contains("libpledge_preload.so"), "{program}");
+    assert!(!program.contains("libgcc_s"), "{program}");
+}
+
 #[test]
 fn the_empty_promise_set_still_starts_a_dynamic_program() {
     // Without stdio the preload cannot close its handshake descriptors; it must still finish.
