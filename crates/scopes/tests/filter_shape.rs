@@ -171,6 +171,37 @@ fn longest_paths_are_bounded() {
     }
 }
 
+/// openat, where its arguments are checked, is tested before the dispatch: its first argument
+/// load comes right after the arch check, `ld nr` and one `jeq` (its path walk evicts a deep
+/// dispatch path from the caches on every stacked layer). Where it is denied or allowed
+/// outright it takes the dispatch like any call.
+#[test]
+fn openat_is_tested_before_the_dispatch_when_checked() {
+    for &arch in Arch::ALL {
+        let nr = arch
+            .syscalls()
+            .iter()
+            .find(|(n, _)| *n == "openat")
+            .unwrap()
+            .1;
+        let input = SeccompData {
+            nr: nr as i32,
+            arch: arch.audit_arch(),
+            instruction_pointer: 0,
+            args: [libc::AT_FDCWD as u64, 0, libc::O_RDONLY as u64, 0, 0, 0],
+        };
+        for (name, expected) in [
+            ("stdio rpath", Some(4)),
+            ("stdio wpath cpath", Some(4)),
+            ("stdio", None),
+        ] {
+            let prog = compile(set(name), &library_target(arch));
+            let t = trace(&prog, &input).unwrap();
+            assert_eq!(t.dispatch, expected, "{name} on {arch}");
+        }
+    }
+}
+
 /// The instrumented walk agrees with the interpreter and never exceeds the static bound.
 #[test]
 fn traces_agree_with_the_interpreter() {

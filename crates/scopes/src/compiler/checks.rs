@@ -357,6 +357,11 @@ impl Diagram {
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
+
+    /// Whether node `id` checks arguments (rather than returning at once).
+    pub fn checks_arguments(&self, id: usize) -> bool {
+        !matches!(self.nodes[id], Node::Ret(_))
+    }
 }
 
 /// Whether a 32-bit check is a single `jset` on the unmasked word (see [`emit_test`]).

@@ -1,7 +1,8 @@
 //! The filter compiler: a promise set and a target become a classic BPF program.
 //!
 //! Shape (see `docs/performance.md`):
-//! 1. `arch` check: any other arch (i386 `int 0x80`, AArch32) kills the process;
+//! 1. `arch` check: any other arch (i386 `int 0x80`, AArch32) kills the process; then the
+//!    few calls of `TESTED_FIRST` whose arguments are checked jump straight to their checks;
 //! 2. the dispatch on the system call number ([`tree`]): a search tree over runs of numbers
 //!    that share an answer, cut where it is cheapest, logarithmic in depth. Numbers at or
 //!    above the x32 bit kill; numbers the arch table lacks answer ENOSYS;
@@ -30,6 +31,13 @@ use crate::{Arch, Promises};
 
 /// The most instructions the kernel accepts in one filter (`BPF_MAXINSNS`).
 pub const MAX_INSNS: usize = 4096;
+
+/// Calls tested before the dispatch when their arguments are checked. openat's path walk
+/// evicts each layer's filter from the caches and the branch predictor, and its number sits
+/// deep in the dispatch (mmap, also heavy, is decided near the root, on lines every path
+/// shares): tested first, it costs ~4 ns less per stacked pledge in a paired C benchmark
+/// (docs/performance.md), and its range merges into its neighbours'.
+const TESTED_FIRST: [&str; 1] = ["openat"];
 
 /// What a filter is compiled for, besides the promises.
 #[derive(Clone, Copy, Debug)]
@@ -97,7 +105,8 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
         });
     };
     let mut expected = 0u32;
-    for (position, (_, nr)) in syscalls.iter().enumerate() {
+    let mut tested_first: Vec<(u32, usize)> = Vec::with_capacity(TESTED_FIRST.len());
+    for (position, (name, nr)) in syscalls.iter().enumerate() {
         let (rules, fallback) = index.rules(position);
         let default = if fallback {
             ret::ERRNO | libc::ENOSYS as u32
@@ -108,7 +117,13 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
         if nr > expected {
             push(expected, enosys);
         }
-        push(nr, node);
+        if TESTED_FIRST.contains(&name) && diagram.checks_arguments(node) {
+            // Decided before the dispatch, which never sees this number: its range is left
+            // to the neighbour below, which may merge ranges.
+            tested_first.push((nr, node));
+        } else {
+            push(nr, node);
+        }
         expected = nr + 1;
     }
     push(expected, enosys);
@@ -139,6 +154,16 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
     });
     ops.push(Op::Mark(arch_ok));
     ops.push(Op::Plain(Insn::load(data::NR)));
+    for (nr, node) in tested_first {
+        let next = fresh();
+        ops.push(Op::Jump {
+            code: JMP_JEQ_K,
+            k: nr,
+            jt: node_label(node),
+            jf: next,
+        });
+        ops.push(Op::Mark(next));
+    }
     tree::emit(&ranges, &mut fresh, &mut ops);
     diagram.emit(&node_label, &mut fresh, &mut ops);
     assemble(ops, &mut next_label)
