@@ -1,8 +1,9 @@
 //! `pledge()`: the string API with OpenBSD's meaning, the typed builder, and the process-wide
 //! state that makes promises only shrink.
 
+use std::cell::RefCell;
 use std::os::fd::OwnedFd;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, Once};
 
 use crate::bpf::{ret, Insn};
 use crate::compiler::{compile, Target};
@@ -82,10 +83,37 @@ pub fn current_execpromises() -> Option<Promises> {
     lock().exec
 }
 
-fn lock() -> std::sync::MutexGuard<'static, State> {
+fn lock() -> MutexGuard<'static, State> {
+    static FORK_HANDLERS: Once = Once::new();
+    FORK_HANDLERS.call_once(|| {
+        // Without them a child forked during another thread's pledge() would wait for ever;
+        // registration fails only when memory is short, and changes nothing else.
+        let _ = sys::at_fork(hold_across_fork, release_after_fork, release_after_fork);
+    });
     STATE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+thread_local! {
+    /// The lock, held by the forking thread from just before fork() until just after.
+    static HELD_ACROSS_FORK: RefCell<Option<MutexGuard<'static, State>>> =
+        const { RefCell::new(None) };
+}
+
+/// fork() copies the locks as they are, and a child has only the forking thread: a lock
+/// another thread held at that moment would stay held in the child for ever. So fork waits
+/// until no thread is inside pledge() or unveil() (taking both locks, in their usual order)
+/// and releases them on both sides, as glibc does for its own locks.
+extern "C" fn hold_across_fork() {
+    let state = lock();
+    crate::unveil::hold_across_fork();
+    HELD_ACROSS_FORK.with(|held| *held.borrow_mut() = Some(state));
+}
+
+extern "C" fn release_after_fork() {
+    crate::unveil::release_after_fork();
+    HELD_ACROSS_FORK.with(|held| drop(held.borrow_mut().take()));
 }
 
 /// Restricts the process to `promises`, with OpenBSD's meaning.

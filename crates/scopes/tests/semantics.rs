@@ -522,3 +522,65 @@ fn a_stricter_penalty_for_the_same_promises_takes_effect_and_a_milder_one_cannot
     })
     .killed();
 }
+
+/// fork() while another thread is inside pledge(): the child must not inherit the library's
+/// lock held by a thread it does not have (it would wait for ever in its first pledge() or
+/// `current_promises()`). One thread narrows step by step (each step compiles and installs);
+/// the main thread forks meanwhile, and each child asks for its promises under an alarm.
+#[test]
+fn a_child_forked_while_another_thread_pledges_can_use_the_library() {
+    // A few rounds: each fork lands inside or between the other thread's pledge() calls.
+    for _ in 0..5 {
+        forks_while_another_thread_pledges();
+    }
+}
+
+fn forks_while_another_thread_pledges() {
+    run(|| {
+        // No path promise (with threads they need Landlock ABI 8); `proc` kept for fork.
+        // The first pledge builds the Landlock layer, which needs a single thread on ABI 7.
+        let words = [
+            "inet",
+            "mcast",
+            "exec",
+            "prot_exec",
+            "sendfd",
+            "recvfd",
+            "id",
+            "settime",
+        ];
+        scopes::pledge(Some(&format!("stdio proc {}", words.join(" "))), None).unwrap();
+        let narrowing = std::thread::spawn(move || {
+            for steps in (0..words.len()).rev() {
+                let set = format!("stdio proc {}", words[..steps].join(" "));
+                scopes::pledge(Some(&set), None).unwrap();
+            }
+        });
+        let (mut forks, mut hung) = (0, 0);
+        while !narrowing.is_finished() || forks == 0 {
+            // SAFETY: the child calls only the library and async-signal-safe functions, and
+            // leaves with _exit.
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0);
+            if pid == 0 {
+                // SAFETY: alarm and _exit have no preconditions.
+                unsafe {
+                    libc::alarm(5);
+                    let _ = scopes::current_promises();
+                    libc::_exit(0)
+                }
+            }
+            let mut status = 0;
+            // SAFETY: waiting for our own child.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+            forks += 1;
+            if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGALRM {
+                hung += 1;
+            }
+        }
+        narrowing.join().unwrap();
+        assert_eq!(hung, 0, "{hung} of {forks} children hung");
+        0
+    })
+    .ok();
+}

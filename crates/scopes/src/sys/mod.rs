@@ -20,6 +20,22 @@ pub fn gid() -> u32 {
     unsafe { libc::getgid() }
 }
 
+/// Registers functions that fork() runs in the forking thread: `prepare` before it, `parent`
+/// and `child` after it on each side (`pthread_atfork`). Registrations last for the process.
+pub fn at_fork(
+    prepare: extern "C" fn(),
+    parent: extern "C" fn(),
+    child: extern "C" fn(),
+) -> io::Result<()> {
+    // SAFETY: the handlers are plain functions, valid for the whole life of the process.
+    let r = unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::from_raw_os_error(r))
+    }
+}
+
 /// Sets no_new_privs, which seccomp filters and Landlock domains require without
 /// CAP_SYS_ADMIN, and which stops setuid programs from gaining privileges after exec.
 pub fn set_no_new_privs() -> io::Result<()> {

@@ -107,11 +107,28 @@ static STATE: Mutex<State> = Mutex::new(State {
 });
 
 /// The state. Callers take pledge's lock (through `current_promises`) before this one, never
-/// while holding it: pledge() holds its own lock when it calls [`before_pledge`].
+/// while holding it: pledge() holds its own lock when it calls [`before_pledge`], and fork
+/// takes both in that order (see `hold_across_fork`).
 fn state() -> MutexGuard<'static, State> {
     STATE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+thread_local! {
+    static HELD_ACROSS_FORK: std::cell::RefCell<Option<MutexGuard<'static, State>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Takes the lock in the forking thread just before fork(), with pledge's already held.
+pub(crate) fn hold_across_fork() {
+    let held = state();
+    HELD_ACROSS_FORK.with(|slot| *slot.borrow_mut() = Some(held));
+}
+
+/// Releases it just after fork(), on both sides.
+pub(crate) fn release_after_fork() {
+    HELD_ACROSS_FORK.with(|slot| drop(slot.borrow_mut().take()));
 }
 
 /// Restricts the filesystem view, with OpenBSD's meaning as far as Landlock allows.
