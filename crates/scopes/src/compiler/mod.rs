@@ -117,9 +117,9 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
         if nr > expected {
             push(expected, enosys);
         }
-        if TESTED_FIRST.contains(&name) && diagram.checks_arguments(node) {
-            // Decided before the dispatch, which never sees this number: its range is left
-            // to the neighbour below, which may merge ranges.
+        if nr > 0 && TESTED_FIRST.contains(&name) && diagram.checks_arguments(node) {
+            // Decided before the dispatch, which never sees this number: the range below
+            // (there is one above 0) extends over it, and may merge with the next.
             tested_first.push((nr, node));
         } else {
             push(nr, node);

@@ -4,9 +4,9 @@
 //! The filter answers violations with `SECCOMP_RET_TRAP`. The kernel then forces a SIGSYS on
 //! the thread: blocking or ignoring it only makes the kernel reset it to the default action
 //! (death). A reporting filter refuses `rt_sigaction(SIGSYS, ...)`, so the handler cannot be
-//! replaced once one is in force. The handler itself never returns: after writing, it repeats a call every filter
-//! denies while SIGSYS is blocked (it is, inside its own handler), so the kernel kills the whole
-//! process with SIGSYS; `exit_group` is the last resort. Nothing it reads from writable memory
+//! replaced once one is in force. The handler itself never returns: after writing, it repeats
+//! a call every filter denies while SIGSYS is blocked (it is, inside its own handler), so the
+//! kernel kills the whole process with SIGSYS; `exit_group` is the last resort. Nothing it reads from writable memory
 //! can change that outcome: a corrupted promise set only makes the report wrong.
 
 use std::fmt::Write as _;
