@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use scopes::bpf::Insn;
+use scopes::compiler::MAX_INSNS;
 
 use crate::sys::{self, set_errno};
 
@@ -35,9 +36,8 @@ struct ExecFilter {
 /// still be reading an older one. Execpromises only shrink, so a process records at most one
 /// per promise plus one: fewer than the slots.
 ///
-/// A filter compares `kill()` targets with the pid of the process that compiled it, which is
-/// never the pid of the program it confines (that one is started after fork). Recompiling in
-/// each child would not help: the wrappers cannot allocate there.
+/// A filter's "own pid" checks are bound to the exec'ing process's pid on a copy, on the stack,
+/// at each exec (`scopes::exec::bind_to_pid`).
 static FILTERS: [OnceLock<ExecFilter>; SLOTS] = [const { OnceLock::new() }; SLOTS];
 const SLOTS: usize = 32;
 const _: () = assert!(SLOTS > scopes::Promise::ALL.len() + 1);
@@ -86,10 +86,21 @@ fn narrow() -> Result<(), c_int> {
     if CURRENT.load(Ordering::Acquire) == FULL {
         return Err(libc::EPERM);
     }
-    match current() {
-        Some(filter) => sys::install_thread_filter(&filter.prog),
-        None => Ok(()),
-    }
+    let Some(filter) = current() else {
+        return Ok(());
+    };
+    // Bound to this process's pid (the program keeps it through execve) on a copy: the
+    // recorded filter serves every exec, in this process and in its forked children.
+    let mut copy = [Insn {
+        code: 0,
+        jt: 0,
+        jf: 0,
+        k: 0,
+    }; MAX_INSNS];
+    let prog = copy.get_mut(..filter.prog.len()).ok_or(libc::E2BIG)?;
+    prog.copy_from_slice(&filter.prog);
+    scopes::exec::bind_to_pid(prog, std::process::id());
+    sys::install_thread_filter(prog)
 }
 
 /// `execve(2)`, narrowed to the execpromises first.

@@ -46,6 +46,35 @@ fn programs_run_under_execpromises_that_suffice() {
     }
 }
 
+/// The started program may signal itself by pid (raise, abort), as stdio allows: the filter
+/// names the pid of the process that makes the `execve`, not that of the pledging parent.
+#[test]
+fn programs_under_execpromises_may_signal_themselves() {
+    for linkage in BOTH {
+        for (wrapper, program) in [
+            ("execve", "/bin/sh"),
+            ("execv", "/bin/sh"),
+            ("execvp", "sh"),
+        ] {
+            probe_run(
+                linkage,
+                &[
+                    "pledge",
+                    PARENT,
+                    "stdio rpath prot_exec",
+                    "run",
+                    wrapper,
+                    program,
+                    "-c",
+                    "kill -ABRT $$",
+                ],
+            )
+            .ok()
+            .line(&format!("run: signal {}", libc::SIGABRT));
+        }
+    }
+}
+
 #[test]
 fn programs_die_under_execpromises_that_do_not() {
     // Without rpath the loader of /bin/cat cannot open libc: the new program dies of SIGSYS,

@@ -9,7 +9,7 @@
 
 use std::process::Command;
 
-use crate::bpf::ret;
+use crate::bpf::{ret, Insn, JMP_JEQ_K};
 use crate::compiler::{compile, Target};
 use crate::policy::Context;
 use crate::{Arch, Promise};
@@ -31,7 +31,8 @@ pub trait CommandExt {
 
 impl CommandExt for Command {
     fn pledged(&mut self) -> &mut Self {
-        // Compiled here, in the parent: the child after fork must not allocate.
+        // Compiled here, in the parent: the child after fork must not allocate. It binds the
+        // filter to its own pid before installing it.
         if let Some(prog) = execpromises_filter() {
             crate::sys::install_before_exec(self, prog);
         }
@@ -39,15 +40,23 @@ impl CommandExt for Command {
     }
 }
 
+/// The pid [`execpromises_filter`] compiles its "own pid" checks with, until
+/// [`bind_to_pid`] puts in the pid of the process that makes the `execve`. Linux never
+/// gives a pid this high (at most 2^22), so an unbound filter names no process.
+pub const UNBOUND_PID: u32 = 0x7fff_fffe;
+
 /// The filter a program started by exec is narrowed with: the execpromises recorded by
 /// [`crate::pledge`] plus `exec`, or `None` when none were recorded. Violations kill the
-/// process without a report (ENOSYS under `error`). Install it on the thread that calls
-/// `execve`, after fork; compile it before fork, since compiling allocates.
-pub fn execpromises_filter() -> Option<Vec<crate::bpf::Insn>> {
+/// process without a report (ENOSYS under `error`). Compile it before fork, since compiling
+/// allocates; after fork, on the thread that calls `execve`, [`bind_to_pid`] and install it.
+pub fn execpromises_filter() -> Option<Vec<Insn>> {
     let exec = crate::pledge::current_execpromises()?;
     let target = Target {
         arch: Arch::native(),
-        ctx: Context::current(),
+        ctx: Context {
+            pid: UNBOUND_PID,
+            ..Context::current()
+        },
         violation: if exec.contains(Promise::Error) {
             ret::ERRNO | libc::ENOSYS as u32
         } else {
@@ -56,4 +65,27 @@ pub fn execpromises_filter() -> Option<Vec<crate::bpf::Insn>> {
         reporting: false,
     };
     Some(compile(exec.with(Promise::Exec), &target))
+}
+
+/// Makes the "own pid" checks of a filter from [`execpromises_filter`] name `pid`: that of the
+/// process making the `execve`, which the started program keeps, so that it may signal itself
+/// (`raise`, `abort`) as its promises allow. It writes in place and allocates nothing, so it
+/// may run between fork and exec (with `std::process::id()`, a plain getpid). Own-pid values
+/// are compared with `jeq` and sort above every other value of their lists (only 0), so the
+/// bound filter decides as compiling with that pid would, and is that very program for any
+/// pid above 1 (tests/filter_equivalence.rs compares them).
+///
+/// ```
+/// use scopes::bpf::Insn;
+/// // jeq #UNBOUND_PID (BPF_JMP | BPF_JEQ | BPF_K)
+/// let mut prog = [Insn { code: 0x15, jt: 0, jf: 1, k: scopes::exec::UNBOUND_PID }];
+/// scopes::exec::bind_to_pid(&mut prog, 4242);
+/// assert_eq!(prog[0].k, 4242);
+/// ```
+pub fn bind_to_pid(prog: &mut [Insn], pid: u32) {
+    for insn in prog {
+        if insn.code == JMP_JEQ_K && insn.k == UNBOUND_PID {
+            insn.k = pid;
+        }
+    }
 }

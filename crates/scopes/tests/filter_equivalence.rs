@@ -234,3 +234,87 @@ fn every_number_matches_the_reference() {
         }
     }
 }
+
+/// An execpromises filter, compiled before fork with a placeholder pid and bound after fork to
+/// the pid of the process that makes the `execve`, decides as the reference evaluator does
+/// with that pid, and is the very program compiling with it gives (for pid 1 the compiler may
+/// merge {0, 1} into a range, so there only the decisions are compared). Every promise alone
+/// and with stdio, every arch, pids across Linux's range, the own-pid calls with arguments
+/// around the pid.
+#[test]
+fn binding_the_pid_after_fork_equals_compiling_with_it() {
+    use scopes::exec::{bind_to_pid, UNBOUND_PID};
+    let own_pid_calls = [
+        "kill",
+        "tgkill",
+        "tkill",
+        "rt_sigqueueinfo",
+        "rt_tgsigqueueinfo",
+        "prlimit64",
+    ];
+    let vals = interesting_values();
+    let mut rng = Rng(0x5eed_0b1d);
+    for &arch in Arch::ALL {
+        for &p in Promise::ALL {
+            for promises in [
+                Promises::EMPTY.with(p),
+                Promises::EMPTY.with(p).with(Promise::Stdio),
+            ] {
+                let target = |pid| Target {
+                    arch,
+                    ctx: Context { pid, ..CTX },
+                    violation: ret::KILL_PROCESS,
+                    reporting: false,
+                };
+                let unbound = compile(promises, &target(UNBOUND_PID));
+                for pid in [1, 2, 300, 65_535, 65_536, 1 << 22] {
+                    let mut bound = unbound.clone();
+                    bind_to_pid(&mut bound, pid);
+                    if pid > 1 {
+                        assert_eq!(
+                            bound,
+                            compile(promises, &target(pid)),
+                            "{promises} on {arch}, pid {pid}"
+                        );
+                    }
+                    let ctx = Context { pid, ..CTX };
+                    for name in own_pid_calls {
+                        let Some(nr) = arch.syscalls().iter().find(|s| s.0 == name).map(|s| s.1)
+                        else {
+                            continue;
+                        };
+                        for first in [
+                            0,
+                            1,
+                            pid as u64 - 1,
+                            pid as u64,
+                            pid as u64 + 1,
+                            UNBOUND_PID as u64,
+                        ] {
+                            let mut args = random_args(&mut rng, &vals);
+                            args[0] = first;
+                            if rng.below(2) == 0 {
+                                args[2] = 0; // prlimit64: reading only
+                            }
+                            let data = SeccompData {
+                                nr: nr as i32,
+                                arch: arch.audit_arch(),
+                                instruction_pointer: 0,
+                                args,
+                            };
+                            let expected = action_for(
+                                evaluate(promises, false, &ctx, arch, &data),
+                                &target(pid),
+                            );
+                            assert_eq!(
+                                run(&bound, &data),
+                                Ok(expected),
+                                "{promises} on {arch}, pid {pid}: {name} {args:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -368,6 +368,14 @@ fn execpromises_narrow_programs_started_through_the_helper() {
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(sh.signal(), Some(libc::SIGSYS));
         assert!(!file.exists());
+        // The started program may signal itself by pid (raise, abort), as stdio allows: its
+        // filter names its own pid, not the pledging parent's.
+        let sh = std::process::Command::new("/bin/sh")
+            .args(["-c", "kill -ABRT $$"])
+            .pledged()
+            .status()
+            .unwrap();
+        assert_eq!(sh.signal(), Some(libc::SIGABRT));
         // Without the helper, the program runs under the caller's own promises.
         let sh = std::process::Command::new("/bin/sh")
             .args(["-c", &script])

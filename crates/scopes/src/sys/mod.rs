@@ -149,10 +149,12 @@ pub fn landlock_abi() -> Result<i32, i32> {
 /// Installs `prog` in the child of `cmd`, between fork and exec.
 pub fn install_before_exec(cmd: &mut std::process::Command, prog: Vec<Insn>) {
     use std::os::unix::process::CommandExt as _;
-    // SAFETY: the hook runs in the child after fork. It only makes the prctl and seccomp system
-    // calls on memory moved into the closure, and allocates nothing.
+    // SAFETY: the hook runs in the child after fork. It only makes the getpid, prctl and seccomp
+    // system calls and writes into memory moved into the closure; it allocates nothing.
+    let mut prog = prog;
     unsafe {
         cmd.pre_exec(move || {
+            crate::exec::bind_to_pid(&mut prog, std::process::id());
             set_no_new_privs()?;
             install_filter(&prog, 0).map(drop)
         });
