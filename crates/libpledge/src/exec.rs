@@ -6,7 +6,8 @@
 //! installs the execpromises filter (plus `exec`, which the `execve` itself needs) on the
 //! calling thread, then makes the `execve`/`execveat` system call directly. The filter is
 //! compiled when `pledge()` records the execpromises, so a wrapper neither allocates nor locks:
-//! it is safe in the child of `fork()` or `vfork()`.
+//! it is safe in the child of `fork()` or `vfork()`. It binds the filter's own-pid checks to
+//! the calling process on a copy on its stack (up to 32 KiB, the kernel's largest filter).
 //!
 //! Being in the program (dynamically: `libpledge.so` comes before libc in the lookup order;
 //! statically: the archive's definitions win over libc's), these definitions replace libc's for
