@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use config::Config;
 use measure::Plan;
+use stats::Summary;
 
 const USAGE: &str = "usage: bench [--quick] [--runs N] [--rounds N] [--out DIR]
 
@@ -98,16 +99,24 @@ fn run(options: &Options) -> Result<(), String> {
 
     let mut report = report::Report::new(options.plan, options.quick, child_cpu);
     report.filters();
-    let results = measure::measure(&Config::all(), options.plan, child_cpu)?;
+    // pledge() is timed after each run of the per-call measurements, so that its runs sample
+    // the whole benchmark rather than the machine's state of one moment.
+    let samples = if options.quick { 15 } else { 41 };
+    let mut pledge_runs: Vec<Vec<f64>> = vec![Vec::new(); config::SETS.len()];
+    let results = measure::measure(&Config::all(), options.plan, child_cpu, &mut || {
+        eprintln!("pledge() timing: {samples} fresh processes per set");
+        let medians = startup::pledge_run(&config::SETS, samples, child_cpu)?;
+        for (runs, m) in pledge_runs.iter_mut().zip(medians) {
+            runs.push(m);
+        }
+        Ok(())
+    })?;
     report.syscalls(&results);
-
-    let (samples, runs) = if options.quick { (15, 1) } else { (41, 3) };
-    eprintln!("pledge() timing: {runs} × {samples} fresh processes per set");
-    let mut pledge_times = Vec::new();
-    for set in config::SETS {
-        let t = startup::pledge_time(set, samples, runs, child_cpu)?;
-        pledge_times.push((set, t, startup::compile_time(set, 201)));
-    }
+    let pledge_times: Vec<_> = config::SETS
+        .iter()
+        .zip(&pledge_runs)
+        .map(|(set, runs)| (*set, Summary::of(runs), startup::compile_time(set, 201)))
+        .collect();
     report.pledge_times(&pledge_times);
 
     let command = match startup::pledge_command() {

@@ -43,8 +43,14 @@ pub struct Results {
     pub cells: Vec<Vec<Option<Cell>>>,
 }
 
-/// Runs the plan. `cpu` is where the children run.
-pub fn measure(configs: &[Config], plan: Plan, cpu: usize) -> Result<Results, String> {
+/// Runs the plan. `cpu` is where the children run. `after_run` runs after each run, once its
+/// children are gone: measurements that should sample the whole benchmark go there.
+pub fn measure(
+    configs: &[Config],
+    plan: Plan,
+    cpu: usize,
+    after_run: &mut dyn FnMut() -> Result<(), String>,
+) -> Result<Results, String> {
     let none = configs
         .iter()
         .position(|c| *c == Config::NoFilter)
@@ -111,6 +117,8 @@ pub fn measure(configs: &[Config], plan: Plan, cpu: usize) -> Result<Results, St
             }
         }
         per_run.push(medians);
+        drop(workers);
+        after_run()?;
     }
     let cells = (0..Op::ALL.len())
         .map(|op| {

@@ -258,7 +258,13 @@ impl Report {
     pub fn pledge_times(&mut self, times: &[(&str, Summary, f64)]) {
         let t = &mut self.text;
         let _ = writeln!(t, "### pledge() time\n");
-        let _ = writeln!(t, "One call in a fresh process (compile, SIGSYS handler, Landlock where paths are promised, install), µs.\n");
+        let _ = writeln!(
+            t,
+            "One call in a fresh process (compile, SIGSYS handler, Landlock where paths are promised, \
+             install), µs: the median of each run's processes, the sets taking turns; one run after \
+             each run of the per-call measurements, so the runs span the benchmark; the median of \
+             the runs, with the smallest and largest in parentheses.\n"
+        );
         let _ = writeln!(
             t,
             "| promises | pledge() µs | of which compiling µs |\n|---|---:|---:|"

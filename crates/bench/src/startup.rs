@@ -12,25 +12,27 @@ use crate::config::promises;
 use crate::stats::{median, Summary};
 use crate::sys;
 
-/// Median µs of `pledge(set)` over `samples` fresh processes on `cpu`, repeated `runs` times.
-/// The processes are forked on `cpu` by a helper pinned there: the timed call then does not
-/// include refilling the caches a move to that CPU leaves cold, which is not pledge()'s cost.
-pub fn pledge_time(set: &str, samples: usize, runs: usize, cpu: usize) -> Result<Summary, String> {
-    let words = promises(set).to_string();
-    let mut run_medians = Vec::new();
-    for _ in 0..runs {
-        let (r, w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
-        let words = words.clone();
-        let (parent_in, out) = (r.as_raw_fd(), w.as_raw_fd());
-        let forker = sys::fork(move || {
-            let _ = parent_in;
-            sys::close_all_except(&[out]);
-            if sys::pin_to_cpu(cpu).is_err() {
-                return 1;
-            }
-            for _ in 0..samples {
-                let words = words.clone();
-                let sample = sys::fork(move || {
+/// One run of pledge() timing: for each set, the median µs of `pledge(set)` over `samples`
+/// fresh processes on `cpu`. The sets take turns sample by sample, so they share the machine's
+/// state of the moment (on a VM it drifts over minutes). The processes are forked on `cpu` by a
+/// helper pinned there: the timed call then does not include refilling the caches a move to
+/// that CPU leaves cold, which is not pledge()'s cost.
+pub fn pledge_run(sets: &[&str], samples: usize, cpu: usize) -> Result<Vec<f64>, String> {
+    let words: Vec<String> = sets.iter().map(|s| promises(s).to_string()).collect();
+    let (r, w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
+    let (parent_in, out) = (r.as_raw_fd(), w.as_raw_fd());
+    let forker = sys::fork(move || {
+        let _ = parent_in;
+        sys::close_all_except(&[out]);
+        if sys::pin_to_cpu(cpu).is_err() {
+            return 1;
+        }
+        for sample in 0..samples {
+            for turn in 0..words.len() {
+                // Each sample starts with another set, so none is always first after a pause.
+                let set = (sample + turn) % words.len();
+                let words = words[set].clone();
+                let child = sys::fork(move || {
                     let start = Instant::now();
                     let result = scopes::pledge(Some(&words), None);
                     let ns = start.elapsed().as_nanos() as u64;
@@ -39,31 +41,36 @@ pub fn pledge_time(set: &str, samples: usize, runs: usize, cpu: usize) -> Result
                         return 1;
                     }
                     // A few bytes: the pipe never fills, so no sample waits on another.
-                    i32::from(sys::write_all(out, &ns.to_le_bytes()).is_err())
+                    let record = [(set as u64).to_le_bytes(), ns.to_le_bytes()].concat();
+                    i32::from(sys::write_all(out, &record).is_err())
                 });
-                match sample.map(sys::wait) {
+                match child.map(sys::wait) {
                     Ok(Ok(Ok(0))) => {}
                     _ => return 1,
                 }
             }
-            0
-        })
-        .map_err(|e| format!("fork: {e}"))?;
-        drop(w);
-        let mut times = Vec::new();
-        let mut buf = [0u8; 8];
-        while times.len() < samples && sys::read_exact(r.as_raw_fd(), &mut buf).is_ok() {
-            times.push(u64::from_le_bytes(buf) as f64 / 1000.0);
         }
-        let end = sys::wait(forker).map_err(|e| format!("wait: {e}"))?;
-        if times.len() < samples || end != Ok(0) {
-            return Err(format!(
-                "pledge(\"{set}\") failed in a fresh process ({end:?})"
-            ));
+        0
+    })
+    .map_err(|e| format!("fork: {e}"))?;
+    drop(w);
+    let mut times = vec![Vec::with_capacity(samples); sets.len()];
+    let mut buf = [0u8; 16];
+    while sys::read_exact(r.as_raw_fd(), &mut buf).is_ok() {
+        let set = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes")) as usize;
+        let ns = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));
+        if let Some(t) = times.get_mut(set) {
+            t.push(ns as f64 / 1000.0);
         }
-        run_medians.push(median(&times));
     }
-    Ok(Summary::of(&run_medians))
+    let end = sys::wait(forker).map_err(|e| format!("wait: {e}"))?;
+    if let Some(i) = times.iter().position(|t| t.len() < samples) {
+        return Err(format!(
+            "pledge(\"{}\") failed in a fresh process ({end:?})",
+            sets[i]
+        ));
+    }
+    Ok(times.iter().map(|t| median(t)).collect())
 }
 
 /// Median µs of compiling the filter for `set` (what pledge() does before installing).
