@@ -3,14 +3,14 @@
 //! Shape (see `docs/performance.md`):
 //! 1. `arch` check: any other arch (i386 `int 0x80`, AArch32) kills the process; then the
 //!    few calls of `TESTED_FIRST` whose arguments are checked jump straight to their checks;
-//! 2. the dispatch on the system call number ([`tree`]): a search tree over runs of numbers
+//! 2. the dispatch on the system call number (`tree.rs`): a search tree over runs of numbers
 //!    that share an answer, cut where it is cheapest, logarithmic in depth. Numbers at or
 //!    above the x32 bit kill; numbers the arch table lacks answer ENOSYS;
-//! 3. argument checks ([`checks`]), each system call's rules as a small decision diagram that
+//! 3. argument checks (`checks.rs`), each system call's rules as a small decision diagram that
 //!    loads arguments only inside it, so every call allowed without conditions is decided
 //!    from `nr` alone and the kernel's action cache skips the filter for it. Identical
 //!    diagrams and sub-diagrams are shared;
-//! 4. one shared `ret` per answer, at the end ([`layout`] copies a `ret` next to a jump that
+//! 4. one shared `ret` per answer, at the end (`layout.rs` copies a `ret` next to a jump that
 //!    cannot reach it).
 //!
 //! Arguments the kernel reads as 32-bit values are compared on their low word only.

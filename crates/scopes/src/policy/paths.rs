@@ -72,5 +72,5 @@ pub const PATH_PROMISES: &[crate::Promise] = &[
 /// Promises whose system calls are as wide as a general promise's but whose paths are narrow
 /// (a few files, `/tmp`, `/proc`): only with one of them does the Landlock layer need to check
 /// paths. Without, the filter alone already gives OpenBSD's meaning, and the layer is kept only
-/// for its ptrace scoping (see [`crate::landlock::enforce`]).
+/// for its ptrace scoping (see `landlock::enforce`).
 pub const PATH_LIMITED: &[crate::Promise] = &[Tmppath, Dns, Getpw, Vminfo, Ps];
