@@ -99,7 +99,9 @@ pub fn promise(p: Promise) -> String {
         let with = match &r.needs {
             Needs::All(ps) if ps.len() > 1 => format!(" (with {})", needs(&r.needs)),
             Needs::Any(ps) if ps.len() > 1 => format!(" (any of {})", needs(&r.needs)),
-            Needs::Reporting(_) => " (only under the reporting penalty)".into(),
+            Needs::Reporting(_) => {
+                " (only where violations raise SIGSYS: the library's default penalty)".into()
+            }
             _ => String::new(),
         };
         let cond = if cond.is_empty() {
