@@ -58,6 +58,31 @@ fn neither_the_command_nor_its_preload_loads_libgcc_s() {
     assert!(!program.contains("libgcc_s"), "{program}");
 }
 
+/// The preload's unwinder is its own (static, not exported), so a C++ program's exceptions,
+/// unwound by the system's libgcc_s, work as without the command.
+#[test]
+fn a_cpp_program_throws_and_catches_under_the_preload() {
+    let dir = scratch("cpp-exceptions");
+    let src = dir.join("throws.cc");
+    std::fs::write(
+        &src,
+        "#include <cstdio>\n#include <stdexcept>\nint main() {\n    try { throw std::runtime_error(\"thrown\"); }\n    catch (const std::exception &e) { std::printf(\"caught %s\\n\", e.what()); }\n    return 0;\n}\n",
+    )
+    .unwrap();
+    let prog = dir.join("throws");
+    let built = std::process::Command::new("c++")
+        .arg("-o")
+        .arg(&prog)
+        .arg(&src)
+        .output()
+        .expect("running c++");
+    assert!(built.status.success(), "{built:?}");
+    run(&["-p", "stdio rpath", "--", prog.to_str().unwrap()])
+        .code(0)
+        .stdout_is("caught thrown\n")
+        .quiet();
+}
+
 #[test]
 fn the_empty_promise_set_still_starts_a_dynamic_program() {
     // Without stdio the preload cannot close its handshake descriptors; it must still finish.
