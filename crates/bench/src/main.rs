@@ -70,6 +70,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(startup::WORKER_ARG) {
+        std::process::exit(startup::worker(&args[1..]));
+    }
     let options = match parse(&args) {
         Ok(o) => o,
         Err(e) if e.is_empty() => {

@@ -12,65 +12,83 @@ use crate::config::promises;
 use crate::stats::{median, Summary};
 use crate::sys;
 
+/// The hidden argument that makes the benchmark binary a pledge() worker (see [`pledge_run`]).
+pub const WORKER_ARG: &str = "--pledge-worker";
+
 /// One run of pledge() timing: for each set, the median µs of `pledge(set)` over `samples`
 /// fresh processes on `cpu`. The sets take turns sample by sample, so they share the machine's
-/// state of the moment (on a VM it drifts over minutes). The processes are forked on `cpu` by a
-/// helper pinned there: the timed call then does not include refilling the caches a move to
-/// that CPU leaves cold, which is not pledge()'s cost.
+/// state of the moment (on a VM it drifts over minutes).
+///
+/// The processes are forked by a worker: this binary, started afresh ([`worker`]) and pinned to
+/// `cpu`. Fresh, because a child forked from the coordinator would inherit its heap, and its
+/// first allocations would copy every page of that heap's free lists (a fragmented parent heap
+/// made pledge() take 18 ms instead of 0.2); pinned, so that the timed call does not include
+/// refilling the caches a move to that CPU leaves cold. Neither is pledge()'s cost.
 pub fn pledge_run(sets: &[&str], samples: usize, cpu: usize) -> Result<Vec<f64>, String> {
-    let words: Vec<String> = sets.iter().map(|s| promises(s).to_string()).collect();
-    let (r, w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
-    let (parent_in, out) = (r.as_raw_fd(), w.as_raw_fd());
-    let forker = sys::fork(move || {
-        let _ = parent_in;
-        sys::close_all_except(&[out]);
-        if sys::pin_to_cpu(cpu).is_err() {
-            return 1;
-        }
-        for sample in 0..samples {
-            for turn in 0..words.len() {
-                // Each sample starts with another set, so none is always first after a pause.
-                let set = (sample + turn) % words.len();
-                let words = words[set].clone();
-                let child = sys::fork(move || {
-                    let start = Instant::now();
-                    let result = scopes::pledge(Some(&words), None);
-                    let ns = start.elapsed().as_nanos() as u64;
-                    if let Err(e) = result {
-                        eprintln!("bench: pledge(\"{words}\"): {e}");
-                        return 1;
-                    }
-                    // A few bytes: the pipe never fills, so no sample waits on another.
-                    let record = [(set as u64).to_le_bytes(), ns.to_le_bytes()].concat();
-                    i32::from(sys::write_all(out, &record).is_err())
-                });
-                match child.map(sys::wait) {
-                    Ok(Ok(Ok(0))) => {}
-                    _ => return 1,
-                }
-            }
-        }
-        0
-    })
-    .map_err(|e| format!("fork: {e}"))?;
-    drop(w);
+    let exe = std::env::current_exe().map_err(|e| format!("the benchmark's own path: {e}"))?;
+    let mut args = vec![WORKER_ARG.to_string(), cpu.to_string(), samples.to_string()];
+    args.extend(sets.iter().map(|s| promises(s).to_string()));
+    let out = Command::new(exe)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("starting the pledge() worker: {e}"))?;
     let mut times = vec![Vec::with_capacity(samples); sets.len()];
-    let mut buf = [0u8; 16];
-    while sys::read_exact(r.as_raw_fd(), &mut buf).is_ok() {
-        let set = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes")) as usize;
-        let ns = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));
+    for record in out.stdout.chunks_exact(16) {
+        let set = u64::from_le_bytes(record[..8].try_into().expect("8 bytes")) as usize;
+        let ns = u64::from_le_bytes(record[8..].try_into().expect("8 bytes"));
         if let Some(t) = times.get_mut(set) {
             t.push(ns as f64 / 1000.0);
         }
     }
-    let end = sys::wait(forker).map_err(|e| format!("wait: {e}"))?;
     if let Some(i) = times.iter().position(|t| t.len() < samples) {
         return Err(format!(
-            "pledge(\"{}\") failed in a fresh process ({end:?})",
-            sets[i]
+            "pledge(\"{}\") failed in a fresh process ({})",
+            sets[i], out.status
         ));
     }
     Ok(times.iter().map(|t| median(t)).collect())
+}
+
+/// The worker's side: `CPU SAMPLES WORDS...`. Pins itself to CPU, then for each sample forks
+/// one process per promise set (taking turns) that times `pledge(words)`, and writes
+/// (set index, ns) records to standard output. Returns the exit status.
+pub fn worker(args: &[String]) -> i32 {
+    let (Some(cpu), Some(samples)) = (
+        args.first().and_then(|a| a.parse().ok()),
+        args.get(1).and_then(|a| a.parse::<usize>().ok()),
+    ) else {
+        eprintln!("bench: {WORKER_ARG} CPU SAMPLES WORDS...");
+        return 2;
+    };
+    let words = &args[2..];
+    if sys::pin_to_cpu(cpu).is_err() {
+        return 1;
+    }
+    let out = std::io::stdout().as_raw_fd();
+    for sample in 0..samples {
+        for turn in 0..words.len() {
+            // Each sample starts with another set, so none is always first after a pause.
+            let set = (sample + turn) % words.len();
+            let child = sys::fork(|| {
+                let start = Instant::now();
+                let result = scopes::pledge(Some(&words[set]), None);
+                let ns = start.elapsed().as_nanos() as u64;
+                if let Err(e) = result {
+                    eprintln!("bench: pledge(\"{}\"): {e}", words[set]);
+                    return 1;
+                }
+                let record = [(set as u64).to_le_bytes(), ns.to_le_bytes()].concat();
+                i32::from(sys::write_all(out, &record).is_err())
+            });
+            match child.map(sys::wait) {
+                Ok(Ok(Ok(0))) => {}
+                _ => return 1,
+            }
+        }
+    }
+    0
 }
 
 /// Median µs of compiling the filter for `set` (what pledge() does before installing).
