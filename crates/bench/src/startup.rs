@@ -48,6 +48,9 @@ pub fn pledge_run(sets: &[&str], samples: usize, cpu: usize) -> Result<Vec<f64>,
             sets[i], out.status
         ));
     }
+    if !out.status.success() {
+        return Err(format!("the pledge() worker failed ({})", out.status));
+    }
     Ok(times.iter().map(|t| median(t)).collect())
 }
 
