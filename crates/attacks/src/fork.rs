@@ -1,0 +1,69 @@
+//! Rust attacks in a forked child: the only unsafe code of the suite.
+
+use std::io::Read as _;
+use std::os::fd::FromRawFd as _;
+
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    Exit(i32),
+    Signal(i32),
+}
+
+/// A finished child.
+#[derive(Debug)]
+pub struct Child {
+    pub end: End,
+    pub stderr: String,
+}
+
+impl Child {
+    /// Asserts the child exited 0.
+    #[track_caller]
+    pub fn ok(&self) -> &Self {
+        assert_eq!(self.end, End::Exit(0), "stderr: {}", self.stderr);
+        self
+    }
+}
+
+/// Runs `attack` in a forked child with stderr captured; the child exits with its result (a
+/// panic exits 101, with the message on the captured stderr).
+pub fn run_forked(attack: impl FnOnce() -> i32) -> Child {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two descriptors into the array.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: the child runs only `attack` and leaves with _exit, never returning into the
+    // test harness.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        // SAFETY: in the child: stderr to the pipe, run, leave with _exit.
+        unsafe {
+            libc::dup2(fds[1], 2);
+            let hook = |info: &std::panic::PanicHookInfo<'_>| {
+                let text = format!("{info}\n");
+                libc::write(2, text.as_ptr().cast(), text.len());
+            };
+            std::panic::set_hook(Box::new(hook));
+            let code =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(attack)).unwrap_or(101);
+            libc::_exit(code);
+        }
+    }
+    // SAFETY: the write end is ours to close; the read end becomes a File we own.
+    let mut reader = unsafe {
+        libc::close(fds[1]);
+        std::fs::File::from_raw_fd(fds[0])
+    };
+    let mut stderr = String::new();
+    let _ = reader.read_to_string(&mut stderr);
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    let end = if libc::WIFEXITED(status) {
+        End::Exit(libc::WEXITSTATUS(status))
+    } else {
+        End::Signal(libc::WTERMSIG(status))
+    };
+    Child { end, stderr }
+}
