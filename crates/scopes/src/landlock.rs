@@ -4,20 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
-use landlock::{
-    Access, AccessFs, CompatLevel, Compatible, PathBeneath, RestrictSelfAttr, Ruleset, RulesetAttr,
-    RulesetCreatedAttr, RulesetStatus, ABI,
-};
+use landlock::{Access, AccessFs, ABI};
 
+use crate::compiler::paths::LayerPlan;
 use crate::error::Error;
 
 /// The lowest Landlock ABI this library enforces paths with: ABI 3 (Linux 6.2) controls
 /// truncation; before it, `O_TRUNC` would escape the rules.
 pub const MIN_ABI: i32 = 3;
-
-/// The Landlock ABI (Linux 6.12) that scopes signals and abstract unix sockets, and so can make
-/// a domain that handles no filesystem right.
-const SCOPES_ABI: i32 = 6;
 
 /// The rights an access string (`r`, `w`, `x`, `c`, `d`) stands for.
 pub fn rights(access: &str) -> landlock::BitFlags<AccessFs> {
@@ -45,6 +39,7 @@ pub fn rights(access: &str) -> landlock::BitFlags<AccessFs> {
                     | AccessFs::Refer
             }
             'd' => AccessFs::MakeFifo | AccessFs::MakeChar | AccessFs::MakeBlock,
+            's' => AccessFs::MakeSock | AccessFs::ResolveUnix,
             _ => landlock::BitFlags::empty(),
         };
     }
@@ -91,131 +86,71 @@ const LEAK_REASON: &str =
     "other threads exist and Landlock before ABI 8 confines only the calling thread: \
      restrict paths before starting threads";
 
-/// One rule: `path` and everything beneath it gets `access`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Grant {
-    /// The path.
-    pub path: PathBuf,
-    /// Access letters.
-    pub access: String,
-}
-
-/// Enforces a ruleset that grants `grants`, on a kernel with Landlock `abi` (as
-/// [`check_available`] found it, just before). With `check_paths`, it handles every filesystem
-/// right of ABI 3 but those granted on `/`. Without, the domain exists for Landlock's ptrace
-/// scoping, which keeps `/proc/<pid>/mem` of processes outside it out of reach: it handles no
-/// filesystem right where `scopes` can make it, and otherwise only REFER (granted where `grants`
-/// give `c` on `/`); either way it checks no path on open.
-/// `scopes` (signals, abstract unix sockets: Landlock ABI 6) are added where the kernel has
-/// them, as defence in depth behind seccomp.
-/// `missing_ok` says whether a grant whose path does not exist is skipped (implied files such
-/// as /etc/gai.conf) or an error (paths a user named).
-pub fn enforce(
-    abi: i32,
-    grants: &[(Grant, bool)],
-    check_paths: bool,
-    scopes: landlock::BitFlags<landlock::Scope>,
-) -> Result<(), Error> {
-    // Any handled filesystem right, even REFER, makes every open() pay for the domain (about
-    // 200 ns per open on Linux 6.18), while ptrace scoping needs only that a domain exists. So
-    // a layer that checks no path handles nothing where scopes alone can make the domain
-    // (Landlock ABI 6); before that, a ruleset must handle something, and REFER is the right
-    // that is checked on rename and link only.
-    let handled = if check_paths {
-        handled_rights(grants)
-    } else if abi >= SCOPES_ABI && !scopes.is_empty() {
-        landlock::BitFlags::empty()
-    } else {
-        AccessFs::Refer.into()
+/// The entries of `/` outside the kernel's filesystems, for grants that reach everywhere but
+/// there ([`crate::policy::paths::OUTSIDE_KERNEL`]). Listed once, by the first pledge that needs
+/// them, and kept (forked children inherit the list): a later pledge may run under a filter
+/// that refuses listing directories. A process that must list them under a filter it did not
+/// install (a program started by a pledged process) gets the directories of the Filesystem
+/// Hierarchy Standard instead: narrower than asked, never wider.
+pub(crate) fn roots() -> Vec<PathBuf> {
+    static LISTED: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+    if let Some(listed) = LISTED.get() {
+        return listed.clone();
+    }
+    let kernel = |name: &std::ffi::OsStr| {
+        crate::policy::paths::KERNEL_FILESYSTEMS
+            .iter()
+            .any(|k| std::ffi::OsStr::new(k.trim_start_matches('/')) == name)
     };
-    let landlock_err = |e: landlock::RulesetError| Error::Os {
-        call: "landlock",
-        source: std::io::Error::other(e.to_string()),
+    if crate::sys::filtered() {
+        return STANDARD_ROOTS.iter().map(PathBuf::from).collect();
+    }
+    let listed: Vec<PathBuf> = match std::fs::read_dir("/") {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .filter(|e| !kernel(&e.file_name()))
+            .map(|e| Path::new("/").join(e.file_name()))
+            .collect(),
+        Err(_) => STANDARD_ROOTS.iter().map(PathBuf::from).collect(),
     };
-    let mut ruleset = Ruleset::default().set_compatibility(CompatLevel::HardRequirement);
-    if !handled.is_empty() {
-        ruleset = ruleset.handle_access(handled).map_err(landlock_err)?;
-    }
-    if !scopes.is_empty() {
-        // Scopes back up what seccomp already enforces: added where the kernel has them.
-        ruleset = ruleset
-            .set_compatibility(CompatLevel::BestEffort)
-            .scope(scopes)
-            .map_err(landlock_err)?
-            .set_compatibility(CompatLevel::HardRequirement);
-    }
-    let mut ruleset = ruleset.create().map_err(landlock_err)?;
-    // What `/` is granted holds beneath it too: one rule for `/`, and rules elsewhere only for
-    // the rights `/` lacks. Paths no handled right concerns are not even opened.
-    let root = Path::new("/");
-    let on_root = rights_on_root(grants) & handled;
-    let beneath = grants
-        .iter()
-        .filter(|(g, _)| g.path != root)
-        .map(|(g, missing_ok)| {
-            let access = rights(&g.access) & handled & !on_root;
-            (g.path.as_path(), access, *missing_ok)
-        });
-    let rules = std::iter::once((root, on_root, false))
-        .chain(beneath)
-        .filter(|(_, access, _)| !access.is_empty());
-    for (path, access, missing_ok) in rules {
-        let fd = match open_path(path) {
-            Ok(fd) => fd,
-            Err(_) if missing_ok && !path.exists() => continue,
-            Err(_) => {
-                return Err(Error::Path {
-                    path: path.to_path_buf(),
-                    source: std::fs::metadata(path)
-                        .err()
-                        .unwrap_or_else(|| std::io::Error::from_raw_os_error(libc::EACCES)),
-                })
-            }
-        };
-        // Asked of the open descriptor: a second lookup of the path costs as much as the open.
-        let is_dir = fd.metadata().is_ok_and(|m| m.is_dir());
-        let access = if is_dir {
-            access
-        } else {
-            access & AccessFs::from_file(ABI::V3)
-        };
-        if access.is_empty() {
-            continue;
-        }
-        ruleset = ruleset
-            .add_rule(PathBeneath::new(fd, access))
-            .map_err(landlock_err)?;
-    }
-    if all_threads_flag(abi) {
-        ruleset = ruleset.all_threads(true).map_err(landlock_err)?;
-    }
-    let status = ruleset.restrict_self().map_err(landlock_err)?;
-    if status.ruleset != RulesetStatus::FullyEnforced {
-        return Err(Error::Unsupported {
-            feature: "full Landlock enforcement".into(),
-            errno: libc::EOPNOTSUPP,
-        });
-    }
-    Ok(())
+    LISTED.get_or_init(|| listed).clone()
 }
 
-/// The rights a layer must handle: every right of ABI 3, except those granted on `/`, which
-/// would be allowed everywhere anyway. Leaving them out costs nothing in strictness and saves
-/// Landlock's path walk on every open of that kind: with `rpath`, reading files and listing
-/// directories are not checked at all. REFER stays handled: Landlock denies reparenting in a
-/// domain that does not handle it.
-fn handled_rights(grants: &[(Grant, bool)]) -> landlock::BitFlags<AccessFs> {
-    (AccessFs::from_all(ABI::V3) & !rights_on_root(grants)) | AccessFs::Refer
+/// The top-level directories of the Filesystem Hierarchy Standard (and usrmerge's links).
+const STANDARD_ROOTS: &[&str] = &[
+    "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media",
+    "/mnt", "/opt", "/root", "/run", "/sbin", "/srv", "/tmp", "/usr", "/var",
+];
+
+/// Enforces `plan` on the calling process now (no_new_privs must be set), on every thread
+/// where the kernel can (ABI 8), and names what failed.
+pub(crate) fn enforce(plan: &LayerPlan, abi: i32) -> Result<(), Error> {
+    let prepared = crate::sys::landlock::Prepared::new(plan, all_threads_flag(abi))?;
+    prepared.apply().map_err(|f| failure(plan, f))
 }
 
-/// The rights `grants` give on `/`, and so everywhere.
-fn rights_on_root(grants: &[(Grant, bool)]) -> landlock::BitFlags<AccessFs> {
-    grants
-        .iter()
-        .filter(|(g, _)| g.path == Path::new("/"))
-        .fold(landlock::BitFlags::<AccessFs>::empty(), |acc, (g, _)| {
-            acc | rights(&g.access)
-        })
+/// The error for a layer that could not be applied.
+pub(crate) fn failure(plan: &LayerPlan, f: crate::sys::landlock::Failure) -> Error {
+    use crate::compiler::paths::Place;
+    let source = std::io::Error::from_raw_os_error(f.errno);
+    match f.rule.map(|i| &plan.rules[i].place) {
+        Some(Place::Path(path)) => Error::Path {
+            path: path.clone(),
+            source,
+        },
+        Some(Place::Held(_)) => Error::Os {
+            call: "landlock_add_rule (an unveiled path)",
+            source,
+        },
+        None if f.errno == libc::E2BIG => Error::TooManyLayers {
+            what: "Landlock layers (16 at most)",
+            errno: libc::E2BIG,
+        },
+        None => Error::Os {
+            call: "landlock",
+            source,
+        },
+    }
 }
 
 /// `path` opened with `O_PATH` (following symbolic links; no read permission needed, nothing

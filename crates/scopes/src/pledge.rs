@@ -6,9 +6,10 @@ use std::os::fd::OwnedFd;
 use std::sync::{Mutex, MutexGuard, Once};
 
 use crate::bpf::{ret, Insn};
+use crate::compiler::paths::{self, LayerPlan};
 use crate::compiler::{compile, Target};
 use crate::error::Error;
-use crate::policy::{paths, Context};
+use crate::policy::Context;
 use crate::sys::{self, Installed};
 use crate::{Arch, Promise, Promises};
 
@@ -49,8 +50,6 @@ struct State {
     promises: Option<Promises>,
     /// The execpromises recorded; `None` when never set.
     exec: Option<Promises>,
-    /// The path promises the last Landlock layer from pledge was built for.
-    landlock: Option<Promises>,
     /// The most severe violation action among the filters pledge installed: the kernel answers
     /// a violation with it, whatever later, milder filters say.
     violation: Option<u32>,
@@ -66,7 +65,6 @@ static STATE: Mutex<State> = Mutex::new(State {
     violation: None,
     promises: None,
     exec: None,
-    landlock: None,
 });
 
 /// The promises currently in force, or `None` if this process never pledged.
@@ -193,7 +191,10 @@ impl Pledge {
     /// The BPF program this pledge would install in this process (for inspection).
     pub fn filter(&self) -> Vec<Insn> {
         let promises = self.promises.unwrap_or_else(Promises::all);
-        compile(promises, &self.target(promises, Context::current()))
+        compile(
+            promises,
+            &target(self.effective_penalty(promises), Context::current()),
+        )
     }
 
     /// The penalty in effect for `promises`: `error` turns violations into ENOSYS.
@@ -202,16 +203,6 @@ impl Pledge {
             Penalty::Enosys
         } else {
             self.penalty
-        }
-    }
-
-    fn target(&self, promises: Promises, ctx: Context) -> Target {
-        let penalty = self.effective_penalty(promises);
-        Target {
-            arch: Arch::native(),
-            ctx,
-            violation: penalty.action(),
-            reporting: penalty == Penalty::Kill,
         }
     }
 
@@ -249,8 +240,13 @@ impl Pledge {
                 });
             }
         }
+        // Execpromises recorded earlier stay within the promises as they narrow.
+        let exec = self
+            .exec
+            .or(state.exec)
+            .map(|e| effective.map_or(e, |p| e.intersection(&p)));
         let Some(new) = promises else {
-            state.exec = self.exec.or(state.exec);
+            state.exec = exec;
             return Ok(None);
         };
         let milder_or_same = state
@@ -259,7 +255,7 @@ impl Pledge {
         if current == Some(new) && self.penalty != Penalty::Notify && milder_or_same {
             // The same set, and a penalty no stricter than one in force: the filters in place
             // already answer exactly this.
-            state.exec = self.exec.or(state.exec);
+            state.exec = exec;
             return Ok(None);
         }
         if current.is_some_and(|c| !c.contains(Promise::Stdio)) {
@@ -267,88 +263,151 @@ impl Pledge {
         }
 
         let ctx = Context::current();
-        // Filters without reports leave SIGSYS alone, so the handler can still go in here.
-        let target = self.target(new, ctx);
-
-        let prog = compile(new, &target);
-
+        let mut penalty = self.effective_penalty(new);
         // Everything that can fail without side effects is checked before the first change.
-        if target.violation == ret::KILL_PROCESS && !sys::action_available(ret::KILL_PROCESS) {
-            return Err(Error::Unsupported {
-                feature: "SECCOMP_RET_KILL_PROCESS (Linux 4.14)".into(),
-                errno: libc::ENOSYS,
-            });
+        for (action, feature) in [
+            (ret::KILL_PROCESS, "SECCOMP_RET_KILL_PROCESS (Linux 4.14)"),
+            (ret::USER_NOTIF, "seccomp user notification (Linux 5.0)"),
+        ] {
+            if penalty.action() == action && !sys::action_available(action) {
+                return Err(Error::Unsupported {
+                    feature: feature.into(),
+                    errno: libc::ENOSYS,
+                });
+            }
         }
-        if target.violation == ret::USER_NOTIF && !sys::action_available(ret::USER_NOTIF) {
-            return Err(Error::Unsupported {
-                feature: "seccomp user notification (Linux 5.0)".into(),
-                errno: libc::ENOSYS,
-            });
-        }
-        let path_promises: Promises = paths::PATH_PROMISES
-            .iter()
-            .copied()
-            .filter(|p| new.contains(*p))
-            .collect();
-        let needs_landlock = !path_promises.is_empty() && state.landlock != Some(path_promises);
-        let grants = if needs_landlock {
-            path_grants(new)
-        } else {
-            Vec::new()
-        };
-        let landlock_abi = if needs_landlock {
-            Some(crate::landlock::check_available()?)
-        } else {
+        // Every change of promises starts a Landlock domain of its own, so that no process is
+        // in the same domain as one holding more promises (Landlock's ptrace scoping keeps
+        // /proc/<pid>/mem, and its signal scoping kill(), of processes outside a domain out
+        // of reach).
+        let layer = if current == Some(new) {
             None
+        } else {
+            plan_layer(new, current)?
         };
         // Dropping `unveil` locks it: what unveil() collected is enforced with this pledge.
         let unveil_commit = crate::unveil::before_pledge(new)?;
         // The SIGSYS handler goes in before the filter (the filter then refuses to replace it);
         // if this first reporting pledge fails, the program's own action is put back.
-        let first_report = target.reporting && !sys::report::installed();
-        if target.reporting {
-            sys::report::install(new, &ctx).map_err(|e| Error::Os {
-                call: "sigaction(SIGSYS)",
-                source: e,
-            })?;
+        let first_report = penalty == Penalty::Kill && !sys::report::installed();
+        if penalty == Penalty::Kill {
+            match sys::report::install(new, &ctx) {
+                Ok(()) => {}
+                // A filter this process inherited across exec guards SIGSYS for a handler that
+                // exec removed: violations already end in SIGSYS's default action, death, so
+                // ours end the same way, without a report (the guard cannot be lifted).
+                Err(e) if e.raw_os_error() == Some(libc::EPERM) && sys::filtered() => {
+                    penalty = Penalty::KillQuietly;
+                }
+                Err(e) => {
+                    return Err(Error::Os {
+                        call: "sigaction(SIGSYS)",
+                        source: e,
+                    })
+                }
+            }
         }
+        let reporting = penalty == Penalty::Kill;
+        let first_report = first_report && reporting;
         let undo = |e: Error| {
             if first_report {
                 sys::report::restore_after_failure();
             }
             e
         };
+        let target = target(penalty, ctx);
+        let prog = compile(new, &target);
         sys::set_no_new_privs().map_err(|e| {
             undo(Error::Os {
                 call: "prctl(PR_SET_NO_NEW_PRIVS)",
                 source: e,
             })
         })?;
-        if let Some(abi) = landlock_abi {
-            crate::landlock::enforce(
-                abi,
-                &grants,
-                checks_paths(new),
-                crate::unveil::extra_scopes(Some(new)),
-            )
-            .map_err(undo)?;
-            state.landlock = Some(path_promises);
-        }
         if let Some(commit) = unveil_commit {
-            commit.enforce()?;
+            commit.enforce().map_err(undo)?;
+        }
+        if let Some((plan, abi)) = &layer {
+            crate::landlock::enforce(plan, *abi).map_err(undo)?;
         }
         let listener = install_seccomp(&prog, target.violation == ret::USER_NOTIF).map_err(undo)?;
         if target.reporting || sys::report::installed() {
             sys::report::set_promises(new);
         }
         state.promises = Some(new);
-        state.exec = self.exec.or(state.exec);
+        state.exec = exec;
         state.violation = Some(match state.violation {
             Some(installed) if more_severe(installed, target.violation) => installed,
             _ => target.violation,
         });
         Ok(listener)
     }
+}
+
+/// The promises of `set` that reach paths.
+fn path_side(set: Promises) -> Promises {
+    crate::policy::paths::PATH_PROMISES
+        .iter()
+        .copied()
+        .filter(|p| set.contains(*p))
+        .collect()
+}
+
+/// What a filter answering violations with `penalty` is compiled for, on this machine.
+fn target(penalty: Penalty, ctx: Context) -> Target {
+    Target {
+        arch: Arch::native(),
+        ctx,
+        violation: penalty.action(),
+        reporting: penalty == Penalty::Kill,
+    }
+}
+
+/// The Landlock layer a pledge of `new` (from `current`) adds, with the kernel's ABI; `None`
+/// when none is needed or possible.
+///
+/// Promises that reach paths need one: without Landlock (or with other threads that a kernel
+/// before ABI 8 cannot confine) the pledge fails. For the others the layer only adds ptrace,
+/// signal and abstract socket scoping behind what the filter already refuses: it is skipped
+/// where the kernel lacks Landlock, where the threads cannot all be confined, or where the
+/// filter in force holds no promise that reaches paths (it refuses Landlock's calls, and
+/// counting threads opens /proc/self/task).
+fn plan_layer(new: Promises, current: Option<Promises>) -> Result<Option<(LayerPlan, i32)>, Error> {
+    let abi = if paths::reaches_paths(new) {
+        match crate::landlock::check_available() {
+            Ok(abi) => abi,
+            // Other threads, on a kernel that confines only the calling thread: a narrowing
+            // that keeps the same path promises keeps the domain in force (the filter still
+            // narrows every thread); one that changes what paths are reached cannot be
+            // enforced on the other threads, and fails.
+            Err(Error::Thread { .. })
+                if current.is_some_and(|c| path_side(c) == path_side(new)) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        // The filter in force lets Landlock's calls (and counting threads) through only
+        // with a promise that reaches paths.
+        let may_ask = !sys::filtered() || current.is_some_and(paths::reaches_paths);
+        match crate::landlock::check_available() {
+            Ok(abi) if may_ask => abi,
+            _ => return Ok(None),
+        }
+    };
+    let roots = if paths::grants(new).any(|g| g.outside_kernel()) {
+        crate::landlock::roots()
+    } else {
+        Vec::new()
+    };
+    let unveiled = crate::unveil::rules_for_layer(new);
+    let inputs = paths::Inputs {
+        abi,
+        roots: &roots,
+        unveiled: unveiled.as_deref(),
+        extra: &[],
+    };
+    Ok(Some((paths::plan(new, &inputs), abi)))
 }
 
 /// Installs `prog` on every thread (TSYNC), with a user-notification listener if asked, and
@@ -385,26 +444,4 @@ pub(crate) fn install_seccomp(prog: &[Insn], listener: bool) -> Result<Option<Ow
             },
         }),
     }
-}
-
-/// Whether the Landlock layer for `promises` must check paths (see [`paths::PATH_LIMITED`]).
-pub(crate) fn checks_paths(promises: Promises) -> bool {
-    paths::PATH_LIMITED.iter().any(|p| promises.contains(*p))
-}
-
-/// The Landlock grants for the path side of `promises`.
-pub(crate) fn path_grants(promises: Promises) -> Vec<(crate::landlock::Grant, bool)> {
-    paths::PATH_GRANTS
-        .iter()
-        .filter(|g| g.needs.satisfied_by(promises, false))
-        .map(|g| {
-            (
-                crate::landlock::Grant {
-                    path: g.path.into(),
-                    access: g.access.into(),
-                },
-                true,
-            )
-        })
-        .collect()
 }

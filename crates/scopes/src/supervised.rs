@@ -11,37 +11,37 @@ use std::path::PathBuf;
 
 use crate::bpf::Insn;
 use crate::error::Error;
-use crate::policy::paths::PATH_PROMISES;
+use crate::compiler::paths;
 use crate::sys;
 use crate::Promises;
 
 /// Enforces the path side of `promises` ([`crate::policy::paths::PATH_GRANTS`]) as one
 /// Landlock layer, plus `extra` grants (path, access letters `rwxcd`), which must exist.
 ///
-/// As `pledge()` does, nothing is enforced when `promises` hold no promise that reaches paths:
-/// their system calls are then denied by the filter alone. Fails (changing nothing) when the
-/// kernel cannot enforce the layer.
+/// As `pledge()` does, nothing is enforced when `promises` hold no promise that reaches paths
+/// and there is no extra grant: their system calls are then denied by the filter alone. Fails
+/// (changing nothing) when the kernel cannot enforce the layer.
 pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(), Error> {
-    if !PATH_PROMISES.iter().any(|p| promises.contains(*p)) {
+    if !paths::reaches_paths(promises) && extra.is_empty() {
         return Ok(());
     }
-    let mut grants = crate::pledge::path_grants(promises);
-    for (path, access) in extra {
-        grants.push((
-            crate::landlock::Grant {
-                path: path.clone(),
-                access: (*access).into(),
-            },
-            false,
-        ));
-    }
     let abi = crate::landlock::check_available()?;
-    crate::landlock::enforce(
+    let roots = if paths::grants(promises).any(|g| g.outside_kernel()) {
+        crate::landlock::roots()
+    } else {
+        Vec::new()
+    };
+    let extra: Vec<(PathBuf, _)> = extra
+        .iter()
+        .map(|(path, access)| (path.clone(), crate::landlock::rights(access)))
+        .collect();
+    let inputs = paths::Inputs {
         abi,
-        &grants,
-        crate::pledge::checks_paths(promises),
-        crate::unveil::extra_scopes(Some(promises)),
-    )
+        roots: &roots,
+        unveiled: None,
+        extra: &extra,
+    };
+    crate::landlock::enforce(&paths::plan(promises, &inputs), abi)
 }
 
 /// Sets no_new_privs and installs `prog` on every thread (TSYNC). With `listener`, returns the

@@ -78,7 +78,7 @@ fn sizes_stay_small() {
     // (set, bound reporting, bound quiet, the peer's size logging, quiet)
     let bounds = [
         ("stdio", 198, 189, 222, 195),
-        ("stdio rpath", 201, 192, 256, 229),
+        ("stdio rpath", 203, 194, 256, 229),
         ("all", 254, 246, 723, 696),
     ];
     for (name, reporting, quiet, peer_logging, peer_quiet) in bounds {

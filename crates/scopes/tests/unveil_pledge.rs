@@ -180,22 +180,35 @@ fn tmppath_keeps_tmp_usable_under_unveil() {
 }
 
 #[test]
-fn deviation_locking_before_pledge_keeps_only_what_no_promise_implies() {
-    // Decision (docs/unveil.md): unveil(NULL, NULL) before any pledge keeps only the paths no
-    // promise is needed for (/dev/null, zoneinfo...). A later pledge("... dns") cannot widen
-    // the layer already in place, so resolver files stay hidden: pledge first, or let the
-    // pledge that drops `unveil` lock it.
+fn locking_before_pledge_keeps_what_a_later_pledge_implies() {
+    // unveil(NULL, NULL) before any pledge keeps the files promises imply (the process still
+    // holds every promise), so a later pledge("... dns") resolves as on OpenBSD; the layer
+    // that pledge adds hides them again from a process whose promises do not imply them.
     let t = Tree::new("pledge-early-lock");
     let jail = t.jail();
+    let inside = jail.clone();
     run(move || {
-        unveil(&jail, "r");
+        unveil(&inside, "r");
         lock();
         pledge("stdio rpath dns");
-        assert_eq!(errno(fs::read("/etc/hosts")), EACCES);
+        fs::read("/etc/hosts").unwrap();
         assert!(fs::read("/dev/null").is_ok());
         if Path::new("/etc/localtime").exists() {
             fs::read("/etc/localtime").unwrap();
         }
+        assert_eq!(errno(fs::read("/etc/passwd")), EACCES);
+        pledge("stdio rpath");
+        assert_eq!(errno(fs::read("/etc/hosts")), EACCES);
+        fs::read_dir(&inside).unwrap();
+        0
+    })
+    .ok();
+    run(move || {
+        unveil(&jail, "r");
+        lock();
+        pledge("stdio rpath");
+        assert_eq!(errno(fs::read("/etc/hosts")), EACCES);
+        assert_eq!(errno(fs::read("/etc/passwd")), EACCES);
         0
     })
     .ok();

@@ -16,6 +16,7 @@
 //! Arguments the kernel reads as 32-bit values are compared on their low word only.
 
 mod checks;
+pub mod paths;
 mod index;
 mod layout;
 mod tree;

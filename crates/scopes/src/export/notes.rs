@@ -114,12 +114,12 @@ pub(crate) fn paths(promises: Promises) -> Vec<Approximation> {
     }];
     let root_access: String = PATH_GRANTS
         .iter()
-        .filter(|g| g.path == "/" && g.needs.satisfied_by(promises, false))
+        .filter(|g| g.unlimited() && g.needs.satisfied_by(promises, false))
         .map(|g| g.access)
         .collect();
     let mut by_needs: Vec<(Needs, Vec<String>)> = Vec::new();
     for grant in PATH_GRANTS {
-        if grant.path == "/"
+        if grant.unlimited()
             || grant.needs == Needs::Always
             || !grant.needs.satisfied_by(promises, false)
         {

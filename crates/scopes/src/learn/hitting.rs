@@ -23,7 +23,7 @@ pub fn breadth(p: Promise) -> u32 {
         .sum();
     let unlimited = PATH_GRANTS
         .iter()
-        .filter(|g| g.path == "/" && mentions(&g.needs))
+        .filter(|g| g.unlimited() && mentions(&g.needs))
         .count();
     calls as u32 + 100 * unlimited as u32
 }

@@ -185,7 +185,7 @@ fn sets_for(ctx: &Context, name: &str, args: &[u64; 6]) -> Vec<Promises> {
 /// Whether one of `p`'s path grants is all of `/`.
 fn grants_root(p: Promise) -> bool {
     let names = |n: &Needs| matches!(n, Needs::All(ps) | Needs::Any(ps) if ps.contains(&p));
-    PATH_GRANTS.iter().any(|g| g.path == "/" && names(&g.needs))
+    PATH_GRANTS.iter().any(|g| g.unlimited() && names(&g.needs))
 }
 
 /// Whether the Landlock grants of `set` ([`PATH_GRANTS`]) give `access` on `path`.
@@ -195,9 +195,7 @@ pub fn reaches(set: Promises, path: &Path, access: Permissions) -> bool {
         .filter(|(_, p)| access.contains(*p))
         .all(|(letter, _)| {
             PATH_GRANTS.iter().any(|g| {
-                g.needs.satisfied_by(set, false)
-                    && g.access.contains(*letter)
-                    && path.starts_with(g.path)
+                g.needs.satisfied_by(set, false) && g.access.contains(*letter) && g.reaches(path)
             })
         })
 }
@@ -210,10 +208,10 @@ pub fn implied(set: Promises, path: &Path, access: Permissions) -> bool {
         .filter(|(_, p)| access.contains(*p))
         .all(|(letter, _)| {
             PATH_GRANTS.iter().any(|g| {
-                g.path != "/"
+                !g.unlimited()
                     && g.needs.satisfied_by(set, false)
                     && g.access.contains(*letter)
-                    && path.starts_with(g.path)
+                    && g.reaches(path)
             })
         })
 }

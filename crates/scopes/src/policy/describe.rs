@@ -114,7 +114,7 @@ pub fn promise(p: Promise) -> String {
     let paths: Vec<String> = PATH_GRANTS
         .iter()
         .filter(|g| mentions(&g.needs, p))
-        .map(|g| format!("`{}` ({})", g.path, g.access))
+        .map(|g| format!("`{}` ({})", g.place(), g.access))
         .collect();
     if !paths.is_empty() {
         let _ = writeln!(out, "- paths (Landlock): {}", paths.join(", "));

@@ -4,7 +4,12 @@
 //!
 //! Access letters are unveil's: `r` read files and list directories, `w` write and truncate,
 //! `x` execute, `c` create and remove files, directories, links, sockets and fifos; plus `d`,
-//! which adds character and block devices for `dpath`.
+//! which adds character and block devices for `dpath`, and `s`, which binds and connects unix
+//! sockets by path (creating the socket file only) for `unix`.
+//!
+//! Each letter stands for its own Landlock rights, and a layer handles each right on its own:
+//! one promise's wide grant of a right never lifts the confinement of another right (`unix`
+//! binding sockets anywhere leaves `tmppath`'s creations in /tmp).
 
 use super::Needs;
 use crate::promise::Promise::*;
@@ -14,7 +19,8 @@ use crate::promise::Promise::*;
 pub struct PathGrant {
     /// The promises that grant it.
     pub needs: Needs,
-    /// An absolute path; a missing one grants nothing.
+    /// An absolute path; a missing one grants nothing. [`OUTSIDE_KERNEL`] stands for every
+    /// entry of `/` except the kernel's own filesystems.
     pub path: &'static str,
     /// Access letters.
     pub access: &'static str,
@@ -28,13 +34,66 @@ const fn grant(needs: Needs, path: &'static str, access: &'static str) -> PathGr
     }
 }
 
+/// The place of grants that reach everywhere but [`KERNEL_FILESYSTEMS`]: each entry of `/`
+/// other than those gets the rule (listed when the layer is built), so entries made directly
+/// in `/` afterwards, and `/` itself, get nothing.
+pub const OUTSIDE_KERNEL: &str = "/*";
+
+/// Writing beneath these is writing into the kernel: `/proc/self/mem` rewrites a process's
+/// code whatever its page protections, `/proc/sys` and `/sys` change the machine, cgroups are
+/// created with mkdir. `wpath`, `cpath` and `dpath` never reach them; only an explicit unveil
+/// of such a path can.
+pub const KERNEL_FILESYSTEMS: &[&str] = &["/proc", "/sys"];
+
+impl PathGrant {
+    /// Whether the grant reaches `path` (absolute, normalised), as the layer built from it does.
+    pub fn reaches(&self, path: impl AsRef<std::path::Path>) -> bool {
+        let path = path.as_ref();
+        match self.path {
+            OUTSIDE_KERNEL => match path.components().nth(1) {
+                Some(std::path::Component::Normal(first)) => !KERNEL_FILESYSTEMS
+                    .iter()
+                    .any(|k| std::ffi::OsStr::new(k.trim_start_matches('/')) == first),
+                _ => false,
+            },
+            place => path.starts_with(place),
+        }
+    }
+
+    /// Where the grant reaches, for people: its path, or "/ but /proc, /sys".
+    pub fn place(&self) -> String {
+        if self.outside_kernel() {
+            format!("/ but {}", KERNEL_FILESYSTEMS.join(", "))
+        } else {
+            self.path.to_string()
+        }
+    }
+
+    /// Whether the grant reaches everywhere or nearly ([`OUTSIDE_KERNEL`]): what a promise
+    /// such as `rpath` or `wpath` gives, as opposed to a few named files.
+    pub fn unlimited(&self) -> bool {
+        self.everywhere() || self.outside_kernel()
+    }
+
+    /// Whether the grant reaches everywhere (`/` and all beneath it).
+    pub fn everywhere(&self) -> bool {
+        self.path == "/"
+    }
+
+    /// Whether the grant reaches everywhere but the kernel's filesystems ([`OUTSIDE_KERNEL`]).
+    pub fn outside_kernel(&self) -> bool {
+        self.path == OUTSIDE_KERNEL
+    }
+}
+
 /// The grants. `/` grants make a promise's access unlimited in place, as OpenBSD's are.
 pub static PATH_GRANTS: &[PathGrant] = &[
     grant(Needs::All(&[Rpath]), "/", "r"),
-    grant(Needs::All(&[Wpath]), "/", "w"),
-    grant(Needs::All(&[Cpath]), "/", "c"),
-    grant(Needs::All(&[Dpath]), "/", "d"),
-    grant(Needs::All(&[Unix]), "/", "c"),
+    grant(Needs::All(&[Wpath]), OUTSIDE_KERNEL, "w"),
+    grant(Needs::All(&[Cpath]), OUTSIDE_KERNEL, "c"),
+    grant(Needs::All(&[Dpath]), OUTSIDE_KERNEL, "d"),
+    // Binding a socket creates its file; connecting to one is governed like writing it.
+    grant(Needs::All(&[Unix]), "/", "s"),
     // Landlock checks read access too when a file is executed.
     grant(Needs::All(&[Exec]), "/", "rx"),
     grant(Needs::All(&[Tmppath]), "/tmp", "rwc"),

@@ -329,8 +329,8 @@ pub static RULES: &[Rule] = &[
     rule!(["setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid",
         "capset"], only(&[Id]), [], "changing ids"),
     rule!(["settimeofday", "clock_settime", "adjtimex", "clock_adjtime"], only(&[Settime]), [], "setting the clock"),
-    rule!(["landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"], only(&[Unveil]), [],
-        "unveil() builds Landlock rulesets"),
+    rule!(["landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"], Needs::Any(super::paths::PATH_PROMISES), [],
+        "pledge() and unveil() add Landlock layers, which only ever restrict"),
 ];
 
 #[cfg(test)]

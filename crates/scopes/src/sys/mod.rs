@@ -1,6 +1,7 @@
 //! The few places that talk to the kernel directly. Every `unsafe` block in the crate lives
 //! under this module, each with a `SAFETY:` comment.
 
+pub mod landlock;
 pub mod report;
 
 use std::io;
@@ -110,6 +111,12 @@ pub fn action_available(action: u32) -> bool {
     r == 0
 }
 
+/// Whether a seccomp filter is in force in this process (one of ours, or one inherited).
+pub fn filtered() -> bool {
+    // SAFETY: prctl with integer arguments only.
+    unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) != 0 }
+}
+
 /// Whether the kernel confirms, cheaply, that this process has a single thread. `false` means
 /// "ask elsewhere": another thread exists, or a seccomp filter is in force and could refuse or
 /// report the question.
@@ -119,8 +126,7 @@ pub fn action_available(action: u32) -> bool {
 /// entries of `/proc/self/task` costs about 20 µs in a fresh process (procfs builds its
 /// entries on first use).
 pub fn single_threaded_unfiltered() -> bool {
-    // SAFETY: prctl with integer arguments only.
-    let filtered = unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) } != 0;
+    let filtered = filtered();
     // SAFETY: unshare with CLONE_THREAD alone changes nothing: it only checks the thread group.
     !filtered && unsafe { libc::unshare(libc::CLONE_THREAD) } == 0
 }

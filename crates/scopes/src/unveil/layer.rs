@@ -14,8 +14,7 @@ use landlock::{
 use super::{State, UnveilReport};
 use crate::error::Error;
 use crate::landlock::{negotiate, thread_count, Want};
-use crate::policy::paths::PATH_GRANTS;
-use crate::{Promise, Promises};
+use crate::Promises;
 
 /// A layer ready to be enforced.
 pub(crate) struct Layer {
@@ -35,16 +34,7 @@ pub(crate) fn handled_fs() -> BitFlags<AccessFs> {
 /// that would allow reaching outside: signals to other processes need `proc`, abstract unix
 /// sockets need `unix`.
 pub(crate) fn extra_scopes(promises: Option<Promises>) -> BitFlags<Scope> {
-    let mut scopes = BitFlags::empty();
-    if let Some(held) = promises {
-        if !held.contains(Promise::Proc) {
-            scopes |= Scope::Signal;
-        }
-        if !held.contains(Promise::Unix) {
-            scopes |= Scope::AbstractUnixSocket;
-        }
-    }
-    scopes
+    promises.map_or(BitFlags::empty(), crate::compiler::paths::scopes_for)
 }
 
 /// What `state` asks of the kernel.
@@ -83,8 +73,10 @@ fn landlock_error(e: RulesetError) -> Error {
     }
 }
 
-/// Builds the layer for `state` in a process holding `promises` (`None`: never pledged). The
-/// non-`/` paths those promises imply stay reachable, as on OpenBSD where they bypass unveil.
+/// Builds the layer for `state` in a process holding `promises` (`None`: never pledged, and so
+/// holding every promise). The files those promises imply stay reachable, as on OpenBSD where
+/// they bypass unveil, so that a later pledge() keeping such a promise can still use them; the
+/// layer that pledge() adds then hides those its promises do not imply.
 pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer, Error> {
     let want = want(state, promises);
     let plan = negotiate(
@@ -140,10 +132,9 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
                     .map_err(landlock_error)?;
             }
         }
-        let held = promises.unwrap_or(Promises::EMPTY);
-        for grant in PATH_GRANTS
-            .iter()
-            .filter(|g| g.path != "/" && g.needs.satisfied_by(held, false))
+        let held = promises.unwrap_or_else(Promises::all);
+        for grant in crate::compiler::paths::grants(held)
+            .filter(|g| !g.everywhere() && !g.outside_kernel())
         {
             let path = Path::new(grant.path);
             let file = match crate::landlock::open_path(path) {

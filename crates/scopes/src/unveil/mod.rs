@@ -24,7 +24,6 @@ use std::sync::{Mutex, MutexGuard};
 use landlock::{BitFlags, Scope};
 
 pub use gap::{Gap, UnveilReport};
-pub(crate) use layer::extra_scopes;
 pub use permissions::Permissions;
 
 use crate::error::Error;
@@ -63,6 +62,8 @@ pub(crate) struct State {
     narrowing: Vec<Gap>,
     locked: bool,
     report: Option<UnveilReport>,
+    /// The rules the lock enforced, held open: later pledge layers re-state them.
+    committed: Vec<Rule>,
 }
 
 impl State {
@@ -90,6 +91,9 @@ impl State {
 
     fn finish(&mut self, report: UnveilReport) {
         self.locked = true;
+        if report.enforced {
+            self.committed.append(&mut self.rules);
+        }
         self.rules.clear();
         self.report = Some(report);
     }
@@ -104,6 +108,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     narrowing: Vec::new(),
     locked: false,
     report: None,
+    committed: Vec::new(),
 });
 
 /// The state. Callers take pledge's lock (through `current_promises`) before this one, never
@@ -418,6 +423,27 @@ fn narrowings(rules: &[(&Node, Permissions, Kind)]) -> Vec<Gap> {
         }
     }
     gaps
+}
+
+/// The unveil rules a pledge layer for `new` must re-state: those a lock enforced, and those
+/// this pledge is about to enforce (when `new` lacks `unveil`); `None` when no path was
+/// unveiled. Within them, the promises' grants on `/` mean "everywhere unveil left visible",
+/// while the files promises imply stay reachable however they were unveiled.
+pub(crate) fn rules_for_layer(new: Promises) -> Option<Vec<crate::compiler::paths::Unveiled>> {
+    use std::os::fd::AsRawFd as _;
+    let state = state();
+    let locking = !new.contains(Promise::Unveil) && !state.locked;
+    let pending = state.rules.iter().filter(|_| locking);
+    let rules: Vec<_> = state
+        .committed
+        .iter()
+        .chain(pending)
+        .map(|r| crate::compiler::paths::Unveiled {
+            place: crate::compiler::paths::Place::Held(r.node.file.as_raw_fd()),
+            access: r.permissions.rights(),
+        })
+        .collect();
+    (!rules.is_empty()).then_some(rules)
 }
 
 /// What pledge() enforces for unveil before installing its filter.
