@@ -390,9 +390,12 @@ fn plan_layer(new: Promises, current: Option<Promises>) -> Result<Option<(LayerP
         // The filter in force lets Landlock's calls (and counting threads) through only
         // with a promise that reaches paths.
         let may_ask = !sys::filtered() || current.is_some_and(paths::reaches_paths);
+        if !may_ask {
+            return Ok(None);
+        }
         match crate::landlock::check_available() {
-            Ok(abi) if may_ask => abi,
-            _ => return Ok(None),
+            Ok(abi) => abi,
+            Err(_) => return Ok(None),
         }
     };
     let roots = if paths::grants(new).any(|g| g.outside_kernel()) {
