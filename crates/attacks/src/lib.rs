@@ -87,6 +87,8 @@ pub enum Link {
     Plain,
     /// Linked with libpledge (`-lpledge`, `#include <pledge.h>`).
     Libpledge,
+    /// A static program (no loader, no library to read at start).
+    Static,
 }
 
 /// Compiles `crates/attacks/c/<name>.c` once per test executable and returns the program.
@@ -112,6 +114,9 @@ pub fn compile(name: &str, link: Link) -> PathBuf {
     .arg("-I")
     .arg(repo().join("include"))
     .arg(&src);
+    if link == Link::Static {
+        cc.arg("-static");
+    }
     if link == Link::Libpledge {
         build_tools();
         cc.arg("-L")

@@ -26,11 +26,13 @@ use scopes::compiler::MAX_INSNS;
 
 use crate::sys::{self, set_errno};
 
-/// One compiled execpromises filter.
+/// One compiled execpromises filter, and the Landlock layer that goes in before it.
 struct ExecFilter {
     /// The execpromises it was compiled for.
     key: u32,
     prog: Vec<Insn>,
+    /// The layer, or the errno that building it failed with (exec then fails: fail closed).
+    layer: Result<Option<scopes::exec::ExecLayer>, c_int>,
 }
 
 /// Compiled filters, never freed: a wrapper running in another thread (or a vfork child) may
@@ -65,9 +67,10 @@ pub fn record_execpromises() {
     let Some(prog) = scopes::exec::execpromises_filter() else {
         return;
     };
+    let layer = scopes::exec::execpromises_layer().map_err(|e| e.errno());
     let slot = FILTERS.iter().position(|s| s.get().is_none());
     match slot {
-        Some(i) if FILTERS[i].set(ExecFilter { key, prog }).is_ok() => {
+        Some(i) if FILTERS[i].set(ExecFilter { key, prog, layer }).is_ok() => {
             CURRENT.store(i + 1, Ordering::Release)
         }
         // Cannot happen (see FILTERS); if it did, exec is refused rather than left wider.
@@ -82,14 +85,23 @@ fn current() -> Option<&'static ExecFilter> {
     }
 }
 
-/// Narrows the calling thread to the recorded execpromises; the errno when that fails.
-fn narrow() -> Result<(), c_int> {
+/// Narrows the calling thread to the recorded execpromises, paths included, letting
+/// `executed` be read and executed; the errno when that fails.
+fn narrow(executed: Option<scopes::exec::Executed>) -> Result<(), c_int> {
     if CURRENT.load(Ordering::Acquire) == FULL {
         return Err(libc::EPERM);
     }
     let Some(filter) = current() else {
         return Ok(());
     };
+    match &filter.layer {
+        Ok(Some(layer)) => {
+            sys::set_no_new_privs()?;
+            layer.apply(executed)?;
+        }
+        Ok(None) => {}
+        Err(errno) => return Err(*errno),
+    }
     // Bound to this process's pid (the program keeps it through execve) on a copy: the
     // recorded filter serves every exec, in this process and in its forked children.
     let mut copy = [Insn {
@@ -114,7 +126,7 @@ pub unsafe extern "C" fn execve(
     argv: *const *const c_char,
     envp: *const *const c_char,
 ) -> c_int {
-    if let Err(errno) = narrow() {
+    if let Err(errno) = narrow(Some(scopes::exec::Executed::Path(path))) {
         set_errno(errno);
         return -1;
     }
@@ -142,7 +154,9 @@ pub unsafe extern "C" fn execvpe(
     argv: *const *const c_char,
     envp: *const *const c_char,
 ) -> c_int {
-    if let Err(errno) = narrow() {
+    // The file the search will find is not known yet: it may be executed, and read only
+    // where the execpromises allow (`rpath`).
+    if let Err(errno) = narrow(None) {
         set_errno(errno);
         return -1;
     }
@@ -186,7 +200,17 @@ pub unsafe extern "C" fn execveat(
     envp: *const *const c_char,
     flags: c_int,
 ) -> c_int {
-    if let Err(errno) = narrow() {
+    // SAFETY: a non-NULL `path` is NUL-terminated, as execveat(2) requires.
+    let first = if path.is_null() { 0 } else { unsafe { *path } };
+    let executed = if first == 0 && flags & libc::AT_EMPTY_PATH != 0 {
+        Some(scopes::exec::Executed::Fd(dirfd))
+    } else if first != 0 && (dirfd == libc::AT_FDCWD || first == b'/' as c_char) {
+        Some(scopes::exec::Executed::Path(path))
+    } else {
+        // Relative to another directory: not named here, so only executable.
+        None
+    };
+    if let Err(errno) = narrow(executed) {
         set_errno(errno);
         return -1;
     }

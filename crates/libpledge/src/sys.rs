@@ -43,6 +43,15 @@ pub fn environment() -> *const *const c_char {
     unsafe { environ }
 }
 
+/// Sets no_new_privs, which a Landlock layer and a filter need without CAP_SYS_ADMIN.
+pub fn set_no_new_privs() -> Result<(), c_int> {
+    // SAFETY: prctl with integer arguments only.
+    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+        return Err(errno());
+    }
+    Ok(())
+}
+
 /// Installs `prog` as a seccomp filter on the calling thread only (no TSYNC): the thread
 /// about to call `execve` is the one whose filters the new program inherits. Sets
 /// `no_new_privs` first, which installing a filter requires. Returns the errno on failure.

@@ -4,7 +4,11 @@
 //! a pledged process always runs under the caller's promises (never more). When pledge() was
 //! given `execpromises`, programs started through [`CommandExt::pledged`] are narrowed further
 //! to exactly those promises (plus `exec`, which the `execve` that starts them needs) just
-//! before `execve`. A direct `execve` that bypasses this narrowing still runs under the
+//! before `execve`, paths included: a Landlock layer planned from the execpromises alone (the
+//! files `getpw`, `dns`, `tmppath`... imply, and no more) goes in first. It lets the started
+//! program be executed anywhere, and read only the very file the `execve` names, so programs
+//! that need their dynamic loader and libraries need `rpath` (and `prot_exec`) among the
+//! execpromises. A direct `execve` that bypasses this narrowing still runs under the
 //! caller's own promises, so it gains nothing the caller did not already have.
 
 use std::process::Command;
@@ -32,12 +36,83 @@ pub trait CommandExt {
 impl CommandExt for Command {
     fn pledged(&mut self) -> &mut Self {
         // Compiled here, in the parent: the child after fork must not allocate. It binds the
-        // filter to its own pid before installing it.
+        // filter to its own pid before installing it. A layer that cannot be built makes the
+        // spawn fail.
         if let Some(prog) = execpromises_filter() {
-            crate::sys::install_before_exec(self, prog);
+            let layer = execpromises_layer();
+            let program = resolve(self.get_program());
+            crate::sys::install_before_exec(self, layer, program, prog);
         }
         self
     }
+}
+
+/// The program `Command` will execute, as a C string: a name without `/` is looked up in
+/// `PATH` as the exec family does; `None` when not found (the execve then fails on its own).
+fn resolve(program: &std::ffi::OsStr) -> Option<std::ffi::CString> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let path = if program.as_bytes().contains(&b'/') {
+        std::path::PathBuf::from(program)
+    } else {
+        let dirs = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+        std::env::split_paths(&dirs)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())?
+    };
+    std::ffi::CString::new(path.as_os_str().as_bytes()).ok()
+}
+
+pub use crate::sys::landlock::Executed;
+
+/// The Landlock layer a program started under the recorded execpromises gets before its
+/// `execve`; prepared before fork (it allocates), applied after with
+/// [`ExecLayer::apply`], which does not.
+#[derive(Debug)]
+pub struct ExecLayer(crate::sys::landlock::Prepared);
+
+impl ExecLayer {
+    /// Restricts the calling thread (and the program its `execve` starts) to the layer,
+    /// letting `executed` be read and executed; the errno on failure. Allocates nothing.
+    pub fn apply(&self, executed: Option<Executed>) -> Result<(), i32> {
+        self.0.apply_with(executed).map_err(|f| f.errno)
+    }
+}
+
+/// The layer for the recorded execpromises: `Ok(None)` when none were recorded, or when they
+/// reach no path and the kernel has no Landlock (the filter alone then holds them). Fails when
+/// they reach paths and the kernel cannot enforce a layer.
+pub fn execpromises_layer() -> Result<Option<ExecLayer>, crate::Error> {
+    use crate::compiler::paths;
+    let Some(exec) = crate::pledge::current_execpromises() else {
+        return Ok(None);
+    };
+    let abi = match crate::sys::landlock_abi() {
+        Ok(abi) if abi >= crate::landlock::MIN_ABI => abi,
+        _ if !paths::reaches_paths(exec) => return Ok(None),
+        // The error that names what the kernel lacks.
+        _ => crate::landlock::check_available()?,
+    };
+    let roots = if paths::grants(exec).any(|g| g.outside_kernel()) {
+        crate::landlock::roots()
+    } else {
+        Vec::new()
+    };
+    let unveiled = crate::unveil::rules_for_layer(exec.with(Promise::Unveil));
+    // Starting a program needs Execute on it (and on its ELF interpreter): allowed
+    // everywhere, as the filter refuses execve itself unless the execpromises hold `exec`.
+    let extra = [(
+        std::path::PathBuf::from("/"),
+        landlock::AccessFs::Execute.into(),
+    )];
+    let inputs = paths::Inputs {
+        abi,
+        roots: &roots,
+        unveiled: unveiled.as_deref(),
+        extra: &extra,
+    };
+    let plan = paths::plan(exec, &inputs);
+    // The thread that makes the execve is the one restricted, and the only one exec keeps.
+    crate::sys::landlock::Prepared::new(&plan, false).map(|p| Some(ExecLayer(p)))
 }
 
 /// The pid [`execpromises_filter`] compiles its "own pid" checks with, until

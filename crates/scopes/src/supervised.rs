@@ -10,8 +10,8 @@ use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
 use crate::bpf::Insn;
-use crate::error::Error;
 use crate::compiler::paths;
+use crate::error::Error;
 use crate::sys;
 use crate::Promises;
 

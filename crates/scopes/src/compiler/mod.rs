@@ -16,9 +16,9 @@
 //! Arguments the kernel reads as 32-bit values are compared on their low word only.
 
 mod checks;
-pub mod paths;
 mod index;
 mod layout;
+pub mod paths;
 mod tree;
 
 use checks::{Acc, Check, Diagram, Rules, Step};

@@ -377,7 +377,11 @@ mod tests {
                         && PATH_GRANTS.iter().any(|g| {
                             reach(g) && (g.needs == Needs::Always || set.iter().any(|p| own(p, g)))
                         });
-                    assert_eq!(table_reaches(set, path, right), parts, "{set} {right:?} {path}");
+                    assert_eq!(
+                        table_reaches(set, path, right),
+                        parts,
+                        "{set} {right:?} {path}"
+                    );
                 }
             }
         }
@@ -409,14 +413,24 @@ mod tests {
             unveiled: None,
             extra: &[],
         };
-        for set in ["stdio rpath wpath", "stdio rpath wpath cpath dpath", "stdio wpath ps"] {
+        for set in [
+            "stdio rpath wpath",
+            "stdio rpath wpath cpath dpath",
+            "stdio wpath ps",
+        ] {
             if set.contains("cpath") {
                 let layer = plan(set.parse().unwrap(), &inputs);
-                assert!(!layer.allows("/sys/fs/cgroup/x", AccessFs::MakeDir), "{set}");
+                assert!(
+                    !layer.allows("/sys/fs/cgroup/x", AccessFs::MakeDir),
+                    "{set}"
+                );
                 assert!(!layer.allows("/proc/x", AccessFs::RemoveFile), "{set}");
             }
             let layer = plan(set.parse().unwrap(), &inputs);
-            assert!(!layer.allows("/proc/self/mem", AccessFs::WriteFile), "{set}");
+            assert!(
+                !layer.allows("/proc/self/mem", AccessFs::WriteFile),
+                "{set}"
+            );
             assert!(!layer.allows("/sys/kernel/x", AccessFs::WriteFile), "{set}");
             assert!(layer.allows("/work/f", AccessFs::WriteFile), "{set}");
         }
@@ -433,7 +447,9 @@ mod tests {
         let layer = plan("stdio dns".parse().unwrap(), &inputs);
         assert_eq!(layer.net, AccessNet::ConnectTcp | AccessNet::BindTcp);
         assert_eq!(layer.ports, vec![(53, AccessNet::ConnectTcp)]);
-        assert!(plan("stdio dns inet".parse().unwrap(), &inputs).net.is_empty());
+        assert!(plan("stdio dns inet".parse().unwrap(), &inputs)
+            .net
+            .is_empty());
         let old = Inputs { abi: 3, ..inputs };
         assert!(plan("stdio dns".parse().unwrap(), &old).net.is_empty());
     }

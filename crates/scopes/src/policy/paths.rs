@@ -94,8 +94,18 @@ pub static PATH_GRANTS: &[PathGrant] = &[
     grant(Needs::All(&[Dpath]), OUTSIDE_KERNEL, "d"),
     // Binding a socket creates its file; connecting to one is governed like writing it.
     grant(Needs::All(&[Unix]), "/", "s"),
-    // Landlock checks read access too when a file is executed.
-    grant(Needs::All(&[Exec]), "/", "rx"),
+    // Landlock checks read access too when a file is executed (and the loader reads the
+    // libraries): programs and libraries in the system directories are readable with `exec`,
+    // nothing else is (with `tmppath`, say, `exec` must not make /etc/shadow readable).
+    grant(Needs::All(&[Exec]), "/", "x"),
+    grant(Needs::All(&[Exec]), "/usr", "r"),
+    grant(Needs::All(&[Exec]), "/bin", "r"),
+    grant(Needs::All(&[Exec]), "/sbin", "r"),
+    grant(Needs::All(&[Exec]), "/lib", "r"),
+    grant(Needs::All(&[Exec]), "/lib32", "r"),
+    grant(Needs::All(&[Exec]), "/lib64", "r"),
+    grant(Needs::All(&[Exec]), "/libx32", "r"),
+    grant(Needs::All(&[Exec]), "/opt", "r"),
     grant(Needs::All(&[Tmppath]), "/tmp", "rwc"),
     grant(Needs::All(&[Dns]), "/etc/resolv.conf", "r"),
     grant(Needs::All(&[Dns]), "/etc/hosts", "r"),

@@ -58,6 +58,15 @@ pub struct Prepared {
     flags: u32,
 }
 
+/// The file an `execve` is about to start.
+#[derive(Clone, Copy, Debug)]
+pub enum Executed {
+    /// By path (NUL-terminated, valid for the call).
+    Path(*const libc::c_char),
+    /// By descriptor (`fexecve`, `execveat` with `AT_EMPTY_PATH`).
+    Fd(i32),
+}
+
 /// Why applying failed: the errno, and the rule's place when a rule failed.
 #[derive(Debug)]
 pub struct Failure {
@@ -110,6 +119,12 @@ impl Prepared {
     /// Creates the ruleset, adds the rules and restricts the calling process (every thread
     /// with TSYNC). no_new_privs must be set. Allocates nothing.
     pub fn apply(&self) -> Result<(), Failure> {
+        self.apply_with(None)
+    }
+
+    /// [`Prepared::apply`], with one more rule: the file about to be executed may be read and
+    /// executed (what `execve` needs of it), named by a NUL-terminated path or a descriptor.
+    pub fn apply_with(&self, executed: Option<Executed>) -> Result<(), Failure> {
         let attr = RulesetAttr {
             handled_access_fs: self.fs,
             handled_access_net: self.net,
@@ -131,10 +146,35 @@ impl Prepared {
             });
         }
         let ruleset = ruleset as i32;
-        let result = self.fill_and_restrict(ruleset);
+        let result = self.add_executed(ruleset, executed);
+        let result = result.and_then(|()| self.fill_and_restrict(ruleset));
         // SAFETY: closing the ruleset descriptor created above, which nothing else uses.
         unsafe { libc::close(ruleset) };
         result
+    }
+
+    fn add_executed(&self, ruleset: i32, executed: Option<Executed>) -> Result<(), Failure> {
+        let access = (AccessFs::ReadFile | AccessFs::Execute).bits() & self.fs;
+        if access == 0 {
+            return Ok(());
+        }
+        let fail = |errno| Failure { errno, rule: None };
+        match executed {
+            None => Ok(()),
+            Some(Executed::Fd(fd)) => add_path_rule(ruleset, fd, access).map_err(fail),
+            Some(Executed::Path(path)) => {
+                // SAFETY: the caller passes a NUL-terminated path; O_PATH reads nothing.
+                let fd = unsafe { libc::open(path, libc::O_PATH | libc::O_CLOEXEC) };
+                if fd < 0 {
+                    // execve will report what is wrong with the path itself.
+                    return Ok(());
+                }
+                let added = add_path_rule(ruleset, fd, access);
+                // SAFETY: closing the descriptor opened just above.
+                unsafe { libc::close(fd) };
+                added.map_err(fail)
+            }
+        }
     }
 
     fn fill_and_restrict(&self, ruleset: i32) -> Result<(), Failure> {
@@ -147,9 +187,7 @@ impl Prepared {
                 Target::Held(fd) => (*fd, false),
                 Target::Path { path, missing_ok } => {
                     // SAFETY: a NUL-terminated path; O_PATH opens read nothing.
-                    let fd = unsafe {
-                        libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC)
-                    };
+                    let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
                     if fd < 0 {
                         let e = errno();
                         if *missing_ok && e == libc::ENOENT {
@@ -191,9 +229,7 @@ impl Prepared {
         }
         // SAFETY: restricting the calling process (or every thread, with TSYNC) with a
         // ruleset we own.
-        let r = unsafe {
-            libc::syscall(libc::SYS_landlock_restrict_self, ruleset, self.flags)
-        };
+        let r = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset, self.flags) };
         if r < 0 {
             return Err(Failure {
                 errno: errno(),

@@ -152,16 +152,35 @@ pub fn landlock_abi() -> Result<i32, i32> {
     }
 }
 
-/// Installs `prog` in the child of `cmd`, between fork and exec.
-pub fn install_before_exec(cmd: &mut std::process::Command, prog: Vec<Insn>) {
+/// Installs `layer` (when there is one) and `prog` in the child of `cmd`, between fork and
+/// exec; a layer that could not be built makes the spawn fail with its errno.
+pub fn install_before_exec(
+    cmd: &mut std::process::Command,
+    layer: Result<Option<crate::exec::ExecLayer>, crate::Error>,
+    program: Option<std::ffi::CString>,
+    prog: Vec<Insn>,
+) {
     use std::os::unix::process::CommandExt as _;
-    // SAFETY: the hook runs in the child after fork. It only makes the getpid, prctl and seccomp
-    // system calls and writes into memory moved into the closure; it allocates nothing.
     let mut prog = prog;
+    // SAFETY: the hook runs in the child after fork. It only makes the getpid, prctl, open,
+    // close, landlock and seccomp system calls and writes into memory moved into the closure;
+    // it allocates nothing (the layer and the program's path were prepared before fork).
     unsafe {
         cmd.pre_exec(move || {
-            crate::exec::bind_to_pid(&mut prog, std::process::id());
             set_no_new_privs()?;
+            match &layer {
+                Ok(Some(layer)) => {
+                    let executed = program
+                        .as_ref()
+                        .map(|p| crate::exec::Executed::Path(p.as_ptr()));
+                    layer
+                        .apply(executed)
+                        .map_err(io::Error::from_raw_os_error)?;
+                }
+                Ok(None) => {}
+                Err(e) => return Err(io::Error::from_raw_os_error(e.errno())),
+            }
+            crate::exec::bind_to_pid(&mut prog, std::process::id());
             install_filter(&prog, 0).map(drop)
         });
     }

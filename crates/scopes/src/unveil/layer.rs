@@ -133,8 +133,8 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
             }
         }
         let held = promises.unwrap_or_else(Promises::all);
-        for grant in crate::compiler::paths::grants(held)
-            .filter(|g| !g.everywhere() && !g.outside_kernel())
+        for grant in
+            crate::compiler::paths::grants(held).filter(|g| !g.everywhere() && !g.outside_kernel())
         {
             let path = Path::new(grant.path);
             let file = match crate::landlock::open_path(path) {
