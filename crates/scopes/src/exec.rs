@@ -93,7 +93,9 @@ pub fn execpromises_layer() -> Result<Option<ExecLayer>, crate::Error> {
         _ => crate::landlock::check_available()?,
     };
     let roots = if paths::grants(exec).any(|g| g.outside_kernel()) {
-        crate::landlock::roots()
+        let may_list = !crate::sys::filtered()
+            || crate::pledge::current_promises().is_some_and(paths::reads_directories);
+        crate::landlock::roots(may_list)
     } else {
         Vec::new()
     };

@@ -87,33 +87,36 @@ const LEAK_REASON: &str =
      restrict paths before starting threads";
 
 /// The entries of `/` outside the kernel's filesystems, for grants that reach everywhere but
-/// there ([`crate::policy::paths::OUTSIDE_KERNEL`]). Listed once, by the first pledge that needs
-/// them, and kept (forked children inherit the list): a later pledge may run under a filter
-/// that refuses listing directories. A process that must list them under a filter it did not
-/// install (a program started by a pledged process) gets the directories of the Filesystem
-/// Hierarchy Standard instead: narrower than asked, never wider.
-pub(crate) fn roots() -> Vec<PathBuf> {
+/// there ([`crate::policy::paths::OUTSIDE_KERNEL`]). Listed once and kept (forked children
+/// inherit the list): a later pledge may run under a filter that refuses listing directories.
+/// The caller says whether the filter in force (if any) lets it list `/`; when it does not
+/// (a program started by a pledged process, under promises that cannot read directories), the
+/// directories of the Filesystem Hierarchy Standard stand in: narrower than asked, never wider.
+pub(crate) fn roots(may_list: bool) -> Vec<PathBuf> {
     static LISTED: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
     if let Some(listed) = LISTED.get() {
         return listed.clone();
+    }
+    let standard = || STANDARD_ROOTS.iter().map(PathBuf::from).collect();
+    if !may_list {
+        return standard();
     }
     let kernel = |name: &std::ffi::OsStr| {
         crate::policy::paths::KERNEL_FILESYSTEMS
             .iter()
             .any(|k| std::ffi::OsStr::new(k.trim_start_matches('/')) == name)
     };
-    if crate::sys::filtered() {
-        return STANDARD_ROOTS.iter().map(PathBuf::from).collect();
+    match std::fs::read_dir("/") {
+        Ok(entries) => {
+            let listed: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .filter(|e| !kernel(&e.file_name()))
+                .map(|e| Path::new("/").join(e.file_name()))
+                .collect();
+            LISTED.get_or_init(|| listed).clone()
+        }
+        Err(_) => standard(),
     }
-    let listed: Vec<PathBuf> = match std::fs::read_dir("/") {
-        Ok(entries) => entries
-            .filter_map(Result::ok)
-            .filter(|e| !kernel(&e.file_name()))
-            .map(|e| Path::new("/").join(e.file_name()))
-            .collect(),
-        Err(_) => STANDARD_ROOTS.iter().map(PathBuf::from).collect(),
-    };
-    LISTED.get_or_init(|| listed).clone()
 }
 
 /// The top-level directories of the Filesystem Hierarchy Standard (and usrmerge's links).

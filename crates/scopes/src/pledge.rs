@@ -399,7 +399,9 @@ fn plan_layer(new: Promises, current: Option<Promises>) -> Result<Option<(LayerP
         }
     };
     let roots = if paths::grants(new).any(|g| g.outside_kernel()) {
-        crate::landlock::roots()
+        // Listing `/` opens it for reading and reads the directory.
+        let may_list = !sys::filtered() || current.is_some_and(paths::reads_directories);
+        crate::landlock::roots(may_list)
     } else {
         Vec::new()
     };

@@ -27,7 +27,8 @@ pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(
     }
     let abi = crate::landlock::check_available()?;
     let roots = if paths::grants(promises).any(|g| g.outside_kernel()) {
-        crate::landlock::roots()
+        // The `pledge` command's start-up filter holds `rpath`.
+        crate::landlock::roots(true)
     } else {
         Vec::new()
     };

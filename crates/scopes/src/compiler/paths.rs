@@ -98,6 +98,14 @@ pub fn grants(promises: Promises) -> impl Iterator<Item = &'static PathGrant> {
         .filter(move |g| any && g.needs.satisfied_by(promises, false))
 }
 
+/// Whether the filter of `promises` lets a process open and list a directory (`getdents`).
+pub fn reads_directories(promises: Promises) -> bool {
+    use Promise::*;
+    [Rpath, Tmppath, Dns, Getpw, Vminfo, Ps]
+        .iter()
+        .any(|p| promises.contains(*p))
+}
+
 /// The extra scopes: signals to other processes need `proc`, abstract unix sockets need `unix`.
 pub fn scopes_for(promises: Promises) -> BitFlags<Scope> {
     let mut scopes = BitFlags::empty();
@@ -286,9 +294,8 @@ mod tests {
     fn exercised_by(right: AccessFs) -> &'static [Promise] {
         use Promise::*;
         match right {
-            AccessFs::ReadFile | AccessFs::ReadDir => {
-                &[Rpath, Tmppath, Dns, Getpw, Vminfo, Ps, Exec]
-            }
+            // (execve checks ReadFile too, but only to execute the file)
+            AccessFs::ReadFile | AccessFs::ReadDir => &[Rpath, Tmppath, Dns, Getpw, Vminfo, Ps],
             AccessFs::WriteFile | AccessFs::Truncate => &[Wpath, Tmppath],
             AccessFs::Execute => &[Exec],
             // Socket files are made by bind(), device nodes and fifos by mknod().
