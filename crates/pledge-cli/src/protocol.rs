@@ -269,7 +269,9 @@ fn nr(arch: Arch, name: &str) -> u32 {
 /// The filter a program runs under from its `main` on: exactly `promises`, with every
 /// violation sent to the supervisor (`USER_NOTIF`), and every `execve`/`execveat` sent there
 /// too, whatever the promises say: the supervisor lets them run under `exec`, and sees the
-/// program's first `execve` and the preload's barrier.
+/// program's first `execve` and the preload's barrier. Every `seccomp(SECCOMP_SET_MODE_FILTER)`
+/// goes there as well: a filter the program stacks on top can answer calls before the
+/// supervisor hears of them, so the supervisor must know of it.
 pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn> {
     let target = Target {
         arch,
@@ -278,7 +280,7 @@ pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn>
         reporting: false,
     };
     let body = compile(promises, &target);
-    let rules = ["execve", "execveat"]
+    let mut rules = ["execve", "execveat"]
         .iter()
         .map(|name| Rule {
             nr: nr(arch, name),
@@ -286,6 +288,11 @@ pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn>
             action: ret::USER_NOTIF,
         })
         .collect::<Vec<_>>();
+    rules.push(Rule {
+        nr: nr(arch, "seccomp"),
+        conds: vec![Cond::Eq32(0, SECCOMP_SET_MODE_FILTER)],
+        action: ret::USER_NOTIF,
+    });
     with_rules(arch, &rules, body)
 }
 
@@ -302,6 +309,9 @@ pub fn startup_promises() -> Promises {
     .into_iter()
     .collect()
 }
+
+/// seccomp()'s operation that installs a filter.
+const SECCOMP_SET_MODE_FILTER: u32 = 1;
 
 /// seccomp() flags the preload uses: TSYNC, NEW_LISTENER, TSYNC_ESRCH.
 const PRELOAD_SECCOMP_FLAGS: u32 = 1 | (1 << 3) | (1 << 4);
@@ -329,7 +339,7 @@ pub fn startup_filter(promises: Promises, arch: Arch, ctx: Context, exec_path: u
         Rule {
             nr: nr(arch, "seccomp"),
             conds: vec![
-                Cond::Eq32(0, 1 /* SECCOMP_SET_MODE_FILTER */),
+                Cond::Eq32(0, SECCOMP_SET_MODE_FILTER),
                 Cond::NoBits32(1, !PRELOAD_SECCOMP_FLAGS),
             ],
             action: ret::ALLOW,
@@ -399,6 +409,16 @@ mod tests {
                     Ok(ret::USER_NOTIF)
                 );
                 assert_eq!(run(prog, &call(*arch, "read", [0; 6])), Ok(ret::ALLOW));
+                // Installing a filter, even one the promises allow; asking about actions is
+                // left to the promises.
+                assert_eq!(
+                    run(prog, &call(*arch, "seccomp", [1, 0, 0x1000, 0, 0, 0])),
+                    Ok(ret::USER_NOTIF)
+                );
+                assert_eq!(
+                    run(prog, &call(*arch, "seccomp", [2, 0, 0x1000, 0, 0, 0])),
+                    Ok(ret::ALLOW)
+                );
                 assert_eq!(
                     run(prog, &call(*arch, "openat", [0, 0, 0, 0, 0, 0])),
                     Ok(ret::USER_NOTIF)
