@@ -77,3 +77,25 @@ fn a_script_swapped_for_a_fifo_does_not_hang_the_supervisor() {
     assert!(ran.out().contains("the script's own text"), "{ran:#?}");
     assert_eq!(end, End::Exit(0), "{ran:#?}");
 }
+
+#[test]
+fn an_interpreter_out_of_descriptors_gets_emfile_and_supervision_goes_on() {
+    let interp = compile("cmd_hostile_reopen", Link::Plain);
+    let dir = scratch("cmd_hostile_script_reopen");
+    let job = dir.join("job");
+    std::fs::write(&job, format!("#!{}\nthe script\n", interp.display())).unwrap();
+    std::fs::set_permissions(&job, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ran = run_bounded(
+        Command::new(pledge_command())
+            .args(["--nofile", "16", "-p", "stdio", "--"])
+            .arg(&job),
+        Duration::from_secs(30),
+    );
+    assert_eq!(ran.finished(), End::Exit(0), "{ran:#?}");
+    assert!(
+        ran.out().contains(", then: Too many open files\n"),
+        "{ran:#?}"
+    );
+    assert!(ran.out().contains("still running"), "{ran:#?}");
+    assert_eq!(ran.err(), "", "{ran:#?}");
+}
