@@ -58,3 +58,27 @@ fn names_and_paths_cannot_forge_report_lines() {
         lines[1]
     );
 }
+
+#[test]
+fn learning_prints_names_and_paths_escaped() {
+    let prog = compile("cmd_hostile_names", Link::Plain);
+    let dir = attacks::scratch("cmd_hostile_reports_learn");
+    let file = dir.join("evil\x1b[2J\u{202e}name");
+    std::fs::write(&file, "").unwrap();
+    let ran = run_bounded(
+        Command::new(pledge_command())
+            .args(["--learn", "--"])
+            .arg(&prog)
+            .arg(&file),
+        Duration::from_secs(30),
+    );
+    assert_eq!(ran.finished(), End::Exit(0), "{ran:#?}");
+    let raw = raw_controls(&ran.stderr);
+    assert!(raw.is_empty(), "raw control characters {raw:?} in {ran:#?}");
+    let err = ran.err();
+    assert!(err.contains("ok\\n\\x1b[2K\\rpledge:["), "{ran:#?}");
+    // The unveil entry, escaped, and the ready-to-run line quoted so that it stays runnable.
+    assert!(err.contains("evil\\x1b[2J\\u{202e}name"), "{ran:#?}");
+    assert!(err.contains("$'r:"), "{ran:#?}");
+    assert!(err.contains("evil\\x1b[2J\\xe2\\x80\\xaename'"), "{ran:#?}");
+}

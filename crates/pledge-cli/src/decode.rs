@@ -192,6 +192,18 @@ fn escape_into(out: &mut String, bytes: &[u8], in_quotes: bool) {
     }
 }
 
+/// Whether `bytes` hold anything a terminal would act on rather than show: a control character
+/// other than line feed and tab, a byte that is not UTF-8, or a character of [`hides_text`].
+pub fn acts_on_terminal(bytes: &[u8]) -> bool {
+    bytes.utf8_chunks().any(|chunk| {
+        !chunk.invalid().is_empty()
+            || chunk
+                .valid()
+                .chars()
+                .any(|c| (c.is_control() && c != '\n' && c != '\t') || hides_text(c))
+    })
+}
+
 /// Characters that change how the text around them is shown without showing themselves.
 fn hides_text(c: char) -> bool {
     matches!(c as u32,
