@@ -59,3 +59,99 @@ fn installing_an_own_filter_under_kill_kills_the_program() {
     assert!(ran.err().contains("killing the program (-k)"), "{ran:#?}");
     assert_eq!(end, End::Exit(128 + libc::SIGSYS), "{ran:#?}");
 }
+
+/// Builds `c/cmd_hostile_early.c` twice: as a shared library whose constructor stacks a filter
+/// before the preload runs, and as the program linked with it.
+fn early_program() -> std::path::PathBuf {
+    let dir = scratch("cmd_hostile_stack_early_bin");
+    let src = attacks::repo().join("crates/attacks/c/cmd_hostile_early.c");
+    let cc = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new("cc")
+            .args(["-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror"])
+            .args(args)
+            .output()
+            .expect("running cc");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let lib = dir.join("libcmd_hostile_early.so");
+    cc(&[
+        "-DCMD_HOSTILE_LIB".as_ref(),
+        "-shared".as_ref(),
+        "-fPIC".as_ref(),
+        "-o".as_ref(),
+        lib.as_os_str(),
+        src.as_os_str(),
+    ]);
+    let prog = dir.join("early");
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
+    cc(&[
+        "-o".as_ref(),
+        prog.as_os_str(),
+        src.as_os_str(),
+        "-L".as_ref(),
+        dir.as_os_str(),
+        "-lcmd_hostile_early".as_ref(),
+        rpath.as_ref(),
+    ]);
+    prog
+}
+
+#[test]
+fn a_library_constructor_cannot_stack_a_filter_before_the_preload() {
+    let prog = early_program();
+    let dir = scratch("cmd_hostile_stack_early");
+    let secret = dir.join("secret");
+    std::fs::write(&secret, SECRET).unwrap();
+    // Without a listener (what pledge() in a library would do): refused during start-up, so
+    // the program's later attempt reaches the supervisor.
+    for flags in ["0", "1"] {
+        let ran = run_bounded(
+            Command::new(pledge_command())
+                .args(["-p", "stdio", "--"])
+                .arg(&prog)
+                .arg(&secret)
+                .env("CMD_HOSTILE_EARLY_FLAGS", flags),
+            Duration::from_secs(30),
+        );
+        assert_eq!(ran.finished(), End::Exit(1), "{ran:#?}");
+        assert!(!ran.out().contains(SECRET), "{ran:#?}");
+        assert!(!ran.out().contains("early filter: installed"), "{ran:#?}");
+        assert!(
+            ran.err().contains("denied: needs promise \"rpath\""),
+            "{ran:#?}"
+        );
+    }
+    // With a listener: the preload cannot install its own, and the program never runs.
+    let ran = run_bounded(
+        Command::new(pledge_command())
+            .args(["-p", "stdio", "--"])
+            .arg(&prog)
+            .arg(&secret)
+            .env("CMD_HOSTILE_EARLY_FLAGS", "8"),
+        Duration::from_secs(30),
+    );
+    assert_eq!(ran.finished(), End::Exit(125), "{ran:#?}");
+    assert_eq!(ran.out(), "", "{ran:#?}");
+    assert!(ran.err().contains("seccomp listener"), "{ran:#?}");
+}
+
+#[test]
+fn a_program_pledging_itself_still_works_and_is_reported() {
+    let prog = compile("cmd_hostile_selfpledge", Link::Libpledge);
+    let ran = run_bounded(
+        Command::new(pledge_command())
+            .args(["-p", "stdio", "--"])
+            .arg(&prog),
+        Duration::from_secs(30),
+    );
+    assert_eq!(ran.finished(), End::Exit(0), "{ran:#?}");
+    assert_eq!(ran.out(), "pledge: ok\n", "{ran:#?}");
+    assert!(
+        ran.err().contains("installs its own seccomp filter"),
+        "{ran:#?}"
+    );
+}

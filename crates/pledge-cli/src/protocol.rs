@@ -200,6 +200,8 @@ enum Cond {
     Eq32(u8, u32),
     /// The low 32 bits of the argument have none of these bits.
     NoBits32(u8, u32),
+    /// The low 32 bits of the argument have all of these bits.
+    AllBits32(u8, u32),
 }
 
 /// A rule placed in front of a compiled filter: the system call `nr` with every condition
@@ -233,6 +235,11 @@ fn with_rules(arch: Arch, rules: &[Rule], body: Vec<Insn>) -> Vec<Insn> {
                     b.push(Insn::load(data::arg_lo(arg)));
                     b.push(Insn::and(bits));
                     b.push(Insn::jump(JEQ_K, 0, 0, u8::MAX));
+                }
+                Cond::AllBits32(arg, bits) => {
+                    b.push(Insn::load(data::arg_lo(arg)));
+                    b.push(Insn::and(bits));
+                    b.push(Insn::jump(JEQ_K, bits, 0, u8::MAX));
                 }
             }
         }
@@ -315,11 +322,16 @@ const SECCOMP_SET_MODE_FILTER: u32 = 1;
 
 /// seccomp() flags the preload uses: TSYNC, NEW_LISTENER, TSYNC_ESRCH.
 const PRELOAD_SECCOMP_FLAGS: u32 = 1 | (1 << 3) | (1 << 4);
+/// SECCOMP_FILTER_FLAG_NEW_LISTENER.
+const NEW_LISTENER: u32 = 1 << 3;
 
 /// The filter a dynamically linked program starts under, installed by the command before
 /// `execve`: the user's promises plus [`startup_promises`]; the one `execve` whose filename
 /// pointer is `exec_path` (the command's own call, before the program exists); and `seccomp()`
-/// with a listener, for the preload. Violations answer `USER_NOTIF`: this filter has no
+/// with a listener, for the preload. Only with a listener: the kernel allows one per process,
+/// so code that runs before the preload (a library's constructor) can stack no filter that
+/// would answer calls ahead of the program filter's listener without making the preload's
+/// installation fail, which ends the program. Violations answer `USER_NOTIF`: this filter has no
 /// listener, so before the program filter exists they fail with ENOSYS, and after, the program
 /// filter (newer, same action) decides who hears of them.
 pub fn startup_filter(promises: Promises, arch: Arch, ctx: Context, exec_path: u64) -> Vec<Insn> {
@@ -341,8 +353,15 @@ pub fn startup_filter(promises: Promises, arch: Arch, ctx: Context, exec_path: u
             conds: vec![
                 Cond::Eq32(0, SECCOMP_SET_MODE_FILTER),
                 Cond::NoBits32(1, !PRELOAD_SECCOMP_FLAGS),
+                Cond::AllBits32(1, NEW_LISTENER),
             ],
             action: ret::ALLOW,
+        },
+        // Any other filter: not even what the promises allow (they let `pledge()` narrow).
+        Rule {
+            nr: nr(arch, "seccomp"),
+            conds: vec![Cond::Eq32(0, SECCOMP_SET_MODE_FILTER)],
+            action: ret::USER_NOTIF,
         },
     ];
     with_rules(arch, &rules, body)
@@ -473,6 +492,13 @@ mod tests {
             run(&prog, &call(arch, "seccomp", [1, 0x04, 0x1000, 0, 0, 0])),
             Ok(ret::USER_NOTIF)
         );
+        // A filter without a listener could hide calls from the program filter's.
+        for flags in [0, 0x1, 0x11] {
+            assert_eq!(
+                run(&prog, &call(arch, "seccomp", [1, flags, 0x1000, 0, 0, 0])),
+                Ok(ret::USER_NOTIF)
+            );
+        }
         assert_eq!(
             run(&prog, &call(arch, "socket", [2, 1, 0, 0, 0, 0])),
             Ok(ret::USER_NOTIF)
