@@ -149,16 +149,39 @@ pub fn describe(
     format!("{name}({})", parts.join(", "))
 }
 
-/// A byte string in double quotes, with anything unprintable escaped.
+/// A byte string in double quotes, escaped as [`escape`] does (and `"` as `\"`).
 fn quote(bytes: &[u8]) -> String {
     let mut out = String::from("\"");
+    escape_into(&mut out, bytes, true);
+    out.push('"');
+    out
+}
+
+/// Program-controlled bytes (a process name, a path) made safe to print in a report line: a
+/// terminal can do nothing with the result but show it, and it stays one line. Control
+/// characters become `\n`, `\r`, `\t` or `\xNN` (C1 controls `\u{NN}`), bytes that are not
+/// UTF-8 `\xNN`, the invisible characters that reorder or hide text (bidirectional overrides,
+/// zero-width characters, line and paragraph separators) `\u{NNNN}`, and `\` itself `\\`.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    escape_into(&mut out, bytes, false);
+    out
+}
+
+fn escape_into(out: &mut String, bytes: &[u8], in_quotes: bool) {
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
-                '"' => out.push_str("\\\""),
+                '"' if in_quotes => out.push_str("\\\""),
                 '\\' => out.push_str("\\\\"),
-                c if c.is_control() => {
-                    let _ = write!(out, "{}", c.escape_default());
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_ascii_control() => {
+                    let _ = write!(out, "\\x{:02x}", c as u32);
+                }
+                c if c.is_control() || hides_text(c) => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
                 }
                 c => out.push(c),
             }
@@ -167,8 +190,25 @@ fn quote(bytes: &[u8]) -> String {
             let _ = write!(out, "\\x{b:02x}");
         }
     }
-    out.push('"');
-    out
+}
+
+/// Whether `bytes` hold anything a terminal would act on rather than show: a control character
+/// other than line feed and tab, a byte that is not UTF-8, or a character of [`hides_text`].
+pub fn acts_on_terminal(bytes: &[u8]) -> bool {
+    bytes.utf8_chunks().any(|chunk| {
+        !chunk.invalid().is_empty()
+            || chunk
+                .valid()
+                .chars()
+                .any(|c| (c.is_control() && c != '\n' && c != '\t') || hides_text(c))
+    })
+}
+
+/// Characters that change how the text around them is shown without showing themselves.
+fn hides_text(c: char) -> bool {
+    matches!(c as u32,
+        0x00ad | 0x061c | 0x180e | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2064
+        | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb)
 }
 
 fn flags_text(value: i32, names: &[(i32, &str)]) -> Vec<String> {
@@ -416,5 +456,24 @@ mod tests {
             "unshare(0x20000000, 0x0, 0x0, ...)"
         );
         assert_eq!(show("fork", [0; 6]), "fork()");
+    }
+
+    #[test]
+    fn escaping_leaves_nothing_a_terminal_acts_on() {
+        assert_eq!(escape(b"plain name-1.2"), "plain name-1.2");
+        assert_eq!(
+            escape(b"ok\n\x1b[2K\rpledge:\t\x7f\\"),
+            "ok\\n\\x1b[2K\\rpledge:\\t\\x7f\\\\"
+        );
+        // A raw byte that is not UTF-8 (an 8-bit CSI), the same as a C1 character, and a
+        // right-to-left override.
+        assert_eq!(escape(b"\x9b31m"), "\\x9b31m");
+        assert_eq!(escape("\u{9b}31m".as_bytes()), "\\u{9b}31m");
+        assert_eq!(
+            escape("a\u{202e}b\u{2028}c".as_bytes()),
+            "a\\u{202e}b\\u{2028}c"
+        );
+        assert_eq!(escape("été".as_bytes()), "été");
+        assert_eq!(quote(b"say \"hi\""), "\"say \\\"hi\\\"\"");
     }
 }

@@ -1,11 +1,15 @@
 //! The enforcing [`Handler`]: every stopped call is a violation (or an `execve` under `exec`,
 //! or the interpreter reading its script). Violations are reported on stderr, naming the
 //! promise that would allow them, and fail with EPERM (ENOSYS under `error`), or kill the
-//! program with `-k`.
+//! program with `-k`. A program installing its own seccomp filter is reported too (and killed
+//! with `-k`): what that filter refuses never reaches the supervisor.
 
 use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd as _;
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
 
 use scopes::policy::{decide_by_name, promises_needed, Context, Decision};
 use scopes::{Promise, Promises};
@@ -23,8 +27,55 @@ pub struct Enforcer {
     pub kill: bool,
     /// `-q`.
     pub quiet: bool,
-    /// Script files the interpreter may read even without a promise that opens files.
-    pub scripts: Vec<PathBuf>,
+    /// Script files the interpreter may read even without a promise that opens files, opened
+    /// before the program started.
+    pub scripts: Vec<Script>,
+}
+
+/// A `#!` script, opened by the command before the program starts: the interpreter is handed
+/// this very file, whatever its path names by the time the interpreter opens it.
+pub struct Script {
+    /// The path the interpreter is given (as `execve` was).
+    pub path: PathBuf,
+    /// The file, when it could be opened as a regular file.
+    file: Option<File>,
+}
+
+impl Script {
+    /// Opens the script at `path` (before the program runs, so the program has had no chance to
+    /// replace it). Never blocks (`O_NONBLOCK`: a FIFO put there would), and keeps the file only
+    /// when it is a regular file; otherwise the interpreter's own open is judged like any
+    /// other.
+    pub fn open(path: &Path) -> Script {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+            .ok()
+            .filter(|f| f.metadata().is_ok_and(|m| m.is_file()));
+        Script {
+            path: path.to_path_buf(),
+            file,
+        }
+    }
+
+    /// A new open file description of the same file (its own offset, read-only, blocking), by
+    /// reopening the command's descriptor through /proc, never through the script's path.
+    fn reopen(&self) -> io::Result<File> {
+        let file = self
+            .file
+            .as_ref()
+            .ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
+        let again = File::open(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+        // The same inode, and still a regular file (the link cannot name anything else, but
+        // this is what is handed over, so check it).
+        let (a, b) = (file.metadata()?, again.metadata()?);
+        use std::os::unix::fs::MetadataExt as _;
+        if a.dev() != b.dev() || a.ino() != b.ino() || !b.is_file() {
+            return Err(io::Error::from_raw_os_error(libc::EXDEV));
+        }
+        Ok(again)
+    }
 }
 
 impl Handler for Enforcer {
@@ -50,6 +101,9 @@ impl Handler for Enforcer {
         match decide_by_name(self.promises, false, &self.ctx, name, &args) {
             // The filter answers these itself; should one arrive, answer the same.
             Decision::Errno(e) => return Answer::Fail(e),
+            // Every seccomp(SECCOMP_SET_MODE_FILTER) is sent here (see
+            // `protocol::program_filter`), also those the promises allow.
+            Decision::Allow if name == "seccomp" => return self.own_filter(call, &args),
             Decision::Allow | Decision::Violation | Decision::Kill => {}
         }
         let needs = match promises_needed(self.promises, &self.ctx, name, &args) {
@@ -80,6 +134,11 @@ impl Enforcer {
     }
 
     fn report(&self, call: &Call<'_>, what: &str, needs: &str) {
+        self.say(call, &format!("{what} denied: {needs}"));
+    }
+
+    /// Writes `pledge: NAME[PID]: TEXT` (and the `-k` ending) unless `-q`.
+    fn say(&self, call: &Call<'_>, text: &str) {
         if self.quiet {
             return;
         }
@@ -89,17 +148,44 @@ impl Enforcer {
         } else {
             ""
         };
-        let line = format!("pledge: {comm}[{pid}]: {what} denied: {needs}{tail}\n");
+        let line = format!("pledge: {comm}[{pid}]: {text}{tail}\n");
         // One write per line, so a report is never torn by the program's own output.
         let _ = crate::sys::write_all(2, line.as_bytes());
+    }
+
+    /// The program installs a seccomp filter of its own, as its promises allow (a library
+    /// narrowing it). Its filter can only take more away, but what it answers with an errno,
+    /// a trap or a kill never reaches this supervisor (those answers take precedence over a
+    /// notification): from then on such attempts fail unreported and would escape `-k`. So
+    /// the installation is reported; under `-k`, whose promise is that no attempt goes
+    /// unpunished, the program is killed. The filter's contents are not judged: they are in
+    /// memory the program can change after they are read.
+    fn own_filter(&self, call: &Call<'_>, args: &[u64; 6]) -> Answer {
+        let what = format!("seccomp(SECCOMP_SET_MODE_FILTER, {:#x})", args[1] as u32);
+        if self.kill {
+            self.say(
+                call,
+                &format!("{what} installs its own seccomp filter, which could hide its calls"),
+            );
+            Answer::KillProgram
+        } else {
+            self.say(
+                call,
+                &format!(
+                    "{what} installs its own seccomp filter: calls that filter refuses are not \
+                     reported"
+                ),
+            );
+            Answer::Continue
+        }
     }
 
     /// An interpreter opening its own script, read-only: the command opens the script itself
     /// and hands over that file, whatever the path in the process says by then, so nothing
     /// but the script can be read this way.
     fn script_open(&self, call: &Call<'_>, name: &str) -> Option<Answer> {
-        let (script, flags) = script_being_opened(call, name, &self.scripts)?;
-        let file = File::open(script).ok()?;
+        let (i, flags) = script_being_opened(call, name, self.scripts.iter().map(|s| &s.path))?;
+        let file = self.scripts[i].reopen().ok()?;
         Some(Answer::Open {
             file,
             cloexec: flags & libc::O_CLOEXEC != 0,
@@ -109,15 +195,15 @@ impl Enforcer {
 
 /// When `call` is an interpreter opening one of `scripts` read-only (the call enforcement
 /// answers itself with the script it opened, and learning therefore does not count), that
-/// script and the open flags. One test for both, so learning and enforcement cannot disagree.
+/// script's index and the open flags. One test for both, so learning and enforcement cannot
+/// disagree.
 pub fn script_being_opened<'a>(
     call: &Call<'_>,
     name: &str,
-    scripts: &'a [PathBuf],
-) -> Option<(&'a PathBuf, i32)> {
-    if scripts.is_empty() {
-        return None;
-    }
+    scripts: impl IntoIterator<Item = &'a PathBuf>,
+) -> Option<(usize, i32)> {
+    let mut scripts = scripts.into_iter().peekable();
+    scripts.peek()?;
     let args = call.args();
     let (path_arg, flags) = match name {
         "open" => (args[0], args[1] as u32 as i32),
@@ -129,9 +215,9 @@ pub fn script_being_opened<'a>(
     if flags & forbidden != 0 {
         return None;
     }
+    // What the path says only picks which script: the file handed over is the one opened at
+    // launch, so a path changed meanwhile can gain nothing.
     let path = call.read_c_string(path_arg)?;
-    let script = scripts
-        .iter()
-        .find(|s| s.as_os_str().as_bytes() == path.as_slice())?;
-    Some((script, flags))
+    let i = scripts.position(|s| s.as_os_str().as_bytes() == path.as_slice())?;
+    Some((i, flags))
 }

@@ -21,7 +21,9 @@ pub fn text() -> String {
          \n\
          The denied call fails with EPERM (ENOSYS under the \"error\" promise) and the program\n\
          carries on; with -k the program is killed instead. Children the program starts run\n\
-         under the same promises and are reported under their own name and pid.\n\
+         under the same promises and are reported under their own name and pid. A program\n\
+         that installs a seccomp filter of its own is reported too (what that filter refuses\n\
+         never reaches pledge), and killed with -k.\n\
          \n\
          Options:\n",
     );

@@ -200,6 +200,12 @@ fn run_program(run: &Run) -> i32 {
             return EXIT_ERROR;
         }
     };
+    // Opened before the program exists, so that it cannot swap them for something else.
+    let scripts = program
+        .scripts
+        .iter()
+        .map(|p| enforce::Script::open(p))
+        .collect();
     let child = match launch::spawn(run, &program, preload.as_deref(), mask) {
         Ok(c) => c,
         Err(e) => {
@@ -220,13 +226,14 @@ fn run_program(run: &Run) -> i32 {
         },
         kill: run.kill,
         quiet: run.quiet,
-        scripts: program.scripts.clone(),
+        scripts,
     };
     match supervisor::supervise(child, program.start, signals, &mut enforcer) {
         Outcome::Ended(ended) => ended.code(),
         Outcome::Killed => 128 + libc::SIGSYS,
         Outcome::Failed { why, status } => {
-            error(&why);
+            // Written on the program's side of the handshake: shown escaped, like reports.
+            error(&decode::escape(why.as_bytes()));
             status
         }
     }

@@ -200,6 +200,8 @@ enum Cond {
     Eq32(u8, u32),
     /// The low 32 bits of the argument have none of these bits.
     NoBits32(u8, u32),
+    /// The low 32 bits of the argument have all of these bits.
+    AllBits32(u8, u32),
 }
 
 /// A rule placed in front of a compiled filter: the system call `nr` with every condition
@@ -233,6 +235,11 @@ fn with_rules(arch: Arch, rules: &[Rule], body: Vec<Insn>) -> Vec<Insn> {
                     b.push(Insn::load(data::arg_lo(arg)));
                     b.push(Insn::and(bits));
                     b.push(Insn::jump(JEQ_K, 0, 0, u8::MAX));
+                }
+                Cond::AllBits32(arg, bits) => {
+                    b.push(Insn::load(data::arg_lo(arg)));
+                    b.push(Insn::and(bits));
+                    b.push(Insn::jump(JEQ_K, bits, 0, u8::MAX));
                 }
             }
         }
@@ -269,7 +276,9 @@ fn nr(arch: Arch, name: &str) -> u32 {
 /// The filter a program runs under from its `main` on: exactly `promises`, with every
 /// violation sent to the supervisor (`USER_NOTIF`), and every `execve`/`execveat` sent there
 /// too, whatever the promises say: the supervisor lets them run under `exec`, and sees the
-/// program's first `execve` and the preload's barrier.
+/// program's first `execve` and the preload's barrier. Every `seccomp(SECCOMP_SET_MODE_FILTER)`
+/// goes there as well: a filter the program stacks on top can answer calls before the
+/// supervisor hears of them, so the supervisor must know of it.
 pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn> {
     let target = Target {
         arch,
@@ -278,7 +287,7 @@ pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn>
         reporting: false,
     };
     let body = compile(promises, &target);
-    let rules = ["execve", "execveat"]
+    let mut rules = ["execve", "execveat"]
         .iter()
         .map(|name| Rule {
             nr: nr(arch, name),
@@ -286,6 +295,11 @@ pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn>
             action: ret::USER_NOTIF,
         })
         .collect::<Vec<_>>();
+    rules.push(Rule {
+        nr: nr(arch, "seccomp"),
+        conds: vec![Cond::Eq32(0, SECCOMP_SET_MODE_FILTER)],
+        action: ret::USER_NOTIF,
+    });
     with_rules(arch, &rules, body)
 }
 
@@ -303,13 +317,21 @@ pub fn startup_promises() -> Promises {
     .collect()
 }
 
+/// seccomp()'s operation that installs a filter.
+const SECCOMP_SET_MODE_FILTER: u32 = 1;
+
 /// seccomp() flags the preload uses: TSYNC, NEW_LISTENER, TSYNC_ESRCH.
 const PRELOAD_SECCOMP_FLAGS: u32 = 1 | (1 << 3) | (1 << 4);
+/// SECCOMP_FILTER_FLAG_NEW_LISTENER.
+const NEW_LISTENER: u32 = 1 << 3;
 
 /// The filter a dynamically linked program starts under, installed by the command before
 /// `execve`: the user's promises plus [`startup_promises`]; the one `execve` whose filename
 /// pointer is `exec_path` (the command's own call, before the program exists); and `seccomp()`
-/// with a listener, for the preload. Violations answer `USER_NOTIF`: this filter has no
+/// with a listener, for the preload. Only with a listener: the kernel allows one per process,
+/// so code that runs before the preload (a library's constructor) can stack no filter that
+/// would answer calls ahead of the program filter's listener without making the preload's
+/// installation fail, which ends the program. Violations answer `USER_NOTIF`: this filter has no
 /// listener, so before the program filter exists they fail with ENOSYS, and after, the program
 /// filter (newer, same action) decides who hears of them.
 pub fn startup_filter(promises: Promises, arch: Arch, ctx: Context, exec_path: u64) -> Vec<Insn> {
@@ -329,10 +351,17 @@ pub fn startup_filter(promises: Promises, arch: Arch, ctx: Context, exec_path: u
         Rule {
             nr: nr(arch, "seccomp"),
             conds: vec![
-                Cond::Eq32(0, 1 /* SECCOMP_SET_MODE_FILTER */),
+                Cond::Eq32(0, SECCOMP_SET_MODE_FILTER),
                 Cond::NoBits32(1, !PRELOAD_SECCOMP_FLAGS),
+                Cond::AllBits32(1, NEW_LISTENER),
             ],
             action: ret::ALLOW,
+        },
+        // Any other filter: not even what the promises allow (they let `pledge()` narrow).
+        Rule {
+            nr: nr(arch, "seccomp"),
+            conds: vec![Cond::Eq32(0, SECCOMP_SET_MODE_FILTER)],
+            action: ret::USER_NOTIF,
         },
     ];
     with_rules(arch, &rules, body)
@@ -399,6 +428,16 @@ mod tests {
                     Ok(ret::USER_NOTIF)
                 );
                 assert_eq!(run(prog, &call(*arch, "read", [0; 6])), Ok(ret::ALLOW));
+                // Installing a filter, even one the promises allow; asking about actions is
+                // left to the promises.
+                assert_eq!(
+                    run(prog, &call(*arch, "seccomp", [1, 0, 0x1000, 0, 0, 0])),
+                    Ok(ret::USER_NOTIF)
+                );
+                assert_eq!(
+                    run(prog, &call(*arch, "seccomp", [2, 0, 0x1000, 0, 0, 0])),
+                    Ok(ret::ALLOW)
+                );
                 assert_eq!(
                     run(prog, &call(*arch, "openat", [0, 0, 0, 0, 0, 0])),
                     Ok(ret::USER_NOTIF)
@@ -453,6 +492,13 @@ mod tests {
             run(&prog, &call(arch, "seccomp", [1, 0x04, 0x1000, 0, 0, 0])),
             Ok(ret::USER_NOTIF)
         );
+        // A filter without a listener could hide calls from the program filter's.
+        for flags in [0, 0x1, 0x11] {
+            assert_eq!(
+                run(&prog, &call(arch, "seccomp", [1, flags, 0x1000, 0, 0, 0])),
+                Ok(ret::USER_NOTIF)
+            );
+        }
         assert_eq!(
             run(&prog, &call(arch, "socket", [2, 1, 0, 0, 0, 0])),
             Ok(ret::USER_NOTIF)

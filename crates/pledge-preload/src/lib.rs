@@ -6,13 +6,19 @@
 //! It does nothing in a process the command did not start (no `PLEDGE_CLI_FD` in the
 //! environment). In one it did, it either narrows the program or ends it: every failure exits
 //! with status 125 (after telling the command why, while that is still possible), so a program
-//! never reaches `main` under the start-up filter.
+//! never reaches `main` under the start-up filter. A process that holds the variable without
+//! the handshake behind it (a program passed the environment on to a child) is ended the same
+//! way, with a message on its stderr, since there is no command to tell.
+//!
+//! The environment is read and edited directly, in the arrays `main` and `getenv` use, never
+//! through libc's `getenv`/`unsetenv`: a program may define its own (bash does).
 
 #[path = "../../pledge-cli/src/protocol.rs"]
 #[allow(dead_code)] // the command's half of the protocol is not used here
 mod protocol;
 mod sys;
 
+use std::ffi::{c_char, c_int};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::PathBuf;
 
@@ -22,16 +28,23 @@ use scopes::{Promise, Promises};
 /// Run by the loader after the libraries' own constructors and before the program's.
 #[used]
 #[link_section = ".init_array"]
-static NARROW_AT_LOAD: extern "C" fn() = narrow_at_load;
+static NARROW_AT_LOAD: extern "C" fn(c_int, *const *const c_char, *mut *mut c_char) =
+    narrow_at_load;
 
-extern "C" fn narrow_at_load() {
-    let Some(fd) = take_environment() else { return };
+/// glibc calls `.init_array` functions with `main`'s arguments: `envp` is the array `main`
+/// will receive.
+extern "C" fn narrow_at_load(_argc: c_int, argv: *const *const c_char, envp: *mut *mut c_char) {
+    let Some(fd) = take_environment(envp) else {
+        return;
+    };
+    let program = program_name(argv);
     let Some(fd) = fd else {
         // The variable is there but unusable: this program was meant to be narrowed.
-        sys::exit_now(SETUP_FAILED)
+        stale(&program, "it holds no descriptor number")
     };
     match std::panic::catch_unwind(|| narrow(fd)) {
         Ok(Ok(())) => {}
+        Ok(Err(Failure::Stale(why))) => stale(&program, &why),
         Ok(Err(Failure::Before(why))) => {
             let _ = sys::send(fd, &Message::Failed(why).encode());
             sys::exit_now(SETUP_FAILED)
@@ -41,23 +54,64 @@ extern "C" fn narrow_at_load() {
 }
 
 /// Removes the command's variables, so the program's own children see the environment the
-/// user gave. `None`: not started by the command; `Some(None)`: a malformed descriptor.
-fn take_environment() -> Option<Option<RawFd>> {
-    let fd = std::env::var_os(ENV_FD)?;
-    std::env::remove_var(ENV_FD);
-    match std::env::var_os(ENV_USER_PRELOAD) {
-        Some(user) => std::env::set_var("LD_PRELOAD", user),
-        None => std::env::remove_var("LD_PRELOAD"),
-    }
-    std::env::remove_var(ENV_USER_PRELOAD);
+/// user gave: edits the environment arrays directly (see [`sys::edit_environment`]), never
+/// through libc functions the program may have replaced. `None`: not started by the command;
+/// `Some(None)`: a malformed descriptor.
+fn take_environment(envp: *mut *mut c_char) -> Option<Option<RawFd>> {
+    let value = |entry: &'static [u8], name: &str| -> Option<&'static [u8]> {
+        entry
+            .strip_prefix(name.as_bytes())
+            .and_then(|rest| rest.strip_prefix(b"="))
+    };
+    let env = sys::environment(envp);
+    // The first of duplicates is the one getenv() finds.
+    let fd = env.iter().find_map(|e| value(e, ENV_FD))?;
+    let user = env.iter().find_map(|e| value(e, ENV_USER_PRELOAD));
+    let restored = user.map(|u| [b"LD_PRELOAD=".as_slice(), u].concat());
+    sys::edit_environment(envp, &|entry| {
+        let named =
+            |name: &str| entry.starts_with(name.as_bytes()) && entry.get(name.len()) == Some(&b'=');
+        if named(ENV_FD) || named(ENV_USER_PRELOAD) {
+            sys::Edit::Remove
+        } else if named("LD_PRELOAD") {
+            match &restored {
+                Some(r) => sys::Edit::Replace(r.clone()),
+                None => sys::Edit::Remove,
+            }
+        } else {
+            sys::Edit::Keep
+        }
+    });
     Some(
-        fd.to_str()
+        std::str::from_utf8(fd)
+            .ok()
             .and_then(|s| s.parse::<RawFd>().ok())
             .filter(|n| *n >= 0),
     )
 }
 
+/// The program's name for messages: `argv[0]`, quoted and escaped.
+fn program_name(argv: *const *const c_char) -> String {
+    let name = sys::first_argument(argv).unwrap_or_default();
+    format!("{:?}", String::from_utf8_lossy(&name))
+}
+
+/// Ends a process that holds pledge's handshake variable but not the handshake: a program
+/// passed pledge's private environment on (to a child it executed), or someone set it by hand.
+/// There is no command to tell: say so on stderr, and never run the program.
+fn stale(program: &str, why: &str) -> ! {
+    sys::say(&format!(
+        "pledge: preload: {program} (pid {}) was started with ${ENV_FD} but without pledge's \
+         handshake ({why}): a program passed pledge's private environment on to it; refusing to \
+         run it\n",
+        std::process::id()
+    ));
+    sys::exit_now(SETUP_FAILED)
+}
+
 enum Failure {
+    /// No handshake on the descriptor: see [`stale`].
+    Stale(String),
     /// Before the program filter: the start-up filter still lets us tell the command why.
     Before(String),
     /// After it: only leaving is certain to be allowed.
@@ -66,9 +120,19 @@ enum Failure {
 
 fn narrow(fd: RawFd) -> Result<(), Failure> {
     let before = |what: &str, e: std::io::Error| Failure::Before(format!("preload: {what}: {e}"));
-    let bytes = sys::recv(fd, MAX_MESSAGE).map_err(|e| before("reading the configuration", e))?;
+    // The command sends the configuration before it starts the program: it is waiting, unless
+    // this is not the command's handshake at all (a stale number, another file, a socket of the
+    // program's own). Never wait for it: nothing may ever come.
+    let bytes = sys::recv_waiting(fd, MAX_MESSAGE).map_err(|e| {
+        Failure::Stale(match e.raw_os_error() {
+            Some(libc::EAGAIN) => format!("descriptor {fd} has no configuration waiting"),
+            _ => format!("descriptor {fd}: {e}"),
+        })
+    })?;
     let Some(Message::Config { promises, unveils }) = Message::decode(&bytes) else {
-        return Err(Failure::Before("preload: malformed configuration".into()));
+        return Err(Failure::Stale(format!(
+            "descriptor {fd} does not hold pledge's configuration"
+        )));
     };
     let promises =
         Promises::parse(&promises).map_err(|e| Failure::Before(format!("preload: {e}")))?;

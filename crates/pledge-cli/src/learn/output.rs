@@ -27,11 +27,18 @@ pub struct Run<'a> {
 }
 
 /// Quotes `word` for a POSIX shell: as is when it only holds safe characters, else in single
-/// quotes (a quote inside becomes `'\''`). Bytes that are not UTF-8 are kept as they are.
+/// quotes (a quote inside becomes `'\''`). A word the program chose may hold what a terminal
+/// acts on (control characters other than line feed and tab, bytes that are not UTF-8,
+/// invisible reordering characters):
+/// such a word is written as `$'...'` with those characters as `\xNN` escapes, which bash,
+/// zsh, ksh and POSIX.1-2024 shells read (dash does not), so the line never carries them raw.
 pub fn shell_quote(word: &[u8]) -> Vec<u8> {
     let safe = |b: &u8| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(b);
     if !word.is_empty() && word.iter().all(safe) {
         return word.to_vec();
+    }
+    if crate::decode::acts_on_terminal(word) {
+        return ansi_c_quoted(word);
     }
     let mut out = vec![b'\''];
     for b in word {
@@ -39,6 +46,33 @@ pub fn shell_quote(word: &[u8]) -> Vec<u8> {
             out.extend_from_slice(b"'\\''");
         } else {
             out.push(*b);
+        }
+    }
+    out.push(b'\'');
+    out
+}
+
+/// `$'...'`: printable UTF-8 characters as they are (but `\` and `'` escaped), every other
+/// byte as `\xNN`.
+fn ansi_c_quoted(word: &[u8]) -> Vec<u8> {
+    let mut out = b"$'".to_vec();
+    for chunk in word.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            let mut utf8 = [0u8; 4];
+            let bytes = c.encode_utf8(&mut utf8).as_bytes();
+            if c == '\\' || c == '\'' {
+                out.push(b'\\');
+                out.push(c as u8);
+            } else if crate::decode::escape(bytes).as_bytes() != bytes {
+                for b in bytes {
+                    out.extend(format!("\\x{b:02x}").into_bytes());
+                }
+            } else {
+                out.extend_from_slice(bytes);
+            }
+        }
+        for b in chunk.invalid() {
+            out.extend(format!("\\x{b:02x}").into_bytes());
         }
     }
     out.push(b'\'');
@@ -70,7 +104,7 @@ fn single_quoted(text: &str) -> Vec<u8> {
 
 fn single_quoted_bytes(bytes: &[u8]) -> Vec<u8> {
     let quoted = shell_quote(bytes);
-    if quoted.first() == Some(&b'\'') {
+    if quoted.first() == Some(&b'\'') || quoted.starts_with(b"$'") {
         quoted
     } else {
         [b"'".as_slice(), &quoted, b"'"].concat()
@@ -106,7 +140,12 @@ pub fn report(s: &Suggestion, run: &Run<'_>) -> Vec<u8> {
     if !s.unveil.is_empty() {
         text.push_str("\nPaths it used, as unveil entries (the program itself stays reachable without one):\n");
         for (path, access) in &s.unveil {
-            let _ = writeln!(text, "    {:4}  {}", access.to_string(), path.display());
+            let _ = writeln!(
+                text,
+                "    {:4}  {}",
+                access.to_string(),
+                crate::decode::escape(path.as_os_str().as_bytes())
+            );
         }
     }
     if !s.unmet.is_empty() {
@@ -187,5 +226,25 @@ mod tests {
             );
         }
         assert_eq!(shell_quote(b"/etc/hosts"), b"/etc/hosts");
+    }
+
+    #[test]
+    fn words_a_terminal_would_act_on_are_written_escaped() {
+        for word in [
+            b"/tmp/a\x1b[31mred\nx".as_slice(),
+            b"it's \\ \xff\x9b",
+            "r\u{202e}tl é".as_bytes(),
+        ] {
+            let quoted = shell_quote(word);
+            assert!(quoted.starts_with(b"$'"), "{quoted:?}");
+            let text = String::from_utf8(quoted.clone()).expect("all escaped");
+            assert!(!text.chars().any(|c| c.is_control()), "{text:?}");
+            let echoed = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!("printf %s {text}"))
+                .output()
+                .unwrap();
+            assert_eq!(echoed.stdout, word, "quoted as {text}");
+        }
     }
 }

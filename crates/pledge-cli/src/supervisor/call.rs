@@ -64,7 +64,8 @@ impl<'a> Call<'a> {
         notif::id_valid(self.listener, self.notif.id)
     }
 
-    /// The calling process (thread group) id and its name, from /proc.
+    /// The calling process (thread group) id and its name, from /proc. The process chose the
+    /// name: it comes escaped ([`crate::decode::escape`]), safe to print.
     pub fn process(&self) -> (u32, String) {
         let tid = self.notif.pid;
         let tgid = std::fs::read_to_string(format!("/proc/{tid}/status"))
@@ -74,8 +75,14 @@ impl<'a> Call<'a> {
                     .find_map(|l| l.strip_prefix("Tgid:").and_then(|v| v.trim().parse().ok()))
             })
             .unwrap_or(tid);
-        let comm = std::fs::read_to_string(format!("/proc/{tgid}/comm"))
-            .map(|s| s.trim_end_matches('\n').to_string())
+        let comm = std::fs::read(format!("/proc/{tgid}/comm"))
+            .map(|mut name| {
+                // The kernel ends the name with one line feed; any other is the process's own.
+                if name.last() == Some(&b'\n') {
+                    name.pop();
+                }
+                crate::decode::escape(&name)
+            })
             .unwrap_or_else(|_| "?".into());
         (tgid, comm)
     }

@@ -399,7 +399,14 @@ impl Supervisor {
             Answer::Fail(errno) => notif::fail(listener, id, errno),
             Answer::Continue => notif::continue_call(listener, id),
             Answer::Open { file, cloexec } => {
-                notif::answer_with_fd(listener, id, file.as_fd(), cloexec).map(drop)
+                match notif::answer_with_fd(listener, id, file.as_fd(), cloexec) {
+                    // The caller is out of descriptors: its open fails as it would have by
+                    // itself, and supervision goes on.
+                    Err(e) if e.raw_os_error() == Some(libc::EMFILE) => {
+                        notif::fail(listener, id, libc::EMFILE)
+                    }
+                    other => other.map(drop),
+                }
             }
             Answer::KillProgram => {
                 // The caller first: it must never return from this call.
