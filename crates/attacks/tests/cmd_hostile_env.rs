@@ -3,9 +3,7 @@
 //! early), so the program's children never see them; a child given them anyway fails closed,
 //! with a message, and never hangs.
 
-#[path = "../src/cmd_hostile.rs"]
-#[allow(dead_code)]
-mod cmd_hostile;
+use attacks::bounded as cmd_hostile;
 
 use std::process::Command;
 use std::time::Duration;

@@ -3,9 +3,7 @@
 //! started below it, however deep, runs with it (set-id bits and file capabilities are
 //! ignored), under the same filters.
 
-#[path = "../src/cmd_hostile.rs"]
-#[allow(dead_code)]
-mod cmd_hostile;
+use attacks::bounded as cmd_hostile;
 
 use std::process::Command;
 use std::time::Duration;

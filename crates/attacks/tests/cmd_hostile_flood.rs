@@ -2,9 +2,7 @@
 //! while calls are still pending: every call is answered and reported once, and the supervisor
 //! ends with the program, with its status.
 
-#[path = "../src/cmd_hostile.rs"]
-#[allow(dead_code)]
-mod cmd_hostile;
+use attacks::bounded as cmd_hostile;
 
 use std::process::Command;
 use std::time::Duration;

@@ -3,9 +3,7 @@
 //! command must hand over only the file it checked at launch, never what the path names by
 //! then, and never block on it.
 
-#[path = "../src/cmd_hostile.rs"]
-#[allow(dead_code)]
-mod cmd_hostile;
+use attacks::bounded as cmd_hostile;
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};

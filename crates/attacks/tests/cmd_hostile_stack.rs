@@ -3,9 +3,7 @@
 //! attempts would then fail without a report, and `-k` would never fire. The supervisor sees
 //! the filter being installed: it reports it, and under `-k` kills the program.
 
-#[path = "../src/cmd_hostile.rs"]
-#[allow(dead_code)]
-mod cmd_hostile;
+use attacks::bounded as cmd_hostile;
 
 use std::process::Command;
 use std::time::Duration;

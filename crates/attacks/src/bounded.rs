@@ -1,8 +1,6 @@
 //! Helpers for the attacks on the `pledge` command's supervisor: running it with a time
 //! limit (an attack that hangs the supervisor must fail the test, not hang the suite), and
 //! checking its report stream byte by byte.
-//!
-//! Test files include this file with `#[path]` (it is not part of the library's API).
 
 use std::io::Read as _;
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
@@ -10,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use attacks::End;
+use crate::End;
 
 /// A run of the command under a time limit.
 pub struct Bounded {
