@@ -128,3 +128,35 @@ fn recorded_execpromises_stay_within_the_promises() {
     })
     .ok();
 }
+
+/// Landlock stacks at most 16 domains: the narrowing that would need a 17th fails with a clear
+/// error and leaves the promises as they were (still enforced).
+#[test]
+fn too_many_narrowings_fail_cleanly() {
+    run_forked(|| {
+        let mut set = Promises::all()
+            .without(Promise::Error)
+            .without(Promise::Unveil);
+        let mut failed = None;
+        let droppable: Vec<Promise> = set
+            .iter()
+            .filter(|p| ![Promise::Stdio, Promise::Rpath].contains(p))
+            .collect();
+        for p in droppable {
+            let next = set.without(p);
+            match Pledge::new().promises(next).penalty(Penalty::Eperm).apply() {
+                Ok(_) => set = next,
+                Err(e) => {
+                    failed = Some((next, e));
+                    break;
+                }
+            }
+        }
+        let (next, e) = failed.expect("16 domains at most");
+        assert!(e.to_string().contains("Landlock layers"), "{e}");
+        assert_eq!(scopes::current_promises(), Some(set));
+        assert_ne!(scopes::current_promises(), Some(next));
+        0
+    })
+    .ok();
+}
