@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
+pub mod cmd_life;
 mod fork;
 pub use fork::{run_forked, Child, End};
 
