@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn kills_a_grandchild() {
         let mut sh = std::process::Command::new("sh")
-            .args(["-c", "sleep 30 & echo $!; wait"])
+            .args(["-c", "sleep 30 & echo $!; wait $!"])
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
