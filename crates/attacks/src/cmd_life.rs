@@ -44,13 +44,34 @@ fn collect(mut from: impl std::io::Read + Send + 'static) -> (Arc<Mutex<Vec<u8>>
 /// Starts `pledge ARGS` (the program under attack is `exe`, named in `args`), stdin from
 /// /dev/null, in a new process group.
 pub fn start(exe: &Path, args: &[&OsStr]) -> Supervised {
-    let mut child = Command::new(crate::pledge_command())
-        .args(args)
+    let mut cmd = Command::new(crate::pledge_command());
+    cmd.args(args).stdin(Stdio::null());
+    spawn(cmd, exe)
+}
+
+/// Starts `pledge ARGS` as the session leader of a new terminal (a pseudo-terminal, through
+/// `script`), the command's process group in its foreground: what the user types
+/// ([`Supervised::type_keys`]) goes to the terminal, so ^C is the terminal's, not a `kill`.
+/// The status is the command's; killing `script` hangs the terminal up.
+pub fn start_in_terminal(exe: &Path, args: &[&OsStr]) -> Supervised {
+    let quote = |word: &OsStr| format!("'{}'", word.to_string_lossy().replace('\'', "'\\''"));
+    let line = std::iter::once(crate::pledge_command().as_os_str())
+        .chain(args.iter().copied())
+        .map(quote)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = Command::new("script");
+    cmd.args(["-qfec", &format!("exec {line}"), "/dev/null"])
+        .stdin(Stdio::piped());
+    spawn(cmd, exe)
+}
+
+fn spawn(mut cmd: Command, exe: &Path) -> Supervised {
+    let mut child = cmd
         .env("LC_ALL", "C")
         .env_remove("LANG")
         .env_remove("LD_PRELOAD")
         .env_remove("PLEDGE_PRELOAD")
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
@@ -89,10 +110,14 @@ impl Supervised {
         let deadline = Instant::now() + timeout;
         loop {
             let out = self.stdout();
-            if let Some(l) = out.lines().find(|l| l.starts_with(prefix)) {
-                if out.contains(&format!("{l}\n")) {
-                    return Some(l[prefix.len()..].to_string());
-                }
+            // Complete lines only; a terminal ends them with CR LF.
+            let found = out
+                .split_inclusive('\n')
+                .filter(|l| l.ends_with('\n'))
+                .map(|l| l.trim_end_matches(['\r', '\n']))
+                .find_map(|l| l.strip_prefix(prefix));
+            if let Some(rest) = found {
+                return Some(rest.to_string());
             }
             if Instant::now() > deadline {
                 return None;
@@ -110,6 +135,16 @@ impl Supervised {
     /// The processes running the attack's binary now.
     pub fn left_now(&self) -> Vec<i32> {
         processes_of(&self.exe)
+    }
+
+    /// Types `keys` on the terminal of [`start_in_terminal`].
+    pub fn type_keys(&mut self, keys: &[u8]) {
+        use std::io::Write as _;
+        let stdin = self.child.stdin.as_mut().expect("started in a terminal");
+        stdin
+            .write_all(keys)
+            .and_then(|_| stdin.flush())
+            .expect("typing");
     }
 
     /// Sends `sig` to the command itself.
@@ -203,4 +238,13 @@ pub fn kill_all(exe: &Path) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// A copy of the compiled attack `prog` for the test `test` alone: leftovers are found by the
+/// binary they run, and tests of one file run in parallel.
+pub fn own_copy(prog: &Path, test: &str) -> PathBuf {
+    let dir = crate::scratch(&format!("own-{test}"));
+    let copy = dir.join(prog.file_name().expect("a program file"));
+    std::fs::copy(prog, &copy).expect("copying the attack");
+    copy
 }

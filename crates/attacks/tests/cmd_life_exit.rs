@@ -5,7 +5,7 @@
 use std::ffi::OsStr;
 use std::time::Duration;
 
-use attacks::cmd_life::start;
+use attacks::cmd_life::{own_copy, start};
 use attacks::{compile, scratch, End, Link};
 
 /// Far more than the command needs; a supervisor that waits for the leftovers exceeds it.
@@ -15,7 +15,7 @@ const DEADLINE: Duration = Duration::from_secs(20);
 /// denied write: the supervisor used to wait for the socket to close, for ever.
 #[test]
 fn cmd_life_a_child_in_a_denied_call_does_not_hang_the_supervisor() {
-    let prog = compile("cmd_life_forkexit", Link::Plain);
+    let prog = own_copy(&compile("cmd_life_forkexit", Link::Plain), "deny");
     let mut cmd = start(
         &prog,
         &[
@@ -36,7 +36,7 @@ fn cmd_life_a_child_in_a_denied_call_does_not_hang_the_supervisor() {
 /// to write its marker (nor to find its calls answered ENOSYS by a supervisor that is gone).
 #[test]
 fn cmd_life_leftovers_are_killed_when_the_program_ends() {
-    let prog = compile("cmd_life_forkexit", Link::Plain);
+    let prog = own_copy(&compile("cmd_life_forkexit", Link::Plain), "leftovers");
     let dir = scratch("cmd_life_leftovers");
     for (promises, mode) in [
         ("stdio proc wpath cpath", "marker"),

@@ -5,7 +5,7 @@
 use std::ffi::OsStr;
 use std::time::Duration;
 
-use attacks::cmd_life::start;
+use attacks::cmd_life::{own_copy, start};
 use attacks::{compile, End, Link};
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -14,7 +14,7 @@ const DEADLINE: Duration = Duration::from_secs(20);
 /// supervisor included: the supervisor must survive each, and still kill at the next violation.
 #[test]
 fn cmd_life_signalling_the_process_group_leaves_the_supervisor_in_charge() {
-    let prog = compile("cmd_life_group", Link::Plain);
+    let prog = own_copy(&compile("cmd_life_group", Link::Plain), "group");
     let signals = [
         libc::SIGALRM,
         libc::SIGVTALRM,
@@ -64,7 +64,7 @@ fn cmd_life_signalling_the_process_group_leaves_the_supervisor_in_charge() {
 /// supervisor: not by pid, not through a pidfd, not by process group.
 #[test]
 fn cmd_life_signalling_the_supervisor_under_proc_is_refused() {
-    let prog = compile("cmd_life_parent", Link::Plain);
+    let prog = own_copy(&compile("cmd_life_parent", Link::Plain), "parent");
     for how in ["kill", "stop", "pidfd", "group"] {
         let mut cmd = start(
             &prog,
@@ -90,7 +90,7 @@ fn cmd_life_signalling_the_supervisor_under_proc_is_refused() {
 /// end nor steer it, and the program stays supervised.
 #[test]
 fn cmd_life_the_supervisor_ignores_signals_it_does_not_forward() {
-    let prog = compile("cmd_life_orphan", Link::Plain);
+    let prog = own_copy(&compile("cmd_life_orphan", Link::Plain), "immune");
     let mut cmd = start(
         &prog,
         &[

@@ -522,9 +522,14 @@ impl Supervisor {
             self.reap();
             return;
         }
-        // The terminal's signals already reached the program, in the same process group.
+        // The terminal's keys signal its foreground process group: the program got the signal
+        // too, unless it left the command's group (then only the command got ^C), or the
+        // command's group is not in the foreground (a hang-up signals the session leader alone).
         if got.code == sys::SI_KERNEL {
-            return;
+            let ours = sys::process_group(0);
+            if sys::process_group(self.child.pid) == ours && sys::terminal_foreground() == ours {
+                return;
+            }
         }
         let _ = sys::pidfd_send_signal(self.child.pidfd.as_fd(), got.signo);
     }

@@ -362,6 +362,35 @@ pub fn read_signal(fd: BorrowedFd<'_>) -> io::Result<Received> {
     })
 }
 
+/// The process group of `pid` (0: this process), or `None` when it is gone.
+pub fn process_group(pid: libc::pid_t) -> Option<libc::pid_t> {
+    // SAFETY: integer argument only.
+    let r = unsafe { libc::getpgid(pid) };
+    (r >= 0).then_some(r)
+}
+
+/// The foreground process group of this process's controlling terminal, or `None` when it has
+/// none (or it was hung up).
+pub fn terminal_foreground() -> Option<libc::pid_t> {
+    // SAFETY: a constant NUL-terminated path; the descriptor is closed below.
+    let fd = unsafe {
+        libc::open(
+            c"/dev/tty".as_ptr(),
+            libc::O_RDONLY | libc::O_NOCTTY | libc::O_CLOEXEC | libc::O_NONBLOCK,
+        )
+    };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: `fd` is the descriptor just opened, closed once and not used again.
+    let group = unsafe {
+        let group = libc::tcgetpgrp(fd);
+        libc::close(fd);
+        group
+    };
+    (group > 0).then_some(group)
+}
+
 /// `SI_KERNEL`: a signal the kernel sent (the terminal's ^C, ^\, hang-up).
 pub const SI_KERNEL: i32 = 0x80;
 
