@@ -208,7 +208,13 @@ pub fn processes_of(exe: &Path) -> Vec<i32> {
     };
     dir.flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe))
+        .filter(|pid| {
+            // A binary replaced meanwhile (a test run again) shows as deleted.
+            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| {
+                p == exe
+                    || p.as_os_str().to_string_lossy() == format!("{} (deleted)", exe.display())
+            })
+        })
         .filter(|pid| !is_zombie(*pid))
         .collect()
 }
