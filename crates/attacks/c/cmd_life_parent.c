@@ -1,6 +1,6 @@
 /* Signals its parent, the pledge supervisor (argv[1]: "kill" for SIGKILL, "stop" for SIGSTOP,
  * "pidfd" for SIGKILL through pidfd_send_signal, "group" for SIGSTOP to the supervisor's
- * process group but not its own), then tries a call its promises deny, which the supervisor
+ * process group but not its own, "all" for SIGURG to every process it may signal), then tries a call its promises deny, which the supervisor
  * must still report. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +27,9 @@ int main(int argc, char **argv) {
         pid_t group = getpgid(parent);
         if (setpgid(0, 0) != 0) { printf("setpgid: %s\n", strerror(errno)); return 3; }
         r = kill(-group, SIGSTOP);
+    } else if (strcmp(argv[1], "all") == 0) {
+        /* Every process the caller may signal: as root, every process of the machine. */
+        r = kill(-1, SIGURG);
     } else {
         return 2;
     }

@@ -128,3 +128,39 @@ fn cmd_life_the_supervisor_ignores_signals_it_does_not_forward() {
     let ran = cmd.finish(DEADLINE);
     assert_eq!(ran.end, End::Exit(128 + libc::SIGTERM), "{ran:#?}");
 }
+
+static URGENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn on_urgent(_: libc::c_int) {
+    URGENT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// `kill(-1, sig)` under `proc` signals every process the caller may signal: as root, every
+/// process of the machine. Under the command it reaches the program's own processes only: not
+/// this test, which counts the (harmless) SIGURG it would get.
+#[test]
+fn cmd_life_signalling_every_process_reaches_only_the_programs_own() {
+    // SAFETY: the handler only increments an atomic counter.
+    let old = unsafe { libc::signal(libc::SIGURG, on_urgent as libc::sighandler_t) };
+    assert_ne!(old, libc::SIG_ERR);
+    let prog = own_copy(&compile("cmd_life_parent", Link::Plain), "all");
+    let mut cmd = start(
+        &prog,
+        &[
+            OsStr::new("-p"),
+            OsStr::new("stdio proc"),
+            OsStr::new("--"),
+            prog.as_os_str(),
+            OsStr::new("all"),
+        ],
+    );
+    let ran = cmd.finish(DEADLINE);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(ran.end, End::Exit(0), "{ran:#?}");
+    ran.says("openat(\"/etc/hostname\", O_RDONLY) denied: needs promise \"rpath\"");
+    assert_eq!(
+        URGENT.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the program's kill(-1) reached the test"
+    );
+}
