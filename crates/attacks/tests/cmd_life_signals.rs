@@ -141,7 +141,7 @@ extern "C" fn on_urgent(_: libc::c_int) {
 #[test]
 fn cmd_life_signalling_every_process_reaches_only_the_programs_own() {
     // SAFETY: the handler only increments an atomic counter.
-    let old = unsafe { libc::signal(libc::SIGURG, on_urgent as libc::sighandler_t) };
+    let old = unsafe { libc::signal(libc::SIGURG, on_urgent as *const () as libc::sighandler_t) };
     assert_ne!(old, libc::SIG_ERR);
     let prog = own_copy(&compile("cmd_life_parent", Link::Plain), "all");
     let mut cmd = start(
