@@ -120,6 +120,15 @@ impl Handler for Enforcer {
         self.report(call, &text, &needs);
         self.penalty()
     }
+
+    fn on_leftovers(&mut self, killed: usize) {
+        if !self.quiet {
+            crate::error(&format!(
+                "killed {killed} process{} the program left running",
+                if killed == 1 { "" } else { "es" }
+            ));
+        }
+    }
 }
 
 impl Enforcer {

@@ -70,6 +70,9 @@ pub fn text() -> String {
          \x20   'prot_exec' for their own loader.\n\
          \x20 * Path rules (unveil, tmppath...) are enforced by Landlock, whose denials are\n\
          \x20   EACCES and are not reported.\n\
+         \x20 * pledge ends when PROGRAM ends: processes it left running are killed then (make\n\
+         \x20   it wait for background work). PROGRAM dies with pledge, and (Linux 6.12+) can\n\
+         \x20   signal only itself and what it started, even with 'proc'.\n\
          \n\
          Environment:\n\
          \x20 PLEDGE_PRELOAD             path of libpledge_preload.so, if not installed beside pledge\n\

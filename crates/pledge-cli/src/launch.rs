@@ -36,6 +36,8 @@ struct Plan<'a> {
     handshake: RawFd,
     handshake_target: RawFd,
     mask: SigSet,
+    /// The command's pid: the child must die with it.
+    supervisor: libc::pid_t,
 }
 
 fn cstring(bytes: Vec<u8>, what: &str) -> io::Result<CString> {
@@ -77,12 +79,16 @@ fn environment(start: Start, preload: Option<&Path>, handshake: RawFd) -> io::Re
 }
 
 /// Forks the child that becomes the program. `mask` is the signal mask to restore in it.
+///
+/// The command becomes a child subreaper first: whatever the program starts, and however
+/// (double forks, `clone(CLONE_PARENT)`), stays below the command, to be found and killed.
 pub fn spawn(
     run: &Run,
     program: &Program,
     preload: Option<&Path>,
     mask: SigSet,
 ) -> io::Result<Child> {
+    sys::become_subreaper()?;
     let (ours, theirs) = sys::seqpacket_pair()?;
     let handshake_target = if run.close_fds { 3 } else { theirs.as_raw_fd() };
     let plan = Plan {
@@ -100,6 +106,7 @@ pub fn spawn(
         handshake: theirs.as_raw_fd(),
         handshake_target,
         mask,
+        supervisor: sys::getpid(),
     };
     if program.start == Start::Dynamic {
         let unveils = run
@@ -208,6 +215,10 @@ fn child(plan: &Plan<'_>) -> ! {
 
 fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
     let os = |what: &str, e: io::Error| format!("{what}: {}", crate::describe_io(&e));
+    // The program never outlives the command, even one killed with SIGKILL. (The kernel
+    // forgets this request when the process changes its user or group ids; see
+    // docs/command.md.)
+    sys::die_with_parent(plan.supervisor).map_err(|e| os("tying the program to pledge", e))?;
     sys::set_signal_mask(&plan.mask).map_err(|e| os("restoring the signal mask", e))?;
     sys::reset_signal_dispositions().map_err(|e| os("resetting signal dispositions", e))?;
     let dynamic = plan.program.start == Start::Dynamic;
@@ -227,6 +238,11 @@ fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
     if plan.run.drop_caps {
         sys::drop_capabilities().map_err(|e| os("dropping capabilities", e))?;
     }
+    // Whatever the promises (even `proc`), the program and everything it starts may signal
+    // one another but nothing outside, the command included: a stopped or dead supervisor
+    // would leave the program's violations unanswered or unreported. Where the kernel cannot
+    // (Landlock before ABI 6), the command ignores what it can (see `supervisor::immune`).
+    scopes::supervised::scope_signals().map_err(|e| format!("confining signals: {e}"))?;
     if dynamic {
         set_limits(&plan.run.limits, true)?;
         // Here, in the child: "own pid" checks need the program's pid, and this filter

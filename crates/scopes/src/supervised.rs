@@ -45,6 +45,15 @@ pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(
     crate::landlock::enforce(&paths::plan(promises, &inputs), abi)
 }
 
+/// Confines the signals of the calling process, and of everything it starts from now on, to
+/// the processes it starts (a Landlock domain that scopes signals, ABI 6), whatever the
+/// promises: a supervisor that starts a program this way cannot be signalled by it, by pid,
+/// pidfd or process group, not even with `proc`. Sets no_new_privs. Returns `false`, changing
+/// nothing, on a kernel without Landlock ABI 6. Call it while single-threaded.
+pub fn scope_signals() -> Result<bool, Error> {
+    crate::landlock::scope_signals()
+}
+
 /// Sets no_new_privs and installs `prog` on every thread (TSYNC). With `listener`, returns the
 /// seccomp user-notification descriptor (close-on-exec) for the filter's `USER_NOTIF` answers.
 pub fn install_filter(prog: &[Insn], listener: bool) -> Result<Option<OwnedFd>, Error> {

@@ -33,6 +33,38 @@ pub const FORWARDED: &[i32] = &[
     libc::SIGWINCH,
 ];
 
+/// The signals the command blocks and never reads: their default action would end it, and it
+/// has no use for them. A program that reaches the command with them (where the kernel cannot
+/// scope the program's signals, see [`crate::launch`]) leaves them pending for ever. Faults the
+/// command would really cause are delivered all the same (the kernel unblocks them). The stop
+/// signals of job control (SIGTSTP, SIGTTIN, SIGTTOU) keep their default, so that ^Z stops the
+/// command as a shell expects; SIGSTOP and SIGKILL cannot be blocked.
+fn immune() -> Vec<i32> {
+    let mut set = vec![
+        libc::SIGALRM,
+        libc::SIGVTALRM,
+        libc::SIGPROF,
+        libc::SIGIO,
+        libc::SIGPWR,
+        libc::SIGSTKFLT,
+        libc::SIGXCPU,
+        libc::SIGXFSZ,
+        libc::SIGSYS,
+        libc::SIGTRAP,
+        libc::SIGABRT,
+        libc::SIGBUS,
+        libc::SIGFPE,
+        libc::SIGILL,
+        libc::SIGSEGV,
+    ];
+    set.extend(libc::SIGRTMIN()..=libc::SIGRTMAX());
+    set
+}
+
+/// How long the command tries to end the processes left below it before it gives up on those
+/// that do not die (a process stuck in an uninterruptible wait).
+const END_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long the program may take from fork to the end of the handshake (loading included),
 /// unless `$PLEDGE_HANDSHAKE_TIMEOUT` (seconds) says otherwise.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -80,6 +112,12 @@ pub enum Answer {
 pub trait Handler {
     /// Answers one stopped call.
     fn on_call(&mut self, call: &Call<'_>) -> Answer;
+
+    /// The program ended by itself and `killed` processes it had started were still running:
+    /// the supervisor killed them (nothing runs on without it).
+    fn on_leftovers(&mut self, killed: usize) {
+        let _ = killed;
+    }
 }
 
 /// How supervision ended.
@@ -132,12 +170,13 @@ pub fn supervise(
         timeout,
         failure: None,
         killed: false,
+        ended: None,
     };
     let outcome = s.run(signals.as_fd(), handler);
     if matches!(outcome, Outcome::Failed { .. }) {
         // Whatever went wrong, the program must not run on unsupervised.
         s.kill_program();
-        let _ = sys::wait(s.child.pid, true);
+        s.end_tree();
     }
     outcome
 }
@@ -153,6 +192,16 @@ struct Supervisor {
     /// A [`Message::Failed`] from the child or the preload.
     failure: Option<String>,
     killed: bool,
+    /// How the program ended, once reaped.
+    ended: Option<Ended>,
+}
+
+/// What [`Supervisor::end_tree`] did.
+struct TreeEnd {
+    /// Processes found alive and killed (the program itself not counted).
+    killed: usize,
+    /// Processes that did not die in time.
+    stuck: usize,
 }
 
 impl Supervisor {
@@ -235,8 +284,8 @@ impl Supervisor {
                     self.listener = None;
                 }
             }
-            if ready(self.child.pidfd.as_raw_fd()) {
-                return self.on_exit();
+            if ready(self.child.pidfd.as_raw_fd()) || self.ended.is_some() {
+                return self.on_exit(handler);
             }
         }
     }
@@ -248,14 +297,25 @@ impl Supervisor {
         }
     }
 
-    fn on_exit(&mut self) -> Outcome {
-        let ended = match sys::wait(self.child.pid, true) {
-            Ok(Some(e)) => e,
-            Ok(None) => return self.setup_failed("the program vanished".into()),
-            Err(e) => return self.setup_failed(format!("waitpid: {}", crate::describe_io(&e))),
+    fn on_exit(&mut self, handler: &mut dyn Handler) -> Outcome {
+        // The program is gone: so must be everything it started, before the listener closes
+        // (reaping the program on the way).
+        let tree = self.end_tree();
+        if tree.stuck > 0 {
+            crate::error(&format!(
+                "{} process{} the program started could not be killed",
+                tree.stuck,
+                if tree.stuck == 1 { "" } else { "es" }
+            ));
+        }
+        let Some(ended) = self.ended else {
+            return self.setup_failed("waitpid: the program vanished".into());
         };
         if self.killed {
             return Outcome::Killed;
+        }
+        if tree.killed > 0 {
+            handler.on_leftovers(tree.killed);
         }
         // A late message (execve failed after the filter was in place) explains the status.
         if self.handshake_open {
@@ -288,7 +348,8 @@ impl Supervisor {
     }
 
     fn on_message(&mut self) -> Result<(), String> {
-        let bytes = match sys::recv(self.child.handshake.as_raw_fd(), MAX_MESSAGE) {
+        // Never waiting: a process the program started may hold the other end for ever.
+        let bytes = match sys::recv_now(self.child.handshake.as_raw_fd(), MAX_MESSAGE) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             // The other end closed with our configuration unread: a program that ran without
@@ -464,45 +525,83 @@ impl Supervisor {
         let Ok(got) = sys::read_signal(signals) else {
             return;
         };
-        // The terminal's signals already reached the program, in the same process group.
-        if got.code == sys::SI_KERNEL {
+        if got.signo == libc::SIGCHLD {
+            self.reap();
             return;
+        }
+        // The terminal's keys signal its foreground process group: the program got the signal
+        // too, unless it left the command's group (then only the command got ^C), or the
+        // command's group is not in the foreground (a hang-up signals the session leader alone).
+        if got.code == sys::SI_KERNEL {
+            let ours = sys::process_group(0);
+            if sys::process_group(self.child.pid) == ours && sys::terminal_foreground() == ours {
+                return;
+            }
         }
         let _ = sys::pidfd_send_signal(self.child.pidfd.as_fd(), got.signo);
     }
 
-    /// SIGKILLs the program and every process it started that is still its descendant.
+    /// SIGKILLs the program and every process it started (all are below the command, a child
+    /// subreaper).
     fn kill_program(&mut self) {
-        // Freeze the tree first, so that nothing forks between listing and killing, and list
-        // again until no new process shows up (the kernel's children lists can miss a process
-        // created while they are read). Listed before the kill: once the program dies its
-        // children move to another parent.
-        let _ = sys::pidfd_send_signal(self.child.pidfd.as_fd(), libc::SIGSTOP);
-        let mut below: Vec<u32> = Vec::new();
-        for _ in 0..64 {
-            let now = tree::descendants(self.child.pid as u32);
-            let new: Vec<u32> = now.into_iter().filter(|p| !below.contains(p)).collect();
-            if new.is_empty() {
-                break;
-            }
-            for pid in &new {
-                let _ = sys::kill(*pid as i32, libc::SIGSTOP);
-            }
-            below.extend(new);
-        }
         let _ = sys::pidfd_send_signal(self.child.pidfd.as_fd(), libc::SIGKILL);
-        for pid in below {
-            let _ = sys::kill(pid as i32, libc::SIGKILL);
+        tree::kill_all_below(sys::getpid() as u32);
+    }
+
+    /// Reaps every child that ended, noting the program's status. `false` when the command has
+    /// no child left at all.
+    fn reap(&mut self) -> bool {
+        loop {
+            match sys::reap_any() {
+                Ok(Some((pid, ended))) => {
+                    if pid == self.child.pid {
+                        self.ended = Some(ended);
+                    }
+                }
+                Ok(None) => return true,
+                Err(_) => return false, // ECHILD: none left
+            }
+        }
+    }
+
+    /// Kills every process left below the command and reaps them all, the program included,
+    /// giving up after [`END_TIMEOUT`] on those that do not die.
+    fn end_tree(&mut self) -> TreeEnd {
+        let me = sys::getpid() as u32;
+        let deadline = Instant::now() + END_TIMEOUT;
+        let mut killed: Vec<u32> = Vec::new();
+        // Usually nothing is left and the first reap says so.
+        while self.reap() {
+            if Instant::now() > deadline {
+                return TreeEnd {
+                    killed: killed.len(),
+                    stuck: tree::kill_all_below(me).len(),
+                };
+            }
+            for pid in tree::kill_all_below(me) {
+                if pid != self.child.pid as u32 && !killed.contains(&pid) {
+                    killed.push(pid);
+                }
+            }
+            // The killed need a moment to die (and their children to come here).
+            let _ = sys::poll(&mut [], Some(Duration::from_millis(1)));
+        }
+        TreeEnd {
+            killed: killed.len(),
+            stuck: 0,
         }
     }
 }
 
 type RawFdLike = i32;
 
-/// Blocks [`FORWARDED`] in the command and returns a signalfd for them, and the mask to
-/// restore in the program.
+/// Blocks [`FORWARDED`], SIGCHLD and the signals the command is immune to in the command, and
+/// returns a signalfd for the first two, and the mask to restore in the program.
 pub fn take_signals() -> io::Result<(OwnedFd, SigSet)> {
-    let set = SigSet::of(FORWARDED);
-    let old = sys::block_signals(&set)?;
-    Ok((sys::signalfd(&set)?, old))
+    let mut read: Vec<i32> = FORWARDED.to_vec();
+    read.push(libc::SIGCHLD);
+    let mut blocked = read.clone();
+    blocked.extend(immune());
+    let old = sys::block_signals(&SigSet::of(&blocked))?;
+    Ok((sys::signalfd(&SigSet::of(&read))?, old))
 }

@@ -5,9 +5,11 @@
 pub mod notif;
 
 use std::ffi::CString;
+// Its blocking `recv` is the preload's: the command receives with `recv_now`.
+#[allow(dead_code)]
 mod handshake;
 
-pub use handshake::{exit_now, lowest_free_fd, recv, send};
+pub use handshake::{exit_now, lowest_free_fd, send};
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
@@ -143,6 +145,62 @@ pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> io::Result<()> {
 pub fn kill(pid: libc::pid_t, sig: i32) -> io::Result<()> {
     // SAFETY: integer arguments only.
     check(unsafe { libc::kill(pid, sig) }).map(drop)
+}
+
+/// This process's pid.
+pub fn getpid() -> libc::pid_t {
+    // SAFETY: no arguments.
+    unsafe { libc::getpid() }
+}
+
+/// Makes this process a child subreaper (`PR_SET_CHILD_SUBREAPER`): a process below it whose
+/// parent dies becomes its child, not init's, so that every descendant stays findable in its
+/// children lists and its status comes here.
+pub fn become_subreaper() -> io::Result<()> {
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }).map(drop)
+}
+
+/// Asks the kernel to SIGKILL the calling process when its parent ends, and checks that the
+/// parent is still `parent` afterwards: had it ended before the request, the request would
+/// never fire (the process would have a new parent already).
+pub fn die_with_parent(parent: libc::pid_t) -> io::Result<()> {
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) })?;
+    // SAFETY: no arguments.
+    if unsafe { libc::getppid() } != parent {
+        return Err(io::Error::other(
+            "the command ended while starting the program",
+        ));
+    }
+    Ok(())
+}
+
+/// Reaps one child that has ended, whichever it is (`__WALL`: also those with another exit
+/// signal than SIGCHLD). `Ok(None)`: children exist, none has ended; `Err` with ECHILD: no
+/// children at all.
+pub fn reap_any() -> io::Result<Option<(libc::pid_t, Ended)>> {
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid writes the status into our local.
+        let r = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG | libc::__WALL) };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if r == 0 {
+            return Ok(None);
+        }
+        if libc::WIFEXITED(status) {
+            return Ok(Some((r, Ended::Exited(libc::WEXITSTATUS(status)))));
+        }
+        if libc::WIFSIGNALED(status) {
+            return Ok(Some((r, Ended::Signaled(libc::WTERMSIG(status)))));
+        }
+    }
 }
 
 /// How a process ended.
@@ -304,8 +362,84 @@ pub fn read_signal(fd: BorrowedFd<'_>) -> io::Result<Received> {
     })
 }
 
+/// The process group of `pid` (0: this process), or `None` when it is gone.
+pub fn process_group(pid: libc::pid_t) -> Option<libc::pid_t> {
+    // SAFETY: integer argument only.
+    let r = unsafe { libc::getpgid(pid) };
+    (r >= 0).then_some(r)
+}
+
+/// The foreground process group of this process's controlling terminal, or `None` when it has
+/// none (or it was hung up).
+pub fn terminal_foreground() -> Option<libc::pid_t> {
+    // SAFETY: a constant NUL-terminated path; the descriptor is closed below.
+    let fd = unsafe {
+        libc::open(
+            c"/dev/tty".as_ptr(),
+            libc::O_RDONLY | libc::O_NOCTTY | libc::O_CLOEXEC | libc::O_NONBLOCK,
+        )
+    };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: `fd` is the descriptor just opened, closed once and not used again.
+    let group = unsafe {
+        let group = libc::tcgetpgrp(fd);
+        libc::close(fd);
+        group
+    };
+    (group > 0).then_some(group)
+}
+
 /// `SI_KERNEL`: a signal the kernel sent (the terminal's ^C, ^\, hang-up).
 pub const SI_KERNEL: i32 = 0x80;
+
+/// Receives one message if one is waiting, never blocking (`MSG_DONTWAIT`): a process the
+/// program started may hold the other end open for ever. `WouldBlock` when none is waiting; an
+/// empty result means the peer closed.
+pub fn recv_now(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; max];
+    loop {
+        // SAFETY: the buffer has room for `max` bytes; the kernel writes at most that many.
+        let n = unsafe {
+            libc::recv(
+                fd,
+                buf.as_mut_ptr() as *mut libc::c_void,
+                max,
+                libc::MSG_DONTWAIT,
+            )
+        };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        buf.truncate(n as usize);
+        return Ok(buf);
+    }
+}
+
+/// Opens a pidfd for `pid` if `pid` is then a child of `parent` (read from `/proc/PID/status`
+/// after opening the pidfd, so that the pidfd cannot belong to another process that reused the
+/// pid, provided the caller knows `parent` was alive throughout). Returns the pidfd and whether
+/// the process is a zombie, or `None` when `pid` is gone or no longer `parent`'s child.
+pub fn open_child_of(pid: u32, parent: u32) -> Option<(OwnedFd, bool)> {
+    let pidfd = pidfd_open(pid as libc::pid_t).ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+    };
+    if field("PPid:")?.parse::<u32>().ok()? != parent {
+        return None;
+    }
+    let zombie = field("State:").is_some_and(|s| s.starts_with('Z') || s.starts_with('X'));
+    Some((pidfd, zombie))
+}
 
 /// A connected `AF_UNIX` `SOCK_SEQPACKET` pair, both ends close-on-exec.
 pub fn seqpacket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
