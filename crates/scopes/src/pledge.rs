@@ -301,6 +301,8 @@ impl Pledge {
         } else {
             None
         };
+        // Capabilities no promise in force needs go just before the filter (see sys::caps).
+        let caps = sys::caps::plan(new)?;
         // Dropping `unveil` locks it: what unveil() collected is enforced with this pledge.
         let unveil_commit = crate::unveil::before_pledge(new)?;
         // The SIGSYS handler goes in before the filter (the filter then refuses to replace it);
@@ -337,6 +339,7 @@ impl Pledge {
         if let Some(commit) = unveil_commit {
             commit.enforce()?;
         }
+        caps.apply().map_err(undo)?;
         let listener = install_seccomp(&prog, target.violation == ret::USER_NOTIF).map_err(undo)?;
         if target.reporting || sys::report::installed() {
             sys::report::set_promises(new);
