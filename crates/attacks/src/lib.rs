@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
+pub mod caps;
 mod fork;
 pub use fork::{run_forked, Child, End};
 

@@ -227,6 +227,12 @@ fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
     if plan.run.drop_caps {
         sys::drop_capabilities().map_err(|e| os("dropping capabilities", e))?;
     }
+    if !plan.run.keep_capabilities {
+        // Those no promise needs, as pledge() drops them; under no_new_privs (set with the
+        // first filter, below) execve cannot give any back.
+        scopes::supervised::drop_capabilities(plan.run.promises)
+            .map_err(|e| format!("dropping capabilities: {e}"))?;
+    }
     if dynamic {
         set_limits(&plan.run.limits, true)?;
         // Here, in the child: "own pid" checks need the program's pid, and this filter
