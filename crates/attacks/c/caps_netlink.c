@@ -51,6 +51,7 @@ int main(int argc, char **argv) {
     req.nh.nlmsg_seq = 1;
     req.ifa.ifa_family = AF_INET;
     req.ifa.ifa_prefixlen = 8;
+    req.ifa.ifa_scope = RT_SCOPE_HOST; /* the kernel refuses loopback addresses of wider scope */
     req.ifa.ifa_index = lo;
     req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.ifa);
     struct in_addr addr;

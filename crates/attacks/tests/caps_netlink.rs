@@ -7,8 +7,12 @@
 use attacks::caps::{lo_has_attack_address, root, RemoveAttackAddress};
 use attacks::{compile, pledge_command, run, run_command, Link, Ran};
 
+/// One attack at a time: they aim at the same address.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs one attack and says whether the address appeared (removing it at once).
 fn attempt(ran: impl FnOnce() -> Ran) -> (Ran, bool) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let ran = ran();
     let added = lo_has_attack_address();
     drop(RemoveAttackAddress);
