@@ -50,7 +50,14 @@ pub fn compile_static(name: &str) -> PathBuf {
         .join(format!("{name}.c"));
     let out = crate::scratch(&format!("bin-{name}-static")).join(name);
     let result = Command::new("cc")
-        .args(["-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-static"])
+        .args([
+            "-std=gnu11",
+            "-O1",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-static",
+        ])
         .arg("-DCAPS_NO_LIBPLEDGE")
         .arg("-o")
         .arg(&out)

@@ -72,8 +72,16 @@ fn root_under_stdio_holds_no_capability() {
     for promises in ["stdio rpath", "stdio rpath wpath cpath fattr inet proc id"] {
         let ran = run(&prog, &[promises]);
         ran.exited(0);
-        assert_eq!(mask(&ran.stdout, "CapEff:"), kept(promises), "{promises}: {ran:#?}");
-        assert_eq!(mask(&ran.stdout, "CapPrm:"), kept(promises), "{promises}: {ran:#?}");
+        assert_eq!(
+            mask(&ran.stdout, "CapEff:"),
+            kept(promises),
+            "{promises}: {ran:#?}"
+        );
+        assert_eq!(
+            mask(&ran.stdout, "CapPrm:"),
+            kept(promises),
+            "{promises}: {ran:#?}"
+        );
     }
 }
 
@@ -90,8 +98,16 @@ fn programs_under_the_command_hold_only_what_their_promises_need() {
                     .arg("-"),
             );
             ran.exited(0);
-            assert_eq!(mask(&ran.stdout, "CapEff:"), kept(promises), "{promises}: {ran:#?}");
-            assert_eq!(mask(&ran.stdout, "CapPrm:"), kept(promises), "{promises}: {ran:#?}");
+            assert_eq!(
+                mask(&ran.stdout, "CapEff:"),
+                kept(promises),
+                "{promises}: {ran:#?}"
+            );
+            assert_eq!(
+                mask(&ran.stdout, "CapPrm:"),
+                kept(promises),
+                "{promises}: {ran:#?}"
+            );
             assert_eq!(mask(&ran.stdout, "CapInh:"), 0, "{promises}: {ran:#?}");
         }
     }

@@ -5,7 +5,7 @@
 //! EPERM, and the file is checked from outside.
 
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use attacks::caps::{compile_static, root, xattr};
 use attacks::{compile, pledge_command, run, run_command, scratch, Link, Ran};
@@ -20,7 +20,7 @@ fn victim(name: &str) -> PathBuf {
 
 /// The victim got no capability and no trusted attribute, while `fattr` itself worked.
 #[track_caller]
-fn check(file: &PathBuf, ran: &Ran, how: &str) {
+fn check(file: &Path, ran: &Ran, how: &str) {
     ran.exited(0);
     assert_eq!(
         xattr(file, "security.capability"),
@@ -36,7 +36,8 @@ fn check(file: &PathBuf, ran: &Ran, how: &str) {
     ran.line("user.control: ok");
     assert!(xattr(file, "user.control").is_some(), "{how}: {ran:#?}");
     if root() {
-        ran.line("security.capability: EPERM").line("trusted.x: EPERM");
+        ran.line("security.capability: EPERM")
+            .line("trusted.x: EPERM");
     }
 }
 

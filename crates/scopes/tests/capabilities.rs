@@ -105,11 +105,20 @@ fn each_promise_keeps_exactly_what_it_needs() {
             let want = needed(promises).bits() & before.prm;
             assert_eq!(after.eff, want, "{promises}: effective");
             assert_eq!(after.prm, want, "{promises}: permitted");
-            assert_eq!(after.bnd, needed(promises).bits() & before.bnd, "{promises}: bounding");
+            assert_eq!(
+                after.bnd,
+                needed(promises).bits() & before.bnd,
+                "{promises}: bounding"
+            );
             assert_eq!(after.inh & !want, 0, "{promises}: inheritable");
             0
         });
-        assert_eq!(child.end, common::End::Exit(0), "{promises}: {}", child.stderr);
+        assert_eq!(
+            child.end,
+            common::End::Exit(0),
+            "{promises}: {}",
+            child.stderr
+        );
     }
 }
 
@@ -127,7 +136,10 @@ fn narrowing_drops_what_the_narrower_set_does_not_need() {
         scopes::pledge(Some("stdio"), None).unwrap();
         let narrow = status(&file);
         if root() {
-            assert_eq!(wide.eff, needed(set("stdio rpath wpath fattr id inet")).bits() & had);
+            assert_eq!(
+                wide.eff,
+                needed(set("stdio rpath wpath fattr id inet")).bits() & had
+            );
             assert!(wide.eff & bit(Cap::SETUID) != 0);
         }
         assert_eq!((narrow.eff, narrow.prm, narrow.inh), (0, 0, 0));

@@ -330,7 +330,12 @@ mod tests {
         assert_eq!(TABLE.len(), Cap::ALL.len());
         for (i, (rule, cap)) in TABLE.iter().zip(Cap::ALL).enumerate() {
             assert_eq!(rule.cap, *cap);
-            assert_eq!(cap.number() as usize, i, "{cap} is numbered {}", cap.number());
+            assert_eq!(
+                cap.number() as usize,
+                i,
+                "{cap} is numbered {}",
+                cap.number()
+            );
             assert!(!rule.why.is_empty());
         }
     }
@@ -399,9 +404,9 @@ mod tests {
         let mut state = 0x5eed_ca95_u64;
         for _ in 0..2000 {
             let set = Promises::from_bits(next(&mut state) as u32);
-            let union = set
-                .iter()
-                .fold(Caps::EMPTY, |acc, p| acc.union(needed(Promises::EMPTY.with(p))));
+            let union = set.iter().fold(Caps::EMPTY, |acc, p| {
+                acc.union(needed(Promises::EMPTY.with(p)))
+            });
             assert_eq!(needed(set), union, "{set}");
             // Read from the table the other way round: a capability is kept exactly when one
             // of the promises that need it is held.
