@@ -45,9 +45,9 @@ pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(
 }
 
 /// Drops every capability that `promises` do not need ([`crate::policy::caps`]), as `pledge()`
-/// does: from the calling thread's effective, permitted, inheritable and ambient sets, and from
-/// its bounding set where CAP_SETPCAP is held. Nothing to drop (an ordinary user) is not an
-/// error; other threads that would keep the capabilities are.
+/// does: from the calling thread's effective, permitted, inheritable and ambient sets (under
+/// no_new_privs, which [`install_filter`] sets, no exec can give them back). Nothing to drop
+/// (an ordinary user) is not an error; other threads that would keep the capabilities are.
 pub fn drop_capabilities(promises: Promises) -> Result<(), Error> {
     sys::caps::drop_unneeded(promises)
 }

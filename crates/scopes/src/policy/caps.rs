@@ -6,8 +6,8 @@
 //! it names `user.comment` or `security.capability` (file capabilities: CAP_SETFCAP) or
 //! `trusted.*` (CAP_SYS_ADMIN); a `sendmsg` on a NETLINK_ROUTE socket held under `dns` is the
 //! same call whether it asks for the routing table or adds an address (CAP_NET_ADMIN). So
-//! `pledge()` drops, in the calling thread's effective, permitted and inheritable sets (and the
-//! bounding set where it can), every capability that no promise in force needs: what a promise
+//! `pledge()` drops, from the calling thread's effective, permitted, inheritable and ambient
+//! sets, every capability that no promise in force needs: what a promise
 //! allows then works for root as before, and nothing else does.
 //!
 //! The rule for each line of [`TABLE`]: a promise needs a capability when a system call it
@@ -216,8 +216,7 @@ pub static TABLE: &[CapRule] = &[
     line!(SETUID, &[Id], "setuid and the other user-id calls of `id`"),
     line!(SETPCAP, NONE,
         "changing the bounding set, securebits, and inheritable capabilities beyond the permitted \
-         set: no promise shapes capabilities. pledge() uses it to shrink the bounding set, then \
-         drops it"),
+         set: no promise shapes capabilities"),
     line!(LINUX_IMMUTABLE, NONE,
         "the immutable and append-only flags, set by FS_IOC_SETFLAGS, an ioctl no rule allows"),
     line!(NET_BIND_SERVICE, &[Inet], "binding TCP and UDP ports below 1024: `inet` servers"),
