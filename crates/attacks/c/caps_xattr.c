@@ -2,7 +2,7 @@
  * command, argv[1] is "-"), tries to give the file argv[2] capabilities and a trusted
  * attribute: setxattr("security.capability") with a valid v2 capability set (CAP_NET_RAW,
  * effective), which would make any later execution of the file run with CAP_NET_RAW, and
- * setxattr("trusted.x"). As a control, a user.* attribute (which `fattr` allows) is set too.
+ * setxattr("trusted.x") and setxattr("security.x"). As a control, a user.* attribute (which `fattr` allows) is set too.
  * Prints one line per attempt: "<name>: ok" or "<name>: <errno name>". The test then reads the
  * file's attributes from outside. */
 #define _GNU_SOURCE /* strerrorname_np */
@@ -40,6 +40,7 @@ int main(int argc, char **argv) {
     attempt(argv[2], "user.control", "x", 1);
     attempt(argv[2], "security.capability", caps, sizeof caps);
     attempt(argv[2], "trusted.x", "owned", 5);
+    attempt(argv[2], "security.x", "owned", 5); /* any other security.* name: CAP_SYS_ADMIN */
     fflush(stdout);
     return 0;
 }

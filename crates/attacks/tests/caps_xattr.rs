@@ -1,8 +1,8 @@
 //! Under `fattr`, seccomp cannot tell `setxattr("user.comment")` from
 //! `setxattr("security.capability")` (file capabilities: a later execution of the file runs
-//! with them) or `setxattr("trusted.*")`: the name is a string in memory. As root, those need
-//! CAP_SETFCAP and CAP_SYS_ADMIN, which no promise keeps (policy/caps.rs): the attack gets
-//! EPERM, and the file is checked from outside.
+//! with them), `setxattr("trusted.*")` or another `security.*` name: the name is a string in
+//! memory. As root, those need CAP_SETFCAP and CAP_SYS_ADMIN, which no promise keeps
+//! (policy/caps.rs): the attack gets EPERM, and the file is checked from outside.
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
@@ -32,12 +32,18 @@ fn check(file: &Path, ran: &Ran, how: &str) {
         None,
         "{how}: the file got a trusted attribute: {ran:#?}"
     );
+    assert_eq!(
+        xattr(file, "security.x"),
+        None,
+        "{how}: the file got a security attribute: {ran:#?}"
+    );
     // The control: user.* attributes are what `fattr` is for.
     ran.line("user.control: ok");
     assert!(xattr(file, "user.control").is_some(), "{how}: {ran:#?}");
     if root() {
         ran.line("security.capability: EPERM")
-            .line("trusted.x: EPERM");
+            .line("trusted.x: EPERM")
+            .line("security.x: EPERM");
     }
 }
 
