@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
 pub mod bounded;
+pub mod caps;
 pub mod cmd_life;
 mod fork;
 pub use fork::{run_forked, Child, End};

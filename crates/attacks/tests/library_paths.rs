@@ -162,3 +162,34 @@ fn a_started_program_can_narrow() {
         ran.exited(0).line("repledge: ok").line("status: exit 0");
     }
 }
+
+/// A program started under execpromises holds only their capabilities (root here): `rpath`'s
+/// (DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER: 0xe), not CHOWN, which the parent kept for `chown`.
+#[test]
+fn started_programs_hold_only_their_execpromises_capabilities() {
+    if unsafe_free_euid() != 0 {
+        eprintln!("skipped: needs root, to hold capabilities at all");
+        return;
+    }
+    let status = compile("caps_status", Link::Libpledge);
+    let ran = run(
+        &paths(),
+        &[
+            "exec",
+            "stdio rpath fattr chown proc exec prot_exec",
+            "stdio rpath prot_exec",
+            s(&status),
+            "-",
+        ],
+    );
+    ran.exited(0).line("status: exit 0");
+    assert!(ran.stdout.contains("CapEff:\t000000000000000e"), "{ran:#?}");
+    assert!(ran.stdout.contains("CapPrm:\t000000000000000e"), "{ran:#?}");
+}
+
+/// The effective user id, from /proc (no unsafe code in tests).
+fn unsafe_free_euid() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    uid.split_whitespace().nth(2).unwrap().parse().unwrap()
+}

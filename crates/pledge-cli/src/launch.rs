@@ -243,6 +243,12 @@ fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
     // would leave the program's violations unanswered or unreported. Where the kernel cannot
     // (Landlock before ABI 6), the command ignores what it can (see `supervisor::immune`).
     scopes::supervised::scope_signals().map_err(|e| format!("confining signals: {e}"))?;
+    if !plan.run.keep_capabilities {
+        // Those no promise needs, as pledge() drops them; under no_new_privs (set with the
+        // first filter, below) execve cannot give any back.
+        scopes::supervised::drop_capabilities(plan.run.promises)
+            .map_err(|e| format!("dropping capabilities: {e}"))?;
+    }
     if dynamic {
         set_limits(&plan.run.limits, true)?;
         // Here, in the child: "own pid" checks need the program's pid, and this filter

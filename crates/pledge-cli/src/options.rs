@@ -89,6 +89,9 @@ pub struct Run {
     pub close_fds: bool,
     /// `--drop-caps`.
     pub drop_caps: bool,
+    /// Leave the program the capabilities its promises do not need (`--learn` only: the
+    /// observed program must behave as it would unpledged).
+    pub keep_capabilities: bool,
     /// The program, as given.
     pub program: OsString,
     /// Its arguments (not including the program itself).
@@ -586,6 +589,7 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
         limits: p.limits,
         close_fds: p.close_fds,
         drop_caps: p.drop_caps,
+        keep_capabilities: false,
         program,
         args: rest.collect(),
     });

@@ -64,28 +64,45 @@ fn resolve(program: &std::ffi::OsStr) -> Option<std::ffi::CString> {
 
 pub use crate::sys::landlock::Executed;
 
-/// The Landlock layer a program started under the recorded execpromises gets before its
-/// `execve`; prepared before fork (it allocates), applied after with
-/// [`ExecLayer::apply`], which does not.
+/// What a program started under the recorded execpromises gets before its `execve`, besides
+/// the filter: a Landlock layer for their paths, and the drop of the capabilities they do not
+/// need. Prepared before fork (it allocates), applied after with [`ExecLayer::apply`], which
+/// does not.
 #[derive(Debug)]
-pub struct ExecLayer(crate::sys::landlock::Prepared);
+pub struct ExecLayer {
+    landlock: Option<crate::sys::landlock::Prepared>,
+    caps: crate::sys::caps::CapDrop,
+}
 
 impl ExecLayer {
     /// Restricts the calling thread (and the program its `execve` starts) to the layer,
-    /// letting `executed` be read and executed; the errno on failure. Allocates nothing.
+    /// letting `executed` be read and executed, and drops the capabilities; the errno on
+    /// failure. Allocates nothing (but to describe a failed capability drop).
     pub fn apply(&self, executed: Option<Executed>) -> Result<(), i32> {
-        self.0.apply_with(executed).map_err(|f| f.errno)
+        if let Some(landlock) = &self.landlock {
+            landlock.apply_with(executed).map_err(|f| f.errno)?;
+        }
+        self.caps.apply().map_err(|e| e.errno())
     }
 }
 
-/// The layer for the recorded execpromises: `Ok(None)` when none were recorded, or when they
-/// reach no path and the kernel has no Landlock (the filter alone then holds them). Fails when
-/// they reach paths and the kernel cannot enforce a layer.
+/// The layer for the recorded execpromises: `Ok(None)` when none were recorded. Without
+/// Landlock, execpromises that reach no path get no Landlock layer (the filter alone holds
+/// them); those that do fail.
 pub fn execpromises_layer() -> Result<Option<ExecLayer>, crate::Error> {
-    use crate::compiler::paths;
     let Some(exec) = crate::pledge::current_execpromises() else {
         return Ok(None);
     };
+    Ok(Some(ExecLayer {
+        landlock: execpromises_landlock(exec)?,
+        caps: crate::sys::caps::plan_for_exec(exec.with(Promise::Exec))?,
+    }))
+}
+
+fn execpromises_landlock(
+    exec: crate::Promises,
+) -> Result<Option<crate::sys::landlock::Prepared>, crate::Error> {
+    use crate::compiler::paths;
     let abi = match crate::sys::landlock_abi() {
         Ok(abi) if abi >= crate::landlock::MIN_ABI => abi,
         _ if !paths::reaches_paths(exec) => return Ok(None),
@@ -114,7 +131,7 @@ pub fn execpromises_layer() -> Result<Option<ExecLayer>, crate::Error> {
     };
     let plan = paths::plan(exec, &inputs);
     // The thread that makes the execve is the one restricted, and the only one exec keeps.
-    crate::sys::landlock::Prepared::new(&plan, false).map(|p| Some(ExecLayer(p)))
+    crate::sys::landlock::Prepared::new(&plan, false).map(Some)
 }
 
 /// The pid [`execpromises_filter`] compiles its "own pid" checks with, until

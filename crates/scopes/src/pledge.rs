@@ -285,6 +285,8 @@ impl Pledge {
         } else {
             plan_layer(new, current)?
         };
+        // Capabilities no promise in force needs go just before the filter (see sys::caps).
+        let caps = sys::caps::plan(new)?;
         // Dropping `unveil` locks it: what unveil() collected is enforced with this pledge.
         let unveil_commit = crate::unveil::before_pledge(new)?;
         // The SIGSYS handler goes in before the filter (the filter then refuses to replace it);
@@ -329,6 +331,7 @@ impl Pledge {
         if let Some((plan, abi)) = &layer {
             crate::landlock::enforce(plan, *abi).map_err(undo)?;
         }
+        caps.apply().map_err(undo)?;
         let listener = install_seccomp(&prog, target.violation == ret::USER_NOTIF).map_err(undo)?;
         if target.reporting || sys::report::installed() {
             sys::report::set_promises(new);

@@ -54,6 +54,14 @@ pub fn scope_signals() -> Result<bool, Error> {
     crate::landlock::scope_signals()
 }
 
+/// Drops every capability that `promises` do not need ([`crate::policy::caps`]), as `pledge()`
+/// does: from the calling thread's effective, permitted, inheritable and ambient sets (under
+/// no_new_privs, which [`install_filter`] sets, no exec can give them back). Nothing to drop
+/// (an ordinary user) is not an error; other threads that would keep the capabilities are.
+pub fn drop_capabilities(promises: Promises) -> Result<(), Error> {
+    sys::caps::drop_unneeded(promises)
+}
+
 /// Sets no_new_privs and installs `prog` on every thread (TSYNC). With `listener`, returns the
 /// seccomp user-notification descriptor (close-on-exec) for the filter's `USER_NOTIF` answers.
 pub fn install_filter(prog: &[Insn], listener: bool) -> Result<Option<OwnedFd>, Error> {

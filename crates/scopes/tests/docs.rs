@@ -28,3 +28,13 @@ fn every_promise_is_documented_and_granted_somewhere() {
         assert_eq!(grants_nothing, expected_empty, "{p}: {text}");
     }
 }
+
+#[test]
+fn capability_map_in_semantics_is_up_to_date() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let docs = std::fs::read_to_string(root.join("docs/semantics.md")).unwrap();
+    assert!(
+        docs.contains(&scopes::policy::caps::markdown()),
+        "docs/semantics.md's capability map is out of date: paste the output of `cargo run -p scopes --example capability-map`"
+    );
+}

@@ -105,6 +105,8 @@ fn empty_promises_allow_only_exit_and_clocks() {
 #[test]
 fn reports_name_the_call_and_the_promise_and_the_process_dies_whole() {
     let child = run(|| {
+        // Capabilities are per thread: pledge refuses to drop them with threads about.
+        common::without_capabilities();
         // A thread started before pledge is confined too, and its violation kills everyone.
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let t = std::thread::spawn(move || {
@@ -298,6 +300,8 @@ fn bad_input_is_refused_with_the_right_errno_and_changes_nothing() {
 #[test]
 fn threads_started_before_pledge_are_confined() {
     run(|| {
+        // Capabilities are per thread: pledge refuses to drop them with threads about.
+        common::without_capabilities();
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<i64>();
         let t = std::thread::spawn(move || {
@@ -445,6 +449,8 @@ fn remaining_promises_allow_their_calls() {
 #[test]
 fn a_thread_that_cannot_be_synchronised_is_named_and_nothing_changes() {
     run(|| {
+        // Capabilities are per thread: pledge refuses to drop them with threads about.
+        common::without_capabilities();
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let (tid_tx, tid_rx) = std::sync::mpsc::channel::<i32>();
         let t = std::thread::spawn(move || {
@@ -545,6 +551,8 @@ fn a_child_forked_while_another_thread_pledges_can_use_the_library() {
 
 fn forks_while_another_thread_pledges() {
     run(|| {
+        // Capabilities are per thread: pledge refuses to drop them with threads about.
+        common::without_capabilities();
         // No path promise (with threads they need Landlock ABI 8); `proc` kept for fork.
         // The first pledge builds the Landlock layer, which needs a single thread on ABI 7.
         let words = [

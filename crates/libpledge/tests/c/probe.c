@@ -12,6 +12,8 @@
  *   socket DOMAIN TYPE                       DOMAIN inet|inet6|unix|netlink|packet, TYPE stream|dgram|raw
  *   print TEXT | malloc BYTES | madvise | preopen PATH | sendfile (the preopened file to stdout)
  *   thread | thread-open PATH                 start a thread now; later make it open PATH
+ *   nocaps                                   drop every capability, as an ordinary user
+ *                                            starts (pledge refuses to leave root's to threads)
  *   leak N P                                 N failing pledge(P, NULL): bytes still allocated
  *   leak-unveil N PATH PERMS                 the same with unveil
  *   run WRAPPER PROG ARGS...                 (last step) fork, exec PROG with the exec wrapper
@@ -27,9 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -217,6 +221,11 @@ int main(int argc, char **argv)
 			ssize_t n = sendfile(1, preopened, NULL, 1 << 20);
 			printf("\n");
 			result(step, n < 0 ? -1 : 0);
+			i += 1;
+		} else if (strcmp(step, "nocaps") == 0) {
+			struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+			struct __user_cap_data_struct d[2] = {{0, 0, 0}, {0, 0, 0}};
+			result(step, (int)syscall(SYS_capset, &h, d));
 			i += 1;
 		} else if (strcmp(step, "thread") == 0) {
 			int r = pipe(thread_pipe) ? -1 : pthread_create(&worker, NULL, worker_main, NULL);

@@ -88,6 +88,7 @@ pub fn learn(run: &Run, output: Option<&Path>) -> i32 {
         unveils: Vec::new(),
         kill: false,
         quiet: true,
+        keep_capabilities: true,
         ..run.clone()
     };
     let started = Instant::now();

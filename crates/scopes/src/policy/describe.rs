@@ -119,6 +119,17 @@ pub fn promise(p: Promise) -> String {
     if !paths.is_empty() {
         let _ = writeln!(out, "- paths (Landlock): {}", paths.join(", "));
     }
+    let caps: Vec<String> = super::caps::needed_by(p)
+        .iter()
+        .map(|c| format!("`{}`", c.name()))
+        .collect();
+    if !caps.is_empty() {
+        let _ = writeln!(
+            out,
+            "- capabilities it keeps, where the process has them (root): {}",
+            caps.join(", ")
+        );
+    }
     out
 }
 
@@ -171,7 +182,9 @@ pub fn reference() -> String {
          `cargo run -p scopes --example promise-reference`. Do not edit by hand: a test compares. -->\n\n\
          Each promise lists the system calls it allows, with argument conditions (`argN` is the N-th \
          argument; 32-bit arguments are compared on their low 32 bits only), and the paths it reaches \
-         through Landlock. Rules for one system call are tried in order; the first that matches decides.\n\n",
+         through Landlock, and the Linux capabilities it keeps (pledge() drops every capability no promise \
+         in force needs; see semantics.md). Rules for one system call are tried in order; the first that \
+         matches decides.\n\n",
     );
     out.push_str(&table());
     out.push('\n');

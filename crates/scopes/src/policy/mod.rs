@@ -9,6 +9,7 @@
 //! [`table::FALLBACK_ENOSYS`], which answer ENOSYS so that libraries fall back, and numbers the
 //! arch table does not know, which also answer ENOSYS.
 
+pub mod caps;
 pub mod describe;
 mod eval;
 pub mod paths;

@@ -1,6 +1,7 @@
 //! The few places that talk to the kernel directly. Every `unsafe` block in the crate lives
 //! under this module, each with a `SAFETY:` comment.
 
+pub mod caps;
 pub mod landlock;
 pub mod report;
 

@@ -185,3 +185,18 @@ pub fn outside_tmp_root() -> std::path::PathBuf {
         target
     }
 }
+
+/// Drops every capability of the calling thread (effective, permitted, inheritable), as an
+/// ordinary user starts: for tests of threads, since pledge() refuses to leave capabilities it
+/// drops in other threads (tests/capabilities.rs).
+pub fn without_capabilities() {
+    let header: [u32; 2] = [0x2008_0522, 0];
+    let data = [0u32; 6];
+    assert_eq!(
+        sys(
+            libc::SYS_capset,
+            &[header.as_ptr() as u64, data.as_ptr() as u64]
+        ),
+        0
+    );
+}
