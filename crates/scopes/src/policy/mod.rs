@@ -11,6 +11,7 @@
 
 pub mod describe;
 mod eval;
+pub mod harmless;
 pub mod paths;
 pub mod table;
 
