@@ -21,7 +21,7 @@ pub use hitting::{breadth, minimum_hitting_set};
 pub use judge::{
     fallback, implied, is_fallback_errno, judge, reaches, sets_avoiding_violation, Requirement,
 };
-pub use paths::{normalize, Touched, Use, MANY};
+pub use paths::{normalize, Entry, Touched, Use, MANY};
 
 use crate::policy::{decide_by_name, Context, Decision};
 use crate::{Permissions, Promise, Promises};

@@ -27,6 +27,9 @@ use crate::Permissions;
 /// How many files touched in one directory make the directory the entry.
 pub const MANY: usize = 3;
 
+/// One unveil entry: a path and its permissions.
+pub type Entry = (PathBuf, Permissions);
+
 /// How a path was used.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Use {
@@ -123,7 +126,7 @@ impl Touched {
         exists: impl Fn(&Path) -> bool,
         implied: impl Fn(&Path, Permissions) -> bool,
         home: Option<&Path>,
-    ) -> (Vec<(PathBuf, Permissions)>, Vec<(PathBuf, Permissions)>) {
+    ) -> (Vec<Entry>, Vec<Entry>) {
         let guarded = |dir: &Path| holds_secrets(dir, home);
         let mut map: BTreeMap<PathBuf, Permissions> = BTreeMap::new();
         // 1. Workspaces absorb what is beneath them when they cover it, and what was created
