@@ -10,6 +10,9 @@ use scopes::learn::{Outcome, Probe, Suggestion};
 
 use super::replay::Verdict;
 
+/// How many probes the report lists one by one.
+const MAX_PROBES: usize = 12;
+
 /// What the report says about the observed run.
 pub struct Run<'a> {
     /// The program and its arguments, as given.
@@ -175,32 +178,40 @@ pub fn report(s: &Suggestion, run: &Run<'_>) -> Vec<u8> {
             );
         }
     }
-    let refused: Vec<_> = s
+    let probes: Vec<_> = s
         .left_out
         .iter()
-        .filter(|l| l.probe == Probe::Missing && l.outcome.is_some())
+        .filter(|l| l.probe == Probe::Missing)
         .collect();
     let served = s
         .left_out
         .iter()
         .filter(|l| l.probe == Probe::Harmless)
         .count();
-    if !refused.is_empty() {
+    if !probes.is_empty() {
         text.push_str(
-            "\nProbes, not needs: lookups of paths that did not exist. Under the suggestion they \
-             fail with EPERM instead of ENOENT and are reported (killing the program under -k):\n",
+            "\nProbes, not needs (lookups of paths that did not exist), and what the suggestion does \
+             to them:\n",
         );
-        for l in refused {
+        for l in probes.iter().take(MAX_PROBES) {
+            let fate = match l.outcome {
+                None => "fails with ENOENT, as it did",
+                Some(Outcome::Errno(_)) => "fails with an errno, as it did",
+                Some(Outcome::Violation) => "denied and reported (EPERM; kills with -k)",
+            };
             let _ = writeln!(
                 text,
-                "    {}[{}]: {}",
+                "    {}[{}]: {}: {fate}",
                 l.example.program, l.example.pid, l.example.call
             );
+        }
+        if probes.len() > MAX_PROBES {
+            let _ = writeln!(text, "    ... and {} more", probes.len() - MAX_PROBES);
         }
         if s.with_probes != s.promises {
             let _ = writeln!(
                 text,
-                "  Should the program need them refused quietly, use -p '{}'.",
+                "  Should the program need them to fail quietly, use -p '{}'.",
                 s.with_probes
             );
         }
