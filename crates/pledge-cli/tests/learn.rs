@@ -860,3 +860,73 @@ fn learn_verify_proves_narrows_and_says_what_it_cannot() {
         t.report
     );
 }
+
+#[test]
+fn learn_harmless_files_read_under_promises_that_open_get_entries() {
+    let dir = scratch("learn-harmless-entries");
+    std::fs::write(dir.join("data"), "data\n").unwrap();
+    // Reads its data and a locale file, and says whether it got both: under `rpath` with
+    // entries the locale file is Landlock's to refuse, so it needs an entry of its own.
+    let prog = compile_c(
+        &dir,
+        "localized",
+        r#"
+        #include <fcntl.h>
+        #include <stdio.h>
+        #include <unistd.h>
+        int main(void) {
+            char b[64];
+            int data = open("data", O_RDONLY);
+            int loc = open("/usr/lib/locale/C.utf8/LC_CTYPE", O_RDONLY);
+            int gone = open("/usr/share/locale/xx/LC_MESSAGES/none.mo", O_RDONLY);
+            printf("data %s, locale %s, missing %s\n", data >= 0 ? "yes" : "no",
+                   loc >= 0 ? "yes" : "no", gone >= 0 ? "yes" : "no");
+            if (data >= 0) fwrite(b, 1, read(data, b, sizeof b), stdout);
+            return 0;
+        }
+        "#,
+        &[],
+    );
+    if !Path::new("/usr/lib/locale/C.utf8/LC_CTYPE").exists() {
+        return;
+    }
+    let prog = prog.to_str().unwrap();
+    let t = learned_exactly(&dir, LOCALES[0], &[prog], b"", &["stdio", "rpath"]);
+    assert!(
+        t.line.contains("-v 'r:/usr/lib/locale/C.utf8/LC_CTYPE'"),
+        "{}",
+        t.report
+    );
+    assert!(!t.line.contains("none.mo"), "{}", t.line);
+    let t = told(&dir, LOCALES[0], true, &[prog], b"");
+    assert!(t.report.contains("Verified by replay"), "{}", t.report);
+}
+
+#[test]
+fn learn_a_failed_unlink_or_exec_of_nothing_is_a_probe() {
+    let dir = scratch("learn-unlink");
+    // convert's unlink("-"); a shell trying $PATH entries.
+    let prog = compile_c(
+        &dir,
+        "tidy",
+        r#"
+        #include <stdio.h>
+        #include <unistd.h>
+        int main(void) {
+            unlink("-");
+            char *argv[] = { "nothing-here", NULL };
+            execv("/nonexistent/bin/nothing-here", argv);
+            puts("tidy");
+            return 0;
+        }
+        "#,
+        &[],
+    );
+    let prog = prog.to_str().unwrap();
+    for env in LOCALES {
+        let t = told(&dir, *env, false, &[prog], b"");
+        assert_eq!(t.promises(), ["stdio"], "{}", t.report);
+        assert!(t.report.contains("Probes, not needs"), "{}", t.report);
+        assert!(t.report.contains("unlink(\"-\")"), "{}", t.report);
+    }
+}

@@ -166,6 +166,7 @@ pub fn learn(run: &Run, output: Option<&Path>, verify: bool) -> i32 {
         home.as_deref(),
     );
     keep_scripts_readable(&mut suggestion, &program, child_pid);
+    keep_harmless_readable(&mut suggestion, &observer.harmless_files, &here, child_pid);
     let verdict = match (input.as_ref(), recorders) {
         (Some(input), Some((out, err))) => {
             let (stdout, out_done) = out.finish(Duration::from_secs(2));
@@ -294,5 +295,45 @@ fn keep_scripts_readable(s: &mut scopes::learn::Suggestion, program: &Program, p
                 call: "the interpreter reads its script".into(),
             }),
         );
+    }
+}
+
+/// Harmless reads reach the command, which serves them, only under promises that do not let a
+/// read-only `open` through; under promises that do (`rpath`, `getpw`...), Landlock decides,
+/// so each harmless file the program read needs an entry whenever a Landlock layer will apply:
+/// there are entries already, or the promises reach only some paths. (Under `rpath` with no
+/// entry at all everything is readable, and an entry would hide the rest.)
+fn keep_harmless_readable(
+    s: &mut scopes::learn::Suggestion,
+    files: &std::collections::BTreeMap<PathBuf, scopes::learn::Example>,
+    ctx: &Context,
+    pid: u32,
+) {
+    let read = [
+        libc::AT_FDCWD as u32 as u64,
+        0,
+        libc::O_RDONLY as u64,
+        0,
+        0,
+        0,
+    ];
+    let ctx = Context { pid, ..*ctx };
+    let opens = scopes::policy::decide_by_name(s.promises, false, &ctx, "openat", &read)
+        == scopes::policy::Decision::Allow;
+    let everything = s.promises.contains(scopes::Promise::Rpath);
+    if !opens || (everything && s.unveil.is_empty()) {
+        return;
+    }
+    for (path, example) in files {
+        let covered = s
+            .unveil
+            .iter()
+            .any(|(p, a)| path.starts_with(p) && a.contains(Permissions::READ));
+        if covered || scopes::learn::implied(s.promises, path, Permissions::READ) {
+            continue;
+        }
+        let at = s.unveil.partition_point(|(p, _)| p < path);
+        s.unveil.insert(at, (path.clone(), Permissions::READ));
+        s.unveil_reasons.insert(at, Some(example.clone()));
     }
 }

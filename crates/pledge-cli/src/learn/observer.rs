@@ -29,6 +29,8 @@ pub struct Observer {
     ctx_pid: u32,
     /// How many of the preload's closing calls are still to come (see `preload_closing`).
     preload_closes: u32,
+    /// Harmless files read that exist, with the first call that read each.
+    pub harmless_files: std::collections::BTreeMap<PathBuf, Example>,
 }
 
 impl Observer {
@@ -45,6 +47,7 @@ impl Observer {
             scripts,
             ctx_pid: ctx.pid,
             preload_closes: if dynamic { 2 } else { 0 },
+            harmless_files: Default::default(),
         }
     }
 }
@@ -69,26 +72,28 @@ impl Observer {
         let mut obs = Observed::plain(name, *call.args());
         obs.struct_flags = struct_flags(call, name);
         // A read the enforcing command answers itself is no need of the program.
-        let served = crate::harmless::harmless_open(call, name)
-            .is_some_and(|open| crate::harmless::serve(call, &open).is_some());
-        let used = if served {
+        let harmless = crate::harmless::harmless_open(call, name);
+        let served = harmless
+            .as_ref()
+            .and_then(|open| crate::harmless::serve(call, open));
+        let used = if let Some(answer) = served {
             obs.probe = Some(Probe::Harmless);
+            // A file that exists: served when the open reaches the command, but under promises
+            // that let the open through, Landlock decides, and it may need an entry.
+            if let (Answer::Open { .. }, Some(open)) = (answer, harmless) {
+                let real = match open.path.strip_prefix("/proc/self") {
+                    Ok(_) => None,
+                    Err(_) => std::fs::canonicalize(&open.path).ok(),
+                };
+                if let Some(real) = real {
+                    self.harmless_files.insert(real, describe_call(call, name));
+                }
+            }
             Vec::new()
         } else {
             touch::inspect(call, &mut obs, self.learner.touched())
         };
-        let args = obs.args;
-        let describe = || {
-            let (pid, program) = call.process();
-            let text = decode::describe(name, &args, &|a| call.read_c_string(a), &|a, n| {
-                call.read_bytes(a, n)
-            });
-            Example {
-                pid,
-                program,
-                call: text,
-            }
-        };
+        let describe = || describe_call(call, name);
         for path in &used {
             self.learner.used_by(path, describe);
         }
@@ -136,5 +141,18 @@ fn struct_flags(call: &Call<'_>, name: &str) -> Option<u64> {
         // struct open_how { u64 flags, mode, resolve }
         "openat2" => word(args[2]),
         _ => None,
+    }
+}
+
+/// One call, as the report shows it.
+fn describe_call(call: &Call<'_>, name: &str) -> Example {
+    let (pid, program) = call.process();
+    let text = decode::describe(name, call.args(), &|a| call.read_c_string(a), &|a, n| {
+        call.read_bytes(a, n)
+    });
+    Example {
+        pid,
+        program,
+        call: text,
     }
 }
