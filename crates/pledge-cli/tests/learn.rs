@@ -377,6 +377,19 @@ fn bad_options_and_programs_are_the_commands_errors() {
         stderr.contains("-p, -v, -k and -q do not apply"),
         "{stderr}"
     );
+    let (ended, stderr) = ran(
+        {
+            let mut c = pledge();
+            c.args(["--verify", "-p", "stdio", "true"]);
+            c
+        },
+        b"",
+    );
+    assert_eq!(ended.code, 125);
+    assert!(
+        stderr.contains("--verify only applies to --learn"),
+        "{stderr}"
+    );
     // A file that cannot be written is refused before the program runs.
     let marker = scratch("learn-bad-o").join("ran");
     let (ended, stderr) = ran(

@@ -253,7 +253,13 @@ fn start(
     let (out_r, out_w) = std::io::pipe()?;
     let (err_r, err_w) = std::io::pipe()?;
     let (out_w, err_w): (OwnedFd, OwnedFd) = (out_w.into(), err_w.into());
-    let swapped = capture::Swapped::new([Some(&stdin), Some(&out_w), Some(&err_w)])?;
+    // A terminal stays the observed run's own (replays get /dev/null).
+    let keep_terminal = matches!(input, capture::Input::Terminal);
+    let swapped = capture::Swapped::new([
+        (!keep_terminal).then_some(&stdin),
+        Some(&out_w),
+        Some(&err_w),
+    ])?;
     let (to_out, to_err) = (swapped.original(1), swapped.original(2));
     let child = crate::launch::spawn(observed, program, preload, mask);
     drop(swapped);
