@@ -463,7 +463,7 @@ fn learn_harmless_reads_and_secrets_are_one_table() {
         // Nothing harmless is a secret or holds one.
         let p = Path::new(h.path);
         assert!(
-            !scopes::policy::harmless::is_secret(p) && !holds_secrets(p, None),
+            !scopes::policy::harmless::is_secret(p, None) && !holds_secrets(p, None),
             "{}",
             h.path
         );

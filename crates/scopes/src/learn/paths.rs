@@ -177,7 +177,7 @@ impl Touched {
         // 4. Secrets and the directories that hold them are withheld.
         let mut withheld = Vec::new();
         map.retain(|path, access| {
-            let keep = !is_secret(path) && !guarded(path);
+            let keep = !is_secret(path, home) && !guarded(path);
             if !keep && !access.is_empty() {
                 withheld.push((path.clone(), *access));
             }

@@ -115,9 +115,9 @@ fn matches(pattern: &str, path: &Path) -> bool {
     true
 }
 
-/// Files no suggestion may reach by covering a directory: the password and group shadows, sudo's
-/// rules, the machine's SSH keys, root's home. A program that read one of them directly gets it
-/// named as such (and flagged), never a directory that holds it.
+/// Files no suggestion may reach by covering a directory, nor name by itself: the password and
+/// group shadows, sudo's rules, the machine's SSH keys and TLS private keys. A program that read
+/// one of them directly gets it listed apart, for the user to add knowingly.
 pub static SECRETS: &[&str] = &[
     "/etc/shadow",
     "/etc/shadow-",
@@ -127,16 +127,28 @@ pub static SECRETS: &[&str] = &[
     "/etc/sudoers.d",
     "/etc/ssh",
     "/etc/ssl/private",
-    "/root",
 ];
 
-/// Whether `path` is one of [`SECRETS`] or beneath one.
-pub fn is_secret(path: &Path) -> bool {
+/// The same, relative to a home directory: keys and credentials.
+pub static HOME_SECRETS: &[&str] = &[".ssh", ".gnupg", ".netrc", ".pgpass", ".aws", ".docker"];
+
+/// Whether `path` is one of [`SECRETS`], or of [`HOME_SECRETS`] in `home`, or beneath one.
+///
+/// ```
+/// use std::path::Path;
+/// use scopes::policy::harmless::is_secret;
+/// let home = Some(Path::new("/root"));
+/// assert!(is_secret(Path::new("/etc/shadow"), home));
+/// assert!(is_secret(Path::new("/root/.ssh/id_ed25519"), home));
+/// assert!(!is_secret(Path::new("/root/src/notes"), home));
+/// ```
+pub fn is_secret(path: &Path, home: Option<&Path>) -> bool {
     SECRETS.iter().any(|s| path.starts_with(s))
+        || home.is_some_and(|h| HOME_SECRETS.iter().any(|s| path.starts_with(h.join(s))))
 }
 
 /// Whether an unveil entry for directory `dir` would open up secrets wholesale: it holds one of
-/// [`SECRETS`], or it is `home` (the user's home directory, which holds keys, mail and
+/// [`SECRETS`] or [`HOME_SECRETS`], or it is `home` (the user's home directory, which holds keys, mail and
 /// histories) or a directory above it. Such a directory is only ever suggested when the program
 /// listed or changed it itself, and then only for what it did there.
 ///
@@ -153,7 +165,9 @@ pub fn is_secret(path: &Path) -> bool {
 /// ```
 pub fn holds_secrets(dir: &Path, home: Option<&Path>) -> bool {
     SECRETS.iter().any(|s| Path::new(s).starts_with(dir))
-        || home.is_some_and(|h| h.starts_with(dir))
+        || home.is_some_and(|h| {
+            h.starts_with(dir) || HOME_SECRETS.iter().any(|s| h.join(s).starts_with(dir))
+        })
         || ["/home", "/root"]
             .iter()
             .any(|h| Path::new(h).starts_with(dir))
@@ -173,7 +187,7 @@ mod tests {
         assert!(!matches("/dev/null", Path::new("/dev/nullx")));
         assert!(matches("/dev/null", Path::new("/dev/null")));
         assert!(!matches("/dev/null", Path::new("dev/null")));
-        assert!(is_secret(Path::new("/etc/ssh/ssh_host_ed25519_key")));
-        assert!(!is_secret(Path::new("/etc/shadowsocks")));
+        assert!(is_secret(Path::new("/etc/ssh/ssh_host_ed25519_key"), None));
+        assert!(!is_secret(Path::new("/etc/shadowsocks"), None));
     }
 }
