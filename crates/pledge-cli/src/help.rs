@@ -57,6 +57,7 @@ pub fn text() -> String {
          \x20 pledge --explain 'stdio inet'\n\
          \x20 pledge --print-filter stdio --arch aarch64\n\
          \x20 pledge --learn -- sh -c 'ls | wc -l'   # prints the smallest pledge command for it\n\
+         \x20 pledge --learn --verify -- sort -rn < data   # and proves it by replay under -k\n\
          \n\
          Good to know:\n\
          \x20 * The program's start-up (the dynamic loader mapping its libraries) is let through\n\

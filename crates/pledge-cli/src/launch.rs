@@ -125,6 +125,7 @@ pub fn spawn(
         let config = Message::Config {
             promises: run.promises.to_string(),
             unveils,
+            observed: run.observed,
         };
         sys::send(ours.as_raw_fd(), &config.encode())?;
     }

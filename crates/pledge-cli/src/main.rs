@@ -12,6 +12,7 @@
 mod decode;
 mod enforce;
 mod export;
+mod harmless;
 mod help;
 mod launch;
 mod learn;
@@ -101,7 +102,11 @@ fn real_main() -> i32 {
         }
         Command::Export(request) => export::run(&request),
         Command::Run(run) => run_program(&run),
-        Command::Learn { run, output } => learn::learn(&run, output.as_deref()),
+        Command::Learn {
+            run,
+            output,
+            verify,
+        } => learn::learn(&run, output.as_deref(), verify),
     }
 }
 

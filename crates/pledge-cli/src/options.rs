@@ -35,6 +35,8 @@ pub enum Command {
         run: Box<Run>,
         /// `-o FILE`: where the suggestion goes; stderr when absent.
         output: Option<PathBuf>,
+        /// `--verify`: run the program again under the suggestion to prove it, and narrow it.
+        verify: bool,
     },
     /// Run a program.
     Run(Box<Run>),
@@ -96,6 +98,8 @@ pub struct Run {
     pub program: OsString,
     /// Its arguments (not including the program itself).
     pub args: Vec<OsString>,
+    /// Observed by `pledge --learn` rather than enforced (see `protocol::Message::Config`).
+    pub observed: bool,
 }
 
 /// A bad command line; the text names the problem.
@@ -121,6 +125,7 @@ pub struct Parsed {
     export: Option<scopes::export::Format>,
     output: Option<PathBuf>,
     learn: bool,
+    verify: bool,
 }
 
 /// One option.
@@ -335,6 +340,17 @@ pub const OPTIONS: &[Opt] = &[
         },
     },
     Opt {
+        short: None,
+        long: "verify",
+        value: None,
+        help: "with --learn: run PROGRAM again under the suggestion with -k (same input) and compare \
+               its output and exit status; drop what turns out unnecessary, and say what was proven",
+        apply: |p, _| {
+            p.verify = true;
+            Ok(())
+        },
+    },
+    Opt {
         short: Some('h'),
         long: "help",
         value: None,
@@ -537,7 +553,10 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
             "--learn finds the promises and paths itself: -p, -v, -k and -q do not apply".into(),
         ));
     }
-    let (learn, output) = (p.learn, p.output.clone());
+    if p.verify && !p.learn {
+        return Err(UsageError("--verify only applies to --learn".into()));
+    }
+    let (learn, output, verify) = (p.learn, p.output.clone(), p.verify);
     if let Some(format) = p.export {
         no_program("--export")?;
         let words = p
@@ -592,9 +611,14 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
         keep_capabilities: false,
         program,
         args: rest.collect(),
+        observed: false,
     });
     Ok(if learn {
-        Command::Learn { run, output }
+        Command::Learn {
+            run,
+            output,
+            verify,
+        }
     } else {
         Command::Run(run)
     })

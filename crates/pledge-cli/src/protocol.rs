@@ -44,6 +44,10 @@ pub enum Message {
         promises: String,
         /// `-v` rules, in order.
         unveils: Vec<(String, String)>,
+        /// The run is observed by `pledge --learn`, not enforced: the preload closes its ends
+        /// of the handshake even without `stdio` (the observer lets the closes run), so that
+        /// the learned program holds no descriptor an unwatched run would not.
+        observed: bool,
     },
     /// Command to preload: the program filter to install.
     Filter(Vec<Insn>),
@@ -63,8 +67,12 @@ impl Message {
         let number;
         let hex;
         match self {
-            Message::Config { promises, unveils } => {
-                fields.push("config");
+            Message::Config {
+                promises,
+                unveils,
+                observed,
+            } => {
+                fields.push(if *observed { "observe" } else { "config" });
                 fields.push(promises);
                 for (perm, path) in unveils {
                     fields.push(perm);
@@ -97,7 +105,7 @@ impl Message {
         let text = std::str::from_utf8(bytes).ok()?;
         let mut fields = text.split('\0');
         match fields.next()? {
-            "config" => {
+            tag @ ("config" | "observe") => {
                 let promises = fields.next()?.to_string();
                 let rest: Vec<&str> = fields.collect();
                 if !rest.len().is_multiple_of(2) {
@@ -107,7 +115,11 @@ impl Message {
                     .chunks(2)
                     .map(|c| (c[0].to_string(), c[1].to_string()))
                     .collect();
-                Some(Message::Config { promises, unveils })
+                Some(Message::Config {
+                    promises,
+                    unveils,
+                    observed: tag == "observe",
+                })
             }
             "filter" => {
                 let hex = fields.next()?;
@@ -393,10 +405,12 @@ mod tests {
             Message::Config {
                 promises: "stdio rpath".into(),
                 unveils: vec![("rw".into(), "/tmp/a b".into())],
+                observed: false,
             },
             Message::Config {
                 promises: String::new(),
                 unveils: vec![],
+                observed: true,
             },
             Message::Ready { listener: 4 },
             Message::Failed("landlock: no".into()),

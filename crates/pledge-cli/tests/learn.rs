@@ -377,6 +377,19 @@ fn bad_options_and_programs_are_the_commands_errors() {
         stderr.contains("-p, -v, -k and -q do not apply"),
         "{stderr}"
     );
+    let (ended, stderr) = ran(
+        {
+            let mut c = pledge();
+            c.args(["--verify", "-p", "stdio", "true"]);
+            c
+        },
+        b"",
+    );
+    assert_eq!(ended.code, 125);
+    assert!(
+        stderr.contains("--verify only applies to --learn"),
+        "{stderr}"
+    );
     // A file that cannot be written is refused before the program runs.
     let marker = scratch("learn-bad-o").join("ran");
     let (ended, stderr) = ran(
@@ -453,4 +466,480 @@ int main(void) {
         learned.report
     );
     assert!(Path::new(&prog).exists());
+}
+
+// Needs, not probes; narrow unveils; replay; an unobtrusive learner; lines that run as printed.
+// These run in both locale settings a user may have: none (LC_ALL=C) and Debian's default
+// LANG=C.UTF-8, under which programs look up message catalogs that do not exist.
+
+/// The locale environments every check below runs in.
+const LOCALES: &[(&str, &str)] = &[("LC_ALL", "C"), ("LANG", "C.UTF-8")];
+
+/// Runs `script` with `sh -c` in `dir`, in the locale `env`, with `input` on stdin.
+fn sh_in(dir: &Path, env: (&str, &str), script: &str, input: &[u8]) -> (Ended, String) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .env("PLEDGE", PLEDGE)
+        .env_remove("LC_ALL")
+        .env_remove("LANG")
+        .env_remove("LANGUAGE")
+        .env_remove("LD_PRELOAD")
+        .env_remove("PLEDGE_PRELOAD")
+        .env(env.0, env.1);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        Ended {
+            code: out.status.code().unwrap_or(-1),
+            stdout: out.stdout,
+        },
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Quotes a word for `sh`.
+fn q(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// What `pledge --learn [--verify]` said about `program` (run by `sh` in `dir`), and the
+/// printed command line (after the four spaces).
+struct Told {
+    ended: Ended,
+    report: String,
+    line: String,
+}
+
+impl Told {
+    /// The suggested promise words.
+    fn promises(&self) -> Vec<&str> {
+        let rest = self
+            .line
+            .strip_prefix("pledge -p '")
+            .expect("a promise list");
+        rest[..rest.find('\'').unwrap()]
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+}
+
+fn told(dir: &Path, env: (&str, &str), verify: bool, program: &[&str], input: &[u8]) -> Told {
+    common::build_preload();
+    let words: Vec<String> = program.iter().map(|w| q(w)).collect();
+    let script = format!(
+        "exec \"$PLEDGE\" --learn {}-o /dev/stderr -- {}",
+        if verify { "--verify " } else { "" },
+        words.join(" ")
+    );
+    let (ended, stderr) = sh_in(dir, env, &script, input);
+    let start = stderr
+        .find("\n    pledge -p ")
+        .unwrap_or_else(|| panic!("no command line in:\n{stderr}"));
+    let line = stderr[start + 5..].lines().next().unwrap().to_string();
+    Told {
+        ended,
+        report: stderr,
+        line,
+    }
+}
+
+/// Runs the printed line as printed (with `-k` added), through `sh`, in `dir`.
+fn run_printed(dir: &Path, env: (&str, &str), t: &Told, input: &[u8]) -> (Ended, String) {
+    let line = t.line.strip_prefix("pledge ").unwrap();
+    sh_in(dir, env, &format!("exec \"$PLEDGE\" -k {line}"), input)
+}
+
+/// Learns `program`, checks the suggestion against `expect` (promise words), then runs the
+/// printed line under `-k` and compares it with a plain run. Returns what was told.
+#[track_caller]
+fn learned_exactly(
+    dir: &Path,
+    env: (&str, &str),
+    program: &[&str],
+    input: &[u8],
+    expect: &[&str],
+) -> Told {
+    let words: Vec<String> = program.iter().map(|w| q(w)).collect();
+    let (plain_run, _) = sh_in(dir, env, &format!("exec {}", words.join(" ")), input);
+    let t = told(dir, env, false, program, input);
+    assert_eq!(
+        t.ended, plain_run,
+        "{env:?}: the observed run differs:\n{}",
+        t.report
+    );
+    assert_eq!(t.promises(), expect, "{env:?}: {}\n{}", t.line, t.report);
+    let (under, stderr) = run_printed(dir, env, &t, input);
+    assert_eq!(
+        under, plain_run,
+        "{env:?}: under -k, {} behaves differently: {stderr}\n{}",
+        t.line, t.report
+    );
+    assert!(!stderr.contains("pledge: "), "{env:?}: {stderr}");
+    t
+}
+
+/// A directory under /tmp (where the issue's users keep files), made afresh.
+fn in_tmp(name: &str) -> std::path::PathBuf {
+    let dir = Path::new("/tmp").join(format!("learn-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn learn_stdin_filters_need_exactly_stdio() {
+    let dir = scratch("learn-filters");
+    let input = b"3\n10\n2\n";
+    for env in LOCALES {
+        for program in [&["wc", "-l"][..], &["sort", "-rn"]] {
+            let t = learned_exactly(&dir, *env, program, input, &["stdio"]);
+            assert!(!t.line.contains(" -v "), "{env:?}: {}", t.line);
+        }
+    }
+}
+
+#[test]
+fn learn_tar_on_stdin_needs_stdio_getpw_and_no_unveil_of_etc() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return; // tar reads the user database as root only
+    }
+    let dir = scratch("learn-tar");
+    std::fs::create_dir_all(dir.join("t")).unwrap();
+    std::fs::write(dir.join("t/a"), "a\n").unwrap();
+    let made = Command::new("tar")
+        .args(["cf", "x.tar", "t"])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let archive = std::fs::read(dir.join("x.tar")).unwrap();
+    for env in LOCALES {
+        let t = learned_exactly(
+            &dir,
+            *env,
+            &["tar", "tf", "-"],
+            &archive,
+            &["stdio", "getpw"],
+        );
+        assert!(!t.line.contains("/etc"), "{env:?}: {}", t.line);
+        assert!(
+            !t.report.contains("nscd"),
+            "{env:?}: a wrong note:\n{}",
+            t.report
+        );
+    }
+}
+
+#[test]
+fn learn_cat_and_ls_under_tmp_read_just_that_path() {
+    let dir = in_tmp("cat-ls");
+    std::fs::create_dir(dir.join("d")).unwrap();
+    std::fs::write(dir.join("d/file"), "inside\n").unwrap();
+    let (file, sub) = (dir.join("d/file"), dir.join("d"));
+    let (file, sub) = (file.to_str().unwrap(), sub.to_str().unwrap());
+    for env in LOCALES {
+        let t = learned_exactly(&dir, *env, &["cat", file], b"", &["stdio", "rpath"]);
+        assert!(t.line.contains(&format!(" -v 'r:{file}' ")), "{}", t.line);
+        assert_eq!(t.line.matches(" -v ").count(), 1, "{}", t.line);
+        let t = learned_exactly(&dir, *env, &["ls", sub], b"", &["stdio", "rpath"]);
+        assert!(t.line.contains(&format!(" -v 'r:{sub}' ")), "{}", t.line);
+        assert_eq!(t.line.matches(" -v ").count(), 1, "{}", t.line);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn learn_self_queries_and_dev_null_ask_for_neither_ps_nor_more() {
+    let dir = scratch("learn-self");
+    let prog = compile_c(
+        &dir,
+        "selfish",
+        r#"
+        #include <fcntl.h>
+        #include <stdio.h>
+        #include <string.h>
+        #include <unistd.h>
+        int main(int argc, char **argv) {
+            char b[4096];
+            if (argc > 2) {
+                ssize_t n = readlink("/proc/self/exe", b, sizeof b - 1);
+                if (n > 0) { b[n] = 0; printf("exe %s\n", strrchr(b, '/') + 1); }
+            }
+            int fd = open(argv[1], O_RDONLY);
+            if (fd < 0) { perror("open"); return 1; }
+            printf("read %zd\n", read(fd, b, sizeof b));
+            return 0;
+        }
+        "#,
+        &[],
+    );
+    let prog = prog.to_str().unwrap();
+    for env in LOCALES {
+        // /dev/null is served by the command: no promise beyond stdio.
+        learned_exactly(&dir, *env, &[prog, "/dev/null"], b"", &["stdio"]);
+        // A process's own /proc is rpath's, never ps's.
+        let t = learned_exactly(
+            &dir,
+            *env,
+            &[prog, "/dev/null", "self"],
+            b"",
+            &["stdio", "rpath"],
+        );
+        assert!(!t.report.contains(" ps "), "{}", t.report);
+    }
+}
+
+#[test]
+fn learn_a_file_in_tmp_the_program_did_not_make_is_an_input_not_tmppath() {
+    let dir = in_tmp("input");
+    std::fs::write(dir.join("data"), "x\n").unwrap();
+    let data = dir.join("data");
+    let t = learned_exactly(
+        &dir,
+        LOCALES[0],
+        &["wc", "-c", data.to_str().unwrap()],
+        b"",
+        &["stdio", "rpath"],
+    );
+    assert!(!t.line.contains("tmppath"), "{}", t.line);
+    // A file it creates there is what tmppath is for.
+    let out = dir.join("out");
+    let t = told(
+        &dir,
+        LOCALES[0],
+        false,
+        &["sh", "-c", &format!("echo hi > {}", out.display())],
+        b"",
+    );
+    assert!(t.promises().contains(&"tmppath"), "{}", t.report);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn learn_the_program_sees_no_descriptor_of_the_learner() {
+    let dir = scratch("learn-fds");
+    let prog = compile_c(
+        &dir,
+        "fds",
+        r#"
+        #include <dirent.h>
+        #include <limits.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <unistd.h>
+        int main(void) {
+            DIR *d = opendir("/proc/self/fd");
+            struct dirent *e;
+            while ((e = readdir(d))) {
+                if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d)) continue;
+                char p[64], t[PATH_MAX];
+                snprintf(p, sizeof p, "/proc/self/fd/%s", e->d_name);
+                ssize_t n = readlink(p, t, sizeof t - 1);
+                t[n > 0 ? n : 0] = 0;
+                /* pipes differ from run to run: only their kind is compared */
+                if (!strncmp(t, "pipe:", 5)) t[4] = 0;
+                printf("%s %s\n", e->d_name, t);
+            }
+            return 0;
+        }
+        "#,
+        &["-include", "string.h"],
+    );
+    let prog = prog.to_str().unwrap();
+    let (unwatched, _) = sh_in(&dir, LOCALES[0], &format!("exec {prog}"), b"");
+    for verify in [false, true] {
+        let t = told(&dir, LOCALES[0], verify, &[prog], b"");
+        assert_eq!(
+            String::from_utf8_lossy(&t.ended.stdout),
+            String::from_utf8_lossy(&unwatched.stdout),
+            "--verify {verify}: the learned program holds other descriptors"
+        );
+        assert!(
+            !String::from_utf8_lossy(&t.ended.stdout).contains("seccomp"),
+            "{}",
+            String::from_utf8_lossy(&t.ended.stdout)
+        );
+    }
+}
+
+#[test]
+fn learn_scripts_relative_programs_and_children_run_as_printed() {
+    let dir = scratch("learn-printed");
+    std::fs::write(dir.join("in.txt"), "one\ntwo\n").unwrap();
+    common::script(&dir, "count.sh", "#!/bin/sh\ncat \"$1\" | wc -l\n");
+    let prog = compile_c(
+        &dir,
+        "hello",
+        "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n",
+        &[],
+    );
+    assert!(prog.exists());
+    for env in LOCALES {
+        let t = learned_exactly(&dir, *env, &["./hello"], b"", &["stdio"]);
+        assert!(t.line.ends_with("-- ./hello"), "{}", t.line);
+        let t = told(&dir, *env, true, &["./count.sh", "in.txt"], b"");
+        assert!(
+            t.report.contains("Verified by replay"),
+            "{env:?}:\n{}",
+            t.report
+        );
+        let (under, stderr) = run_printed(&dir, *env, &t, b"");
+        assert_eq!(
+            String::from_utf8_lossy(&under.stdout),
+            "2\n",
+            "{stderr}\n{}",
+            t.report
+        );
+        assert_eq!(under.code, 0, "{stderr}");
+    }
+}
+
+#[test]
+fn learn_verify_proves_narrows_and_says_what_it_cannot() {
+    let dir = scratch("learn-verify");
+    std::fs::write(dir.join("needed"), "needed\n").unwrap();
+    std::fs::write(dir.join("optional"), "optional\n").unwrap();
+    // Reads one file it needs and looks at one it can do without.
+    let prog = compile_c(
+        &dir,
+        "reader",
+        r#"
+        #include <fcntl.h>
+        #include <stdio.h>
+        #include <unistd.h>
+        int main(void) {
+            char b[64];
+            int fd = open("optional", O_RDONLY);
+            if (fd >= 0) close(fd);
+            fd = open("needed", O_RDONLY);
+            if (fd < 0) return 3;
+            fwrite(b, 1, read(fd, b, sizeof b), stdout);
+            return 0;
+        }
+        "#,
+        &[],
+    );
+    let prog = prog.to_str().unwrap();
+    let t = told(&dir, LOCALES[0], true, &[prog], b"");
+    assert!(t.report.contains("Verified by replay"), "{}", t.report);
+    assert!(t.report.contains("dropped: unveil r:"), "{}", t.report);
+    assert!(
+        t.line.contains("needed") && !t.line.contains("optional'"),
+        "{}",
+        t.line
+    );
+    let (under, stderr) = run_printed(&dir, LOCALES[0], &t, b"");
+    assert_eq!(
+        String::from_utf8_lossy(&under.stdout),
+        "needed\n",
+        "{stderr}"
+    );
+
+    // The same input again: stdin is read once and given to every run.
+    let input: Vec<u8> = (0..5000)
+        .map(|i| format!("line {i}\n"))
+        .collect::<String>()
+        .into_bytes();
+    let t = told(&dir, LOCALES[1], true, &["wc", "-l"], &input);
+    assert_eq!(String::from_utf8_lossy(&t.ended.stdout), "5000\n");
+    assert!(t.report.contains("Verified by replay: "), "{}", t.report);
+    assert_eq!(t.promises(), ["stdio"]);
+
+    // Output that changes from run to run cannot be proven.
+    let t = told(&dir, LOCALES[0], true, &["sh", "-c", "echo $$"], b"");
+    assert!(t.report.contains("Not verified: "), "{}", t.report);
+    assert!(t.report.contains("not deterministic"), "{}", t.report);
+
+    // Nor is a program that changes files run again.
+    let t = told(&dir, LOCALES[0], true, &["sh", "-c", "echo x > made"], b"");
+    assert!(
+        t.report.contains("Not verified: not replayed"),
+        "{}",
+        t.report
+    );
+}
+
+#[test]
+fn learn_harmless_files_read_under_promises_that_open_get_entries() {
+    let dir = scratch("learn-harmless-entries");
+    std::fs::write(dir.join("data"), "data\n").unwrap();
+    // Reads its data and a locale file, and says whether it got both: under `rpath` with
+    // entries the locale file is Landlock's to refuse, so it needs an entry of its own.
+    let prog = compile_c(
+        &dir,
+        "localized",
+        r#"
+        #include <fcntl.h>
+        #include <stdio.h>
+        #include <unistd.h>
+        int main(void) {
+            char b[64];
+            int data = open("data", O_RDONLY);
+            int loc = open("/usr/lib/locale/C.utf8/LC_CTYPE", O_RDONLY);
+            int gone = open("/usr/share/locale/xx/LC_MESSAGES/none.mo", O_RDONLY);
+            printf("data %s, locale %s, missing %s\n", data >= 0 ? "yes" : "no",
+                   loc >= 0 ? "yes" : "no", gone >= 0 ? "yes" : "no");
+            if (data >= 0) fwrite(b, 1, read(data, b, sizeof b), stdout);
+            return 0;
+        }
+        "#,
+        &[],
+    );
+    if !Path::new("/usr/lib/locale/C.utf8/LC_CTYPE").exists() {
+        return;
+    }
+    let prog = prog.to_str().unwrap();
+    let t = learned_exactly(&dir, LOCALES[0], &[prog], b"", &["stdio", "rpath"]);
+    assert!(
+        t.line.contains("-v 'r:/usr/lib/locale/C.utf8/LC_CTYPE'"),
+        "{}",
+        t.report
+    );
+    assert!(!t.line.contains("none.mo"), "{}", t.line);
+    let t = told(&dir, LOCALES[0], true, &[prog], b"");
+    assert!(t.report.contains("Verified by replay"), "{}", t.report);
+}
+
+#[test]
+fn learn_a_failed_unlink_or_exec_of_nothing_is_a_probe() {
+    let dir = scratch("learn-unlink");
+    // convert's unlink("-"); a shell trying $PATH entries.
+    let prog = compile_c(
+        &dir,
+        "tidy",
+        r#"
+        #include <stdio.h>
+        #include <unistd.h>
+        int main(void) {
+            unlink("-");
+            char *argv[] = { "nothing-here", NULL };
+            execv("/nonexistent/bin/nothing-here", argv);
+            puts("tidy");
+            return 0;
+        }
+        "#,
+        &[],
+    );
+    let prog = prog.to_str().unwrap();
+    for env in LOCALES {
+        let t = told(&dir, *env, false, &[prog], b"");
+        assert_eq!(t.promises(), ["stdio"], "{}", t.report);
+        assert!(t.report.contains("Probes, not needs"), "{}", t.report);
+        assert!(t.report.contains("unlink(\"-\")"), "{}", t.report);
+    }
 }

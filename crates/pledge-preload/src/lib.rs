@@ -19,7 +19,7 @@ mod protocol;
 mod sys;
 
 use std::ffi::{c_char, c_int};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
 use std::path::PathBuf;
 
 use protocol::{Message, ENV_FD, ENV_USER_PRELOAD, MAX_MESSAGE, SETUP_FAILED};
@@ -129,7 +129,12 @@ fn narrow(fd: RawFd) -> Result<(), Failure> {
             _ => format!("descriptor {fd}: {e}"),
         })
     })?;
-    let Some(Message::Config { promises, unveils }) = Message::decode(&bytes) else {
+    let Some(Message::Config {
+        promises,
+        unveils,
+        observed,
+    }) = Message::decode(&bytes)
+    else {
         return Err(Failure::Stale(format!(
             "descriptor {fd} does not hold pledge's configuration"
         )));
@@ -175,8 +180,11 @@ fn narrow(fd: RawFd) -> Result<(), Failure> {
     if sys::barrier() != 0 {
         return Err(Failure::After);
     }
-    if promises.contains(Promise::Stdio) {
-        drop(got);
+    if promises.contains(Promise::Stdio) || observed {
+        // Observed by `pledge --learn`, the closes run (and are not counted): the program
+        // must see what an unwatched run would. Two bare close() calls and nothing else (the
+        // observer skips exactly those; OwnedFd's drop may query the descriptor first).
+        sys::close(got.into_raw_fd());
         sys::close(fd);
     } else {
         // Closing needs `stdio`. Left open, neither is of use to such a program: without

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use scopes::learn::{Example, Learner, Observed};
+use scopes::learn::{Example, Learner, Observed, Probe};
 use scopes::policy::Context;
 
 use super::touch;
@@ -25,18 +25,29 @@ pub struct Observer {
     pub busy: Duration,
     /// The script files the command lets the interpreter read by itself.
     scripts: Vec<PathBuf>,
+    /// The program's pid.
+    ctx_pid: u32,
+    /// How many of the preload's closing calls are still to come (see `preload_closing`).
+    preload_closes: u32,
+    /// Harmless files read that exist, with the first call that read each.
+    pub harmless_files: std::collections::BTreeMap<PathBuf, Example>,
 }
 
 impl Observer {
     /// An observer for a program whose filter is specialised with `ctx`; `scripts` are the
     /// `#!` scripts the command hands to their interpreter itself.
-    pub fn new(ctx: Context, scripts: Vec<PathBuf>) -> Observer {
+    /// `dynamic` says whether the program starts with the preload, which closes its two
+    /// descriptors first thing.
+    pub fn new(ctx: Context, scripts: Vec<PathBuf>, dynamic: bool) -> Observer {
         Observer {
             learner: Learner::new(ctx),
             stopped: 0,
             unnamed: 0,
             busy: Duration::ZERO,
             scripts,
+            ctx_pid: ctx.pid,
+            preload_closes: if dynamic { 2 } else { 0 },
+            harmless_files: Default::default(),
         }
     }
 }
@@ -46,6 +57,7 @@ impl Handler for Observer {
         let started = Instant::now();
         self.stopped += 1;
         match call.name() {
+            Some(name) if self.preload_closing(call, name) => {}
             Some(name) if self.opens_script(call, name) => {}
             Some(name) => self.record(call, name),
             None => self.unnamed += 1,
@@ -59,19 +71,51 @@ impl Observer {
     fn record(&mut self, call: &Call<'_>, name: &'static str) {
         let mut obs = Observed::plain(name, *call.args());
         obs.struct_flags = struct_flags(call, name);
-        touch::inspect(call, &mut obs, self.learner.touched());
-        let args = obs.args;
-        self.learner.record(obs, || {
-            let (pid, program) = call.process();
-            let text = decode::describe(name, &args, &|a| call.read_c_string(a), &|a, n| {
-                call.read_bytes(a, n)
-            });
-            Example {
-                pid,
-                program,
-                call: text,
+        // A read the enforcing command answers itself is no need of the program.
+        let harmless = crate::harmless::harmless_open(call, name);
+        let served = harmless
+            .as_ref()
+            .and_then(|open| crate::harmless::serve(call, open));
+        let used = if let Some(answer) = served {
+            obs.probe = Some(Probe::Harmless);
+            // A file that exists: served when the open reaches the command, but under promises
+            // that let the open through, Landlock decides, and it may need an entry.
+            if let (Answer::Open { .. }, Some(open)) = (answer, harmless) {
+                let real = match open.path.strip_prefix("/proc/self") {
+                    Ok(_) => None,
+                    Err(_) => std::fs::canonicalize(&open.path).ok(),
+                };
+                if let Some(real) = real {
+                    self.harmless_files.insert(real, describe_call(call, name));
+                }
             }
-        });
+            Vec::new()
+        } else {
+            touch::inspect(call, &mut obs, self.learner.touched())
+        };
+        let describe = || describe_call(call, name);
+        for path in &used {
+            self.learner.used_by(path, describe);
+        }
+        self.learner.record(obs, describe);
+    }
+
+    /// The preload closing its ends of the handshake (the listener and the socket) once the
+    /// command holds the listener: the first calls of the program's first thread after the
+    /// handshake, made for the learner's sake (a program that holds no `stdio` keeps them under
+    /// enforcement, where it can do nothing with them), so that the program sees no descriptor
+    /// an unwatched run would not have.
+    fn preload_closing(&mut self, call: &Call<'_>, name: &str) -> bool {
+        if self.preload_closes == 0 {
+            return false;
+        }
+        if name == "close" && call.tid() == self.ctx_pid {
+            self.preload_closes -= 1;
+            return true;
+        }
+        // Anything else first: the preload is done (or was never there).
+        self.preload_closes = 0;
+        false
     }
 }
 
@@ -97,5 +141,18 @@ fn struct_flags(call: &Call<'_>, name: &str) -> Option<u64> {
         // struct open_how { u64 flags, mode, resolve }
         "openat2" => word(args[2]),
         _ => None,
+    }
+}
+
+/// One call, as the report shows it.
+fn describe_call(call: &Call<'_>, name: &str) -> Example {
+    let (pid, program) = call.process();
+    let text = decode::describe(name, call.args(), &|a| call.read_c_string(a), &|a, n| {
+        call.read_bytes(a, n)
+    });
+    Example {
+        pid,
+        program,
+        call: text,
     }
 }

@@ -6,7 +6,12 @@ use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;
 
-use scopes::learn::{Outcome, Suggestion};
+use scopes::learn::{Outcome, Probe, Suggestion};
+
+use super::replay::Verdict;
+
+/// How many probes the report lists one by one.
+const MAX_PROBES: usize = 12;
 
 /// What the report says about the observed run.
 pub struct Run<'a> {
@@ -24,6 +29,8 @@ pub struct Run<'a> {
     pub unnamed: u64,
     /// Time the observer spent on them.
     pub busy: Duration,
+    /// What `--verify` established, when asked.
+    pub verdict: Option<&'a super::replay::Verdict>,
 }
 
 /// Quotes `word` for a POSIX shell: as is when it only holds safe characters, else in single
@@ -138,8 +145,31 @@ pub fn report(s: &Suggestion, run: &Run<'_>) -> Vec<u8> {
         }
     }
     if !s.unveil.is_empty() {
-        text.push_str("\nPaths it used, as unveil entries (the program itself stays reachable without one):\n");
-        for (path, access) in &s.unveil {
+        text.push_str(
+            "\nPaths it used, as unveil entries, and the call that used each (the program itself \
+             stays reachable without one):\n",
+        );
+        for ((path, access), why) in s.unveil.iter().zip(&s.unveil_reasons) {
+            let _ = write!(
+                text,
+                "    {:4}  {}",
+                access.to_string(),
+                crate::decode::escape(path.as_os_str().as_bytes())
+            );
+            match why {
+                Some(e) => {
+                    let _ = writeln!(text, "  ({}[{}]: {})", e.program, e.pid, e.call);
+                }
+                None => text.push('\n'),
+            }
+        }
+    }
+    if !s.withheld.is_empty() {
+        text.push_str(
+            "\nPaths it used that are left out because they hold secrets (add them yourself, \
+             knowingly, if the program must reach them):\n",
+        );
+        for (path, access) in &s.withheld {
             let _ = writeln!(
                 text,
                 "    {:4}  {}",
@@ -147,6 +177,50 @@ pub fn report(s: &Suggestion, run: &Run<'_>) -> Vec<u8> {
                 crate::decode::escape(path.as_os_str().as_bytes())
             );
         }
+    }
+    let probes: Vec<_> = s
+        .left_out
+        .iter()
+        .filter(|l| l.probe == Probe::Missing)
+        .collect();
+    let served = s
+        .left_out
+        .iter()
+        .filter(|l| l.probe == Probe::Harmless)
+        .count();
+    if !probes.is_empty() {
+        text.push_str(
+            "\nProbes, not needs (lookups of paths that did not exist), and what the suggestion does \
+             to them:\n",
+        );
+        for l in probes.iter().take(MAX_PROBES) {
+            let fate = match l.outcome {
+                None => "fails with ENOENT, as it did",
+                Some(Outcome::Errno(_)) => "fails with an errno, as it did",
+                Some(Outcome::Violation) => "denied and reported (EPERM; kills with -k)",
+            };
+            let _ = writeln!(
+                text,
+                "    {}[{}]: {}: {fate}",
+                l.example.program, l.example.pid, l.example.call
+            );
+        }
+        if probes.len() > MAX_PROBES {
+            let _ = writeln!(text, "    ... and {} more", probes.len() - MAX_PROBES);
+        }
+        if s.with_probes != s.promises {
+            let _ = writeln!(
+                text,
+                "  Should the program need them to fail quietly, use -p '{}'.",
+                s.with_probes
+            );
+        }
+    }
+    if served > 0 {
+        text.push_str(
+            "\nHarmless reads (message catalogs, the time zone, /dev/null...) need no promise: \
+             pledge answers them itself.\n",
+        );
     }
     if !s.unmet.is_empty() {
         text.push_str("\nCalls no promise lets through, and what will happen to them:\n");
@@ -182,6 +256,37 @@ pub fn report(s: &Suggestion, run: &Run<'_>) -> Vec<u8> {
         run.busy.as_secs_f64() * 1e6 / run.stopped.max(1) as f64,
         if run.unnamed > 0 { format!("; {} unknown system calls were not judged", run.unnamed) } else { String::new() },
     );
+    match run.verdict {
+        None => {}
+        Some(Verdict::Verified {
+            runs,
+            dropped,
+            probes_needed,
+        }) => {
+            let _ = write!(
+                text,
+                "Verified by replay: under the command line above with -k, the same input gave the \
+                 same output and exit status, with no violation ({runs} runs in all"
+            );
+            if !dropped.is_empty() {
+                let _ = write!(
+                    text,
+                    "; shown unnecessary and dropped: {}",
+                    dropped.join(", ")
+                );
+            }
+            text.push_str(").\n");
+            if *probes_needed {
+                text.push_str(
+                    "The program did not survive the refusal of its probes: the promises above \
+                     let them through.\n",
+                );
+            }
+        }
+        Some(Verdict::NotVerified(why)) => {
+            let _ = writeln!(text, "Not verified: {why}.");
+        }
+    }
     text.push_str("Only what this run did is covered: make it use every feature you will need.\n");
     out.extend(text.into_bytes());
     out

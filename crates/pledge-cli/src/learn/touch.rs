@@ -9,8 +9,8 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
-use scopes::learn::{normalize, Observed, Touched};
-use scopes::Permissions;
+use scopes::learn::{normalize, Observed, Probe, Touched};
+use scopes::{Permissions, Promise};
 
 use crate::supervisor::Call;
 
@@ -21,11 +21,17 @@ const C: Permissions = Permissions::CREATE;
 const AT_FDCWD: u64 = libc::AT_FDCWD as u32 as u64;
 
 /// Fills `obs.paths` (what the policy judges the call by) and `touched` (what the unveil
-/// entries are built from) for one call. An `execve` also touches the `#!` interpreters it
-/// runs and the script they read.
-pub fn inspect(call: &Call<'_>, obs: &mut Observed, touched: &mut Touched) {
+/// entries are built from) for one call, and tells probes from needs (`obs.probe`,
+/// `obs.avoid`). An `execve` also touches the `#!` interpreters it runs and the script they
+/// read. Returns the paths touched (as the unveil entries name them), for the explanations.
+pub fn inspect(call: &Call<'_>, obs: &mut Observed, touched: &mut Touched) -> Vec<PathBuf> {
     let a = obs.args;
-    let mut t = Toucher { call, obs, touched };
+    let mut t = Toucher {
+        call,
+        obs,
+        touched,
+        used: Vec::new(),
+    };
     match t.obs.name {
         "open" => t.open(AT_FDCWD, a[0], a[1]),
         "openat" => t.open(a[0], a[1], a[2]),
@@ -65,18 +71,27 @@ pub fn inspect(call: &Call<'_>, obs: &mut Observed, touched: &mut Touched) {
             if let Some(dir) = t.resolve_fd(a[0]) {
                 t.obs.paths.push((dir.clone(), R));
                 let shown = t.shown(&dir);
+                t.avoid_for(&shown);
                 t.touched.add_listing(&shown);
+                t.used.push(shown);
             }
         }
         "bind" | "connect" => t.unix_socket(a[1], a[2]),
+        // Path metadata: Landlock does not restrict it, so no unveil entry; judged as a read
+        // of the path, so that the promise suggested is one that reaches it.
+        "stat" | "lstat" | "access" | "readlink" | "statfs" | "chdir" | "getxattr"
+        | "lgetxattr" | "listxattr" | "llistxattr" => t.query(AT_FDCWD, a[0]),
+        "newfstatat" | "statx" | "faccessat" | "faccessat2" | "readlinkat" => t.query(a[0], a[1]),
         _ => {}
     }
+    t.used
 }
 
 struct Toucher<'c, 'a> {
     call: &'c Call<'a>,
     obs: &'c mut Observed,
     touched: &'c mut Touched,
+    used: Vec<PathBuf>,
 }
 
 impl Toucher<'_, '_> {
@@ -84,7 +99,43 @@ impl Toucher<'_, '_> {
     fn touch(&mut self, path: &Path, access: Permissions) {
         self.obs.paths.push((path.to_path_buf(), access));
         let shown = self.shown(path);
+        self.avoid_for(&shown);
         self.touched.add(&shown, access);
+        self.used.push(shown);
+    }
+
+    /// Promises not to suggest for a call on `shown`: `ps` for the process's own `/proc`
+    /// directory, `tmppath` for a file in /tmp the program did not create.
+    fn avoid_for(&mut self, shown: &Path) {
+        if shown.starts_with("/proc/self") {
+            self.obs.avoid = self.obs.avoid.with(Promise::Ps);
+        }
+        if shown.starts_with("/tmp") && !self.touched.created(shown) {
+            self.obs.avoid = self.obs.avoid.with(Promise::Tmppath);
+        }
+    }
+
+    /// The call names a path that does not exist, and fails with ENOENT whatever the promises.
+    fn missing(&mut self, path: &Path, access: Permissions) {
+        self.obs.probe = Some(Probe::Missing);
+        self.obs.paths.push((path.to_path_buf(), access));
+    }
+
+    /// stat, access, readlink...: judged as a read of the path; no unveil entry.
+    fn query(&mut self, dirfd: u64, path: u64) {
+        if self.call.read_c_string(path).is_some_and(|p| p.is_empty()) {
+            return; // AT_EMPTY_PATH: the descriptor itself
+        }
+        let Some(p) = self.resolve(dirfd, path) else {
+            return self.unknown();
+        };
+        if std::fs::symlink_metadata(&p).is_err() {
+            return self.missing(&p, R);
+        }
+        self.obs.metadata = true;
+        self.obs.paths.push((p.clone(), R));
+        let shown = self.shown(&p);
+        self.avoid_for(&shown);
     }
 
     fn open(&mut self, dirfd: u64, path: u64, flags: u64) {
@@ -101,6 +152,7 @@ impl Toucher<'_, '_> {
             let shown = self.shown(&p);
             self.touched.add_change(&shown, None);
             self.touched.add(&shown, W);
+            self.used.push(shown);
             return;
         }
         let mut access = match flags & libc::O_ACCMODE {
@@ -110,6 +162,9 @@ impl Toucher<'_, '_> {
         };
         if flags & libc::O_TRUNC != 0 {
             access = access | W;
+        }
+        if flags & libc::O_CREAT == 0 && !p.exists() {
+            return self.missing(&p, access);
         }
         if flags & libc::O_CREAT != 0 && !p.exists() {
             if let Some(dir) = p.parent() {
@@ -128,6 +183,10 @@ impl Toucher<'_, '_> {
         let Some(p) = self.resolve(dirfd, path) else {
             return self.unknown();
         };
+        if !p.exists() {
+            // A shell or execvp trying each directory of $PATH.
+            return self.missing(&p, X);
+        }
         self.obs.paths.push((p.clone(), X));
         let mut run = vec![p.clone()];
         if let Ok(program) = crate::program::resolve(p.as_os_str()) {
@@ -141,6 +200,7 @@ impl Toucher<'_, '_> {
         for file in run {
             let shown = self.shown(&file);
             self.touched.add(&shown, R | X);
+            self.used.push(shown);
         }
     }
 
@@ -149,11 +209,18 @@ impl Toucher<'_, '_> {
         let Some(p) = self.resolve(dirfd, path) else {
             return self.unknown();
         };
+        if !created && std::fs::symlink_metadata(&p).is_err() {
+            return self.missing(&p, C);
+        }
         let Some(dir) = p.parent() else { return };
         self.obs.paths.push((dir.to_path_buf(), C));
         let (dir, file) = (self.shown(dir), self.shown(&p));
+        if !created {
+            self.avoid_for(&file);
+        }
         self.touched
             .add_change(&dir, created.then_some(file.as_path()));
+        self.used.push(if created { file } else { dir });
     }
 
     /// bind() and connect() on a named AF_UNIX socket. Landlock does not check these on every
@@ -241,7 +308,7 @@ impl Toucher<'_, '_> {
     /// inode a path leads to, so `/lib/x` and `/usr/lib/x` are one entry), and
     /// `/proc/<this process>/...` as `/proc/self/...`, since the pid changes from run to run.
     fn shown(&self, path: &Path) -> PathBuf {
-        let Ok(rest) = path.strip_prefix("/proc") else {
+        if !path.starts_with("/proc") {
             if let Ok(real) = std::fs::canonicalize(path) {
                 return real;
             }
@@ -250,19 +317,7 @@ impl Toucher<'_, '_> {
                 (Some(Ok(dir)), Some(name)) => dir.join(name),
                 _ => path.to_path_buf(),
             };
-        };
-        let mut parts = rest.components();
-        let first = parts
-            .next()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned());
-        let ours = first
-            .as_deref()
-            .and_then(|f| f.parse::<u32>().ok())
-            .is_some_and(|pid| pid == self.call.tid() || pid == self.call.process().0);
-        if ours {
-            Path::new("/proc/self").join(parts.as_path())
-        } else {
-            path.to_path_buf()
         }
+        crate::harmless::own_proc(path, self.call.process().0, self.call.tid())
     }
 }

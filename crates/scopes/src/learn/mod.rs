@@ -21,7 +21,7 @@ pub use hitting::{breadth, minimum_hitting_set};
 pub use judge::{
     fallback, implied, is_fallback_errno, judge, reaches, sets_avoiding_violation, Requirement,
 };
-pub use paths::{normalize, Touched, Use, MANY};
+pub use paths::{normalize, Entry, Touched, Use, MANY};
 
 use crate::policy::{decide_by_name, Context, Decision};
 use crate::{Permissions, Promise, Promises};
@@ -52,6 +52,32 @@ pub struct Observed {
     /// The call fails whatever the promises (a connect to a unix socket that does not
     /// exist): it makes no promise necessary.
     pub fails_anyway: bool,
+    /// The call is a probe, not a need: see [`Probe`].
+    pub probe: Option<Probe>,
+    /// Promises that must not be suggested for this call even though they would let it
+    /// through: `ps` for a process reading its own `/proc/self` (any promise that reads paths
+    /// does that, and `ps` would open every other process's), `tmppath` for a file in /tmp the
+    /// program did not create (it is an input like any other, and `tmppath` would let the
+    /// program create and remove anything there). Ignored when no other alternative remains.
+    pub avoid: Promises,
+    /// A path metadata query (stat, access, readlink): Landlock does not restrict it, so any
+    /// promise the table lets it through with will do; `paths` then only choose the promise
+    /// when none of those the other calls need does (a `readlink("/proc/self/exe")` alone
+    /// asks for `rpath`, not for `getpw`).
+    pub metadata: bool,
+}
+
+/// Why an observed call is not a need of the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Probe {
+    /// It looked a path up that did not exist (an open without `O_CREAT`, a stat, an execve
+    /// along `$PATH`, an unlink): it fails with ENOENT whatever the promises. Under a
+    /// suggestion without a promise that lets it through, it fails with EPERM instead, and is
+    /// reported (killing under `-k`); replay tells whether the program minds.
+    Missing,
+    /// A read the command answers itself ([`crate::policy::harmless`]): a message catalog,
+    /// the time zone, `/dev/null`.
+    Harmless,
 }
 
 impl Observed {
@@ -63,6 +89,9 @@ impl Observed {
             struct_flags: None,
             paths: Vec::new(),
             fails_anyway: false,
+            probe: None,
+            avoid: Promises::EMPTY,
+            metadata: false,
         }
     }
 }
@@ -87,6 +116,18 @@ pub struct Unmet {
     pub failed_anyway: bool,
 }
 
+/// A probe the suggestion leaves out, and what becomes of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeftOut {
+    /// The first such call seen.
+    pub example: Example,
+    /// Why it is not a need.
+    pub probe: Probe,
+    /// What will happen to it under the suggestion: `None` when the promises let it through
+    /// anyway (or, for a harmless read, when the command answers it).
+    pub outcome: Option<Outcome>,
+}
+
 /// The result of learning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suggestion {
@@ -98,6 +139,16 @@ pub struct Suggestion {
     pub unmet: Vec<Unmet>,
     /// Unveil entries: path and permissions, sorted by path.
     pub unveil: Vec<(PathBuf, Permissions)>,
+    /// For each unveil entry (same order), the first call that used it or a path beneath it.
+    pub unveil_reasons: Vec<Option<Example>>,
+    /// Probes that were not counted as needs, one per kind of call.
+    pub left_out: Vec<LeftOut>,
+    /// The smallest promise set that also lets through the probes for missing paths: what to
+    /// fall back to should the program not survive their refusal.
+    pub with_probes: Promises,
+    /// Paths the program used that no suggestion opens up by itself (secrets, directories
+    /// that hold them): the user must add them knowingly.
+    pub withheld: Vec<(PathBuf, Permissions)>,
 }
 
 /// One distinct requirement and the first call that had it.
@@ -106,8 +157,18 @@ struct Seen {
     name: &'static str,
     args: [u64; 6],
     requirement: Requirement,
+    /// For a metadata query, what lets it through whatever its path.
+    loose: Option<Vec<Promises>>,
     fails_anyway: bool,
+    probe: Option<Probe>,
     example: Example,
+}
+
+impl Seen {
+    /// Whether the call makes a promise necessary.
+    fn counts(&self) -> bool {
+        !self.fails_anyway && self.probe.is_none()
+    }
 }
 
 /// Collects observations; see the module notes.
@@ -119,6 +180,8 @@ pub struct Learner {
     calls: u64,
     /// Requirements of calls the table decides on the number alone, by name.
     by_name: std::collections::HashMap<&'static str, Requirement>,
+    /// For each path used (as the unveil entries name it), the first call that used it.
+    used_by: std::collections::BTreeMap<PathBuf, Example>,
 }
 
 impl Learner {
@@ -131,6 +194,7 @@ impl Learner {
             touched: Touched::new(),
             calls: 0,
             by_name: Default::default(),
+            used_by: Default::default(),
         }
     }
 
@@ -138,7 +202,7 @@ impl Learner {
     /// `example` describes it; it is only asked for when the call is the first of its kind.
     pub fn record(&mut self, call: Observed, example: impl FnOnce() -> Example) {
         self.calls += 1;
-        let requirement = if call.paths.is_empty() && decided_by_number(call.name) {
+        let mut requirement = if call.paths.is_empty() && decided_by_number(call.name) {
             // Most calls (read, write, mmap without PROT_EXEC...) take this way: judged once.
             let ctx = self.ctx;
             self.by_name
@@ -154,8 +218,26 @@ impl Learner {
                 &call.paths,
             )
         };
+        let avoiding = |alternatives: &mut Vec<Promises>| {
+            let kept: Vec<Promises> = alternatives
+                .iter()
+                .filter(|a| a.intersection(&call.avoid).is_empty())
+                .copied()
+                .collect();
+            if !kept.is_empty() {
+                *alternatives = kept;
+            }
+        };
+        avoiding(&mut requirement.alternatives);
+        let loose = call.metadata.then(|| {
+            let mut alts =
+                judge(&self.ctx, call.name, &call.args, call.struct_flags, &[]).alternatives;
+            avoiding(&mut alts);
+            alts
+        });
         let known = self.seen.iter().any(|s| {
             s.name == call.name && s.requirement == requirement && s.fails_anyway == call.fails_anyway
+                && s.probe == call.probe && s.loose == loose
                 // Calls nothing allows are told apart by their arguments (each its own line).
                 && (!requirement.alternatives.is_empty() || s.args == call.args)
         });
@@ -164,7 +246,9 @@ impl Learner {
                 name: call.name,
                 args: call.args,
                 requirement,
+                loose,
                 fails_anyway: call.fails_anyway,
+                probe: call.probe,
                 example: example(),
             });
         }
@@ -173,6 +257,14 @@ impl Learner {
     /// The paths seen so far, for the observer to add to.
     pub fn touched(&mut self) -> &mut Touched {
         &mut self.touched
+    }
+
+    /// Notes that `path` (as [`Touched`] names it) was used by the call `example` describes,
+    /// unless a call was already noted for it: the explanation of its unveil entry.
+    pub fn used_by(&mut self, path: &Path, example: impl FnOnce() -> Example) {
+        if !self.used_by.contains_key(path) {
+            self.used_by.insert(path.to_path_buf(), example());
+        }
     }
 
     /// How many calls were recorded.
@@ -184,24 +276,44 @@ impl Learner {
     /// `reachable_anyway(path, access, promises)` says whether the unveiling side keeps a
     /// path reachable by itself under the suggested promises, so that it needs no entry: the
     /// program and its interpreter, and, where unveil keeps them, the paths the promises
-    /// imply ([`implied`]).
+    /// imply ([`implied`]). `home` is the user's home directory, never suggested wholesale.
     pub fn suggest(
         &self,
         exists: impl Fn(&Path) -> bool,
         reachable_anyway: impl Fn(&Path, Permissions, Promises) -> bool,
+        home: Option<&Path>,
     ) -> Suggestion {
-        let requirements = requirements_for(self);
+        // Metadata queries first take whatever the other calls need, if it lets them through.
+        let strict: Vec<Vec<Promises>> = self
+            .seen
+            .iter()
+            .zip(requirements_for(self, None))
+            .filter(|(s, _)| s.counts() && s.loose.is_none())
+            .map(|(_, r)| r)
+            .collect();
+        let base = minimum_hitting_set(&strict);
+        let requirements = requirements_for(self, Some(base));
         let counted: Vec<Vec<Promises>> = self
             .seen
             .iter()
             .zip(&requirements)
-            .filter(|(s, _)| !s.fails_anyway)
+            .filter(|(s, _)| s.counts())
             .map(|(_, r)| r.clone())
             .collect();
         let promises = minimum_hitting_set(&counted);
+        let mut wider = counted.clone();
+        wider.extend(
+            self.seen
+                .iter()
+                .filter(|s| !s.fails_anyway && s.probe == Some(Probe::Missing))
+                .map(|s| s.requirement.alternatives.clone()),
+        );
+        let with_probes = minimum_hitting_set(&wider).union(&promises);
 
-        let satisfied =
-            |s: &Seen, set: Promises| s.requirement.alternatives.iter().any(|a| a.is_subset(&set));
+        let satisfied = |s: &Seen, set: Promises| {
+            s.requirement.alternatives.iter().any(|a| a.is_subset(&set))
+                || s.loose.iter().flatten().any(|a| a.is_subset(&set))
+        };
         let mut reasons = Vec::new();
         for p in promises.iter() {
             let without = promises.without(p);
@@ -212,7 +324,7 @@ impl Learner {
                 .iter()
                 .zip(&requirements)
                 .filter(|(s, reqs)| {
-                    !s.fails_anyway
+                    s.counts()
                         && reqs.iter().any(|a| a.is_subset(&promises))
                         && !reqs.iter().any(|a| a.is_subset(&without))
                 })
@@ -222,33 +334,79 @@ impl Learner {
             }
         }
 
+        let fate = |s: &Seen| match decide_by_name(promises, false, &self.ctx, s.name, &s.args) {
+            Decision::Errno(e) => Outcome::Errno(e),
+            _ => Outcome::Violation,
+        };
+        // glibc's nscd probe: under a promise that answers socket(AF_UNIX) with an errno (dns,
+        // getpw), the socket is never made, so the connect after it never happens.
+        let unix_sockets: Vec<&Seen> = self
+            .seen
+            .iter()
+            .filter(|s| s.name == "socket" && s.args[0] == libc::AF_UNIX as u64)
+            .collect();
+        let unix_sockets_refused = !unix_sockets.is_empty()
+            && unix_sockets
+                .iter()
+                .all(|s| matches!(fate(s), Outcome::Errno(e) if is_fallback_errno(e)));
         let unmet = self
             .seen
             .iter()
-            .filter(|s| s.fails_anyway || !satisfied(s, promises))
+            .filter(|s| s.probe.is_none() && (s.fails_anyway || !satisfied(s, promises)))
+            .filter(|s| !(s.fails_anyway && s.name == "connect" && unix_sockets_refused))
             .map(|s| Unmet {
                 example: s.example.clone(),
-                outcome: match decide_by_name(promises, false, &self.ctx, s.name, &s.args) {
-                    Decision::Errno(e) => Outcome::Errno(e),
-                    _ => Outcome::Violation,
-                },
+                outcome: fate(s),
                 failed_anyway: s.fails_anyway,
             })
             .collect();
-
-        let unveil = self
-            .touched
-            .entries(&exists, |path, access| {
-                reachable_anyway(path, access, promises)
+        let left_out = self
+            .seen
+            .iter()
+            .filter_map(|s| {
+                let probe = s.probe?;
+                let outcome = match probe {
+                    Probe::Harmless => None,
+                    Probe::Missing if satisfied(s, promises) => None,
+                    Probe::Missing => Some(fate(s)),
+                };
+                Some(LeftOut {
+                    example: s.example.clone(),
+                    probe,
+                    outcome,
+                })
             })
+            .collect();
+
+        let (unveil, withheld) = self.touched.entries_guarded(
+            &exists,
+            |path, access| reachable_anyway(path, access, promises),
+            home,
+        );
+        let unveil: Vec<(PathBuf, Permissions)> = unveil
             .into_iter()
             .filter(|(_, access)| !access.is_empty())
+            .collect();
+        let unveil_reasons = unveil
+            .iter()
+            .map(|(path, _)| {
+                self.used_by.get(path).cloned().or_else(|| {
+                    self.used_by
+                        .iter()
+                        .find(|(p, _)| p.starts_with(path))
+                        .map(|(_, e)| e.clone())
+                })
+            })
             .collect();
         Suggestion {
             promises,
             reasons,
             unmet,
             unveil,
+            unveil_reasons,
+            left_out,
+            with_probes,
+            withheld,
         }
     }
 }
@@ -261,11 +419,17 @@ fn decided_by_number(name: &str) -> bool {
 }
 
 /// Each seen call's requirement as the hitting set saw it (alternatives, or the sets that
-/// keep a call nothing allows from being a violation).
-fn requirements_for(l: &Learner) -> Vec<Vec<Promises>> {
+/// keep a call nothing allows from being a violation). A metadata query takes its loose
+/// alternatives when one of them is in `base` (what the other calls need).
+fn requirements_for(l: &Learner, base: Option<Promises>) -> Vec<Vec<Promises>> {
     l.seen
         .iter()
         .map(|s| {
+            if let (Some(loose), Some(base)) = (&s.loose, base) {
+                if loose.iter().any(|a| a.is_subset(&base)) {
+                    return loose.clone();
+                }
+            }
             if s.requirement.alternatives.is_empty() {
                 sets_avoiding_violation(&l.ctx, s.name, &s.args)
             } else {

@@ -11,17 +11,24 @@
 //!    file the program created and removed is covered by its directory (rule 1), and a probe
 //!    for a file that was never there fails either way (EACCES instead of ENOENT);
 //! 4. what the promises imply by themselves is left out (a caller-supplied test, normally
-//!    [`super::implied`]);
-//! 5. every entry gets the permissions of the entries above it (unveil refuses to narrow a
+//!    [`super::implied`]); rules 3 and 4 apply before rule 2 counts files;
+//! 5. a directory holding secrets (`/`, `/etc`, `/home`, the user's home:
+//!    [`crate::policy::harmless::holds_secrets`]) is never an entry, and neither is a secret
+//!    itself: they are withheld, for the user to add knowingly ([`Touched::entries_guarded`]);
+//! 6. every entry gets the permissions of the entries above it (unveil refuses to narrow a
 //!    directory below a wider one), and entries an ancestor already covers are dropped.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+use crate::policy::harmless::{holds_secrets, is_secret};
 use crate::Permissions;
 
 /// How many files touched in one directory make the directory the entry.
 pub const MANY: usize = 3;
+
+/// One unveil entry: a path and its permissions.
+pub type Entry = (PathBuf, Permissions);
 
 /// How a path was used.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -100,10 +107,35 @@ impl Touched {
         exists: impl Fn(&Path) -> bool,
         implied: impl Fn(&Path, Permissions) -> bool,
     ) -> Vec<(PathBuf, Permissions)> {
+        self.entries_guarded(exists, implied, None).0
+    }
+
+    /// Whether the program created `path` (an open with `O_CREAT` of a file that was not
+    /// there, a mkdir, a bind, the new name of a rename or link).
+    pub fn created(&self, path: &Path) -> bool {
+        self.uses.get(path).is_some_and(|u| u.created)
+    }
+
+    /// The unveil entries, as [`Touched::entries`], and apart from them the entries withheld
+    /// because they would open up secrets ([`holds_secrets`], [`is_secret`]): a directory
+    /// holding secrets is never suggested, even where the program listed it, and a secret the
+    /// program read is named there for the user to add knowingly. `home` is the user's home
+    /// directory.
+    pub fn entries_guarded(
+        &self,
+        exists: impl Fn(&Path) -> bool,
+        implied: impl Fn(&Path, Permissions) -> bool,
+        home: Option<&Path>,
+    ) -> (Vec<Entry>, Vec<Entry>) {
+        let guarded = |dir: &Path| holds_secrets(dir, home);
         let mut map: BTreeMap<PathBuf, Permissions> = BTreeMap::new();
-        // 1. Workspaces absorb what is beneath them when they cover it, and what was created there.
-        let workspaces: Vec<(&PathBuf, &Use)> =
-            self.uses.iter().filter(|(_, u)| u.workspace).collect();
+        // 1. Workspaces absorb what is beneath them when they cover it, and what was created
+        //    there; never one that holds secrets.
+        let workspaces: Vec<(&PathBuf, &Use)> = self
+            .uses
+            .iter()
+            .filter(|(dir, u)| u.workspace && !guarded(dir))
+            .collect();
         for (path, u) in &self.uses {
             if u.access.is_empty() && !u.created {
                 continue;
@@ -117,11 +149,15 @@ impl Touched {
             let slot = map.entry(target).or_default();
             *slot = *slot | u.access;
         }
-        // 2. Many files in one directory: the directory.
+        // 2. Only paths that exist, and what the promises do not give anyway: before
+        //    counting files per directory, so that /etc/passwd and /etc/group, which `getpw`
+        //    gives, never make /etc an entry.
+        map.retain(|path, access| exists(path) && !implied(path, *access));
+        // 3. Many files in one directory: the directory, unless it holds secrets.
         let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
         for path in map.keys() {
             if let Some(dir) = path.parent() {
-                if !self.uses.get(path).is_some_and(|u| u.workspace) {
+                if !self.uses.get(path).is_some_and(|u| u.workspace) && !guarded(dir) {
                     by_dir
                         .entry(dir.to_path_buf())
                         .or_default()
@@ -138,13 +174,17 @@ impl Touched {
                 map.insert(dir, access);
             }
         }
-        // 3. Only paths that exist.
-        let mut settled = map;
-        settled.retain(|path, _| exists(path));
-        // 4. What the promises give anyway.
-        settled.retain(|path, access| !implied(path, *access));
+        // 4. Secrets and the directories that hold them are withheld.
+        let mut withheld = Vec::new();
+        map.retain(|path, access| {
+            let keep = !is_secret(path, home) && !guarded(path);
+            if !keep && !access.is_empty() {
+                withheld.push((path.clone(), *access));
+            }
+            keep
+        });
         // 5. No narrowing below a wider entry; nothing an ancestor covers.
-        let snapshot = settled.clone();
+        let snapshot = map;
         let mut out = Vec::new();
         for (path, access) in &snapshot {
             let above = snapshot
@@ -156,7 +196,7 @@ impl Touched {
             }
             out.push((path.clone(), *access | above));
         }
-        out
+        (out, withheld)
     }
 }
 
@@ -211,10 +251,49 @@ mod tests {
     #[test]
     fn a_listed_directory_covers_reads_beneath_but_not_writes() {
         let mut t = Touched::new();
-        t.add_listing(Path::new("/etc"));
-        t.add(Path::new("/etc/hosts"), perms("r"));
-        t.add(Path::new("/etc/app.conf"), perms("w"));
-        assert_eq!(entries(&t), vec![e("/etc", "r"), e("/etc/app.conf", "rw")]);
+        t.add_listing(Path::new("/srv"));
+        t.add(Path::new("/srv/hosts"), perms("r"));
+        t.add(Path::new("/srv/app.conf"), perms("w"));
+        assert_eq!(entries(&t), vec![e("/srv", "r"), e("/srv/app.conf", "rw")]);
+    }
+
+    #[test]
+    fn directories_holding_secrets_are_never_entries() {
+        let mut t = Touched::new();
+        for f in [
+            "passwd",
+            "group",
+            "nsswitch.conf",
+            "hosts",
+            "services",
+            "shadow",
+        ] {
+            t.add(&Path::new("/etc").join(f), perms("r"));
+        }
+        t.add_listing(Path::new("/home/ann"));
+        t.add(Path::new("/home/ann/notes"), perms("r"));
+        for f in ["a", "b", "c"] {
+            t.add(&Path::new("/home/ann/src").join(f), perms("r"));
+        }
+        let home = Some(Path::new("/home/ann"));
+        // getpw gives passwd, group and nsswitch.conf: they count for nothing.
+        let getpw = ["/etc/passwd", "/etc/group", "/etc/nsswitch.conf"].map(Path::new);
+        let (got, withheld) = t.entries_guarded(|_| true, |p, _| getpw.contains(&p), home);
+        let got: Vec<String> = got.iter().map(|(p, _)| p.display().to_string()).collect();
+        assert_eq!(
+            got,
+            [
+                "/etc/hosts",
+                "/etc/services",
+                "/home/ann/notes",
+                "/home/ann/src"
+            ]
+        );
+        let withheld: Vec<String> = withheld
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        assert_eq!(withheld, ["/etc/shadow", "/home/ann"]);
     }
 
     #[test]

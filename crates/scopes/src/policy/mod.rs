@@ -12,6 +12,7 @@
 pub mod caps;
 pub mod describe;
 mod eval;
+pub mod harmless;
 pub mod paths;
 pub mod table;
 
