@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
 mod fork;
+pub mod table;
 pub use fork::{run_forked, Child, End};
 
 /// The repository root.

@@ -196,10 +196,13 @@ impl Pledge {
         compile(promises, &self.target(promises, Context::current()))
     }
 
-    /// The penalty in effect for `promises`: `error` turns violations into ENOSYS.
+    /// The penalty in effect for `promises`: `error` turns violations into ENOSYS, and `""`
+    /// kills without a report (it allows only exiting, as on OpenBSD: not the report's write).
     fn effective_penalty(&self, promises: Promises) -> Penalty {
         if promises.contains(Promise::Error) && self.penalty != Penalty::Notify {
             Penalty::Enosys
+        } else if promises.is_empty() && self.penalty == Penalty::Kill {
+            Penalty::KillQuietly
         } else {
             self.penalty
         }
