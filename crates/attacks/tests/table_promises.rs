@@ -90,6 +90,7 @@ fn table_sendmsg_with_an_address_under_stdio_reaches_no_socket() {
         );
         assert_eq!(child.end, SIGSYS, "{call}: {child:?}");
         assert!(child.stderr.contains(call), "{child:?}");
+        assert!(child.stderr.contains("needs promise \"sendfd\""), "{child:?}");
 
         let child = send_udp("stdio", mmsg, udp_addr);
         assert!(
@@ -103,6 +104,12 @@ fn table_sendmsg_with_an_address_under_stdio_reaches_no_socket() {
         assert!(unix_received(&unix_victim), "{call} under unix");
         send_udp("stdio inet", mmsg, udp_addr).ok();
         assert!(udp_received(&udp_victim), "{call} under inet");
+        // What remains, as documented: under sendfd the address rides along (seccomp cannot
+        // read it), so a socket held from before pledge still reaches any address.
+        send_udp("stdio sendfd", mmsg, udp_addr).ok();
+        assert!(udp_received(&udp_victim), "{call} under sendfd");
+        send_unix("stdio sendfd", mmsg, &unix_path).ok();
+        assert!(unix_received(&unix_victim), "{call} under sendfd");
     }
 }
 
@@ -117,7 +124,10 @@ fn table_created_files_never_get_setuid_or_setgid_bits() {
         return;
     }
     let outside = scratch("table-setuid");
-    let in_tmp = Path::new("/tmp").join(format!("seccomp-scopes-table-setuid-{}", std::process::id()));
+    let in_tmp = Path::new("/tmp").join(format!(
+        "seccomp-scopes-table-setuid-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&in_tmp);
     std::fs::create_dir_all(&in_tmp).unwrap();
     for (promises, dir) in [
@@ -127,8 +137,16 @@ fn table_created_files_never_get_setuid_or_setgid_bits() {
     ] {
         let files = [
             ("open", libc::O_CREAT | libc::O_WRONLY, 0o4755),
-            ("open-rdwr", libc::O_CREAT | libc::O_RDWR | libc::O_EXCL, 0o6755),
-            ("openat-setgid", libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC, 0o2711),
+            (
+                "open-rdwr",
+                libc::O_CREAT | libc::O_RDWR | libc::O_EXCL,
+                0o6755,
+            ),
+            (
+                "openat-setgid",
+                libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC,
+                0o2711,
+            ),
         ];
         let dir_owned = dir.to_path_buf();
         let child = run_forked(move || {
@@ -144,7 +162,12 @@ fn table_created_files_never_get_setuid_or_setgid_bits() {
                 return 2;
             }
             // Without the bits: allowed, and the mode is kept.
-            if table::open_raw(&dir_owned.join("plain"), libc::O_CREAT | libc::O_WRONLY, 0o755) < 0 {
+            if table::open_raw(
+                &dir_owned.join("plain"),
+                libc::O_CREAT | libc::O_WRONLY,
+                0o755,
+            ) < 0
+            {
                 return 3;
             }
             if promises.contains("cpath") && table::mkdir_raw(&dir_owned.join("dir"), 0o6755) != 0 {
@@ -220,7 +243,10 @@ fn table_dns_cannot_add_an_address_to_lo() {
     if lo_has_victim_addr() {
         remove_victim_addr();
     }
-    assert!(!lo_has_victim_addr(), "{VICTIM_ADDR} is on lo before the attack");
+    assert!(
+        !lo_has_victim_addr(),
+        "{VICTIM_ADDR} is on lo before the attack"
+    );
     let lo = table::if_index("lo");
     assert!(lo > 0, "no lo");
     let msg = table::rtm_newaddr(lo, VICTIM_ADDR.parse().unwrap(), 8);
@@ -244,7 +270,14 @@ fn table_dns_cannot_add_an_address_to_lo() {
         let mut ack = [0u8; 256];
         let got = sys(
             libc::SYS_recvfrom,
-            &[fd as u64, ack.as_mut_ptr() as u64, ack.len() as u64, 0, 0, 0],
+            &[
+                fd as u64,
+                ack.as_mut_ptr() as u64,
+                ack.len() as u64,
+                0,
+                0,
+                0,
+            ],
         );
         let error = i32::from_ne_bytes([ack[16], ack[17], ack[18], ack[19]]);
         table::say(&format!(
@@ -306,6 +339,36 @@ fn table_inotify_watches_need_rpath() {
     .ok();
 }
 
+/// What Linux cannot close (documented in semantics.md): Landlock has no hook for inotify, so
+/// under `rpath` a directory that unveil hides can still be watched. Reading its files stays
+/// refused. If this starts failing, the kernel confines watches: update the documentation.
+#[test]
+fn table_inotify_watches_pass_unveil_as_documented() {
+    let dir = scratch("table-inotify-unveil");
+    let (shown, hidden) = (dir.join("shown"), dir.join("hidden"));
+    std::fs::create_dir_all(&shown).unwrap();
+    std::fs::create_dir_all(&hidden).unwrap();
+    std::fs::write(hidden.join("secret"), b"secret").unwrap();
+    run_forked(move || {
+        // SAFETY: inotify_init1 has no memory arguments.
+        let fd = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
+        if scopes::unveil(Some(&shown), Some("r")).is_err() {
+            return 2;
+        }
+        pledge("stdio rpath");
+        if std::fs::read(hidden.join("secret")).is_ok() {
+            return 3;
+        }
+        let wd = table::inotify_watch(fd, &hidden);
+        if wd < 0 {
+            table::say(&format!("watch: {wd}"));
+            return 1;
+        }
+        0
+    })
+    .ok();
+}
+
 /// OpenBSD's `pledge("")` allows only `_exit`. The report of a violation is a write to
 /// stderr, so under "" the process must die without one, and a write to fd 2 is itself a
 /// violation: the captured stderr stays empty and the process dies of SIGSYS.
@@ -346,7 +409,9 @@ fn table_self_queries_never_fail_under_the_command() {
             .arg(&uid),
     );
     assert_eq!(ran.end, End::Exit(0), "{ran:#?}");
-    for call in ["getpid", "gettid", "getppid", "getuid", "getpgrp", "getpgid", "getsid"] {
+    for call in [
+        "getpid", "gettid", "getppid", "getuid", "getpgrp", "getpgid", "getsid",
+    ] {
         assert!(
             !ran.stderr.contains(&format!("{call}(")),
             "{call} was refused: {ran:#?}"

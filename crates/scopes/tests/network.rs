@@ -330,7 +330,8 @@ fn descriptors_pass_over_socketpairs_under_sendfd() {
         0
     })
     .killed()
-    .says("sendmsg");
+    .says("sendmsg")
+    .says("needs promise \"sendfd\"");
     run(|| {
         let file = std::fs::File::open("/etc/hostname").unwrap();
         pledge("stdio sendfd");
