@@ -90,7 +90,10 @@ fn table_sendmsg_with_an_address_under_stdio_reaches_no_socket() {
         );
         assert_eq!(child.end, SIGSYS, "{call}: {child:?}");
         assert!(child.stderr.contains(call), "{child:?}");
-        assert!(child.stderr.contains("needs promise \"sendfd\""), "{child:?}");
+        assert!(
+            child.stderr.contains("needs promise \"sendfd\""),
+            "{child:?}"
+        );
 
         let child = send_udp("stdio", mmsg, udp_addr);
         assert!(
@@ -381,6 +384,16 @@ fn table_empty_promises_write_nothing() {
     });
     assert_eq!(child.end, SIGSYS, "{child:?}");
     assert_eq!(child.stderr, "", "pledge(\"\") wrote to stderr");
+
+    // Narrowing to "" from a reporting pledge: the report channel is closed too.
+    let child = run_forked(|| {
+        pledge("stdio");
+        pledge("");
+        table::write_raw(2, b"escaped through stderr\n");
+        0
+    });
+    assert_eq!(child.end, SIGSYS, "{child:?}");
+    assert_eq!(child.stderr, "", "pledge(\"\") after stdio wrote to stderr");
 
     // A violation of another kind is quiet too: no report, and still a kill.
     let child = run_forked(|| {

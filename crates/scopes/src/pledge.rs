@@ -16,7 +16,8 @@ use crate::{Arch, Promise, Promises};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Penalty {
     /// Print one line on stderr naming the call and the promise that would allow it, then the
-    /// whole process dies of SIGSYS (OpenBSD's behaviour, with SIGSYS for SIGABRT).
+    /// whole process dies of SIGSYS (OpenBSD's behaviour, with SIGSYS for SIGABRT). Under the
+    /// empty promise set, which allows no write, it dies without the report.
     #[default]
     Kill,
     /// The whole process dies of SIGSYS at once, without a report.
