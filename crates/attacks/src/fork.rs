@@ -29,6 +29,7 @@ impl Child {
 /// Runs `attack` in a forked child with stderr captured; the child exits with its result (a
 /// panic exits 101, with the message on the captured stderr).
 pub fn run_forked(attack: impl FnOnce() -> i32) -> Child {
+    install_child_panic_hook();
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the array.
     assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
@@ -40,11 +41,6 @@ pub fn run_forked(attack: impl FnOnce() -> i32) -> Child {
         // SAFETY: in the child: stderr to the pipe, run, leave with _exit.
         unsafe {
             libc::dup2(fds[1], 2);
-            let hook = |info: &std::panic::PanicHookInfo<'_>| {
-                let text = format!("{info}\n");
-                libc::write(2, text.as_ptr().cast(), text.len());
-            };
-            std::panic::set_hook(Box::new(hook));
             let code =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(attack)).unwrap_or(101);
             libc::_exit(code);
@@ -66,4 +62,24 @@ pub fn run_forked(attack: impl FnOnce() -> i32) -> Child {
         End::Signal(libc::WTERMSIG(status))
     };
     Child { end, stderr }
+}
+
+/// The panic hook is set once, in the test process, never in a child: a child forked while
+/// another thread of the test held the hook's lock (a test panicking at that moment) would wait
+/// for it for ever. In a child, the hook prints the message with one raw write, taking no lock
+/// another thread could have held at fork time; the test process keeps the usual hook.
+fn install_child_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let parent = std::process::id();
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::process::id() == parent {
+                return default(info);
+            }
+            let text = format!("{info}\n");
+            // SAFETY: one write of a buffer we own.
+            unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
+        }));
+    });
 }

@@ -16,6 +16,7 @@ pub mod bounded;
 pub mod caps;
 pub mod cmd_life;
 mod fork;
+pub mod table;
 pub use fork::{run_forked, Child, End};
 
 /// The repository root.

@@ -17,7 +17,8 @@ use crate::{Arch, Promise, Promises};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Penalty {
     /// Print one line on stderr naming the call and the promise that would allow it, then the
-    /// whole process dies of SIGSYS (OpenBSD's behaviour, with SIGSYS for SIGABRT).
+    /// whole process dies of SIGSYS (OpenBSD's behaviour, with SIGSYS for SIGABRT). Under the
+    /// empty promise set, which allows no write, it dies without the report.
     #[default]
     Kill,
     /// The whole process dies of SIGSYS at once, without a report.
@@ -197,10 +198,13 @@ impl Pledge {
         )
     }
 
-    /// The penalty in effect for `promises`: `error` turns violations into ENOSYS.
+    /// The penalty in effect for `promises`: `error` turns violations into ENOSYS, and `""`
+    /// kills without a report (it allows only exiting, as on OpenBSD: not the report's write).
     fn effective_penalty(&self, promises: Promises) -> Penalty {
         if promises.contains(Promise::Error) && self.penalty != Penalty::Notify {
             Penalty::Enosys
+        } else if promises.is_empty() && self.penalty == Penalty::Kill {
+            Penalty::KillQuietly
         } else {
             self.penalty
         }

@@ -23,8 +23,8 @@ fn every_promise_is_documented_and_granted_somewhere() {
         let text = promise(*p);
         let grants_nothing =
             text.contains("No system calls of its own.") && !text.contains("paths (Landlock)");
-        // error changes the penalty; sendfd/recvfd ride on stdio's sendmsg/recvmsg (documented).
-        let expected_empty = matches!(p, Promise::Error | Promise::Sendfd | Promise::Recvfd);
+        // error changes the penalty; recvfd rides on stdio's recvmsg (documented).
+        let expected_empty = matches!(p, Promise::Error | Promise::Recvfd);
         assert_eq!(grants_nothing, expected_empty, "{p}: {text}");
     }
 }

@@ -260,6 +260,37 @@ fn socket_options_are_reviewed() {
             ],
         );
         assert_eq!(r, -(libc::EPERM as i64));
+        // IP_OPTIONS can be read (as on OpenBSD), never set.
+        let mut options = [0u8; 40];
+        let mut len = options.len() as u32;
+        assert_eq!(
+            sys(
+                libc::SYS_getsockopt,
+                &[
+                    fd,
+                    libc::IPPROTO_IP as u64,
+                    libc::IP_OPTIONS as u64,
+                    options.as_mut_ptr() as u64,
+                    &mut len as *mut u32 as u64,
+                ]
+            ),
+            0
+        );
+        assert_eq!(len, 0, "a fresh socket has no IP options");
+        let record_route = [7u8, 7, 4, 0, 0, 0, 0, 1]; // IPOPT_RR with room for one hop, NOP
+        assert_eq!(
+            sys(
+                libc::SYS_setsockopt,
+                &[
+                    fd,
+                    libc::IPPROTO_IP as u64,
+                    libc::IP_OPTIONS as u64,
+                    record_route.as_ptr() as u64,
+                    record_route.len() as u64,
+                ]
+            ),
+            -(libc::EPERM as i64)
+        );
         0
     })
     .ok();
@@ -275,12 +306,35 @@ fn socket_options_are_reviewed() {
 }
 
 #[test]
-fn descriptors_pass_over_socketpairs_under_stdio() {
-    // seccomp cannot see SCM_RIGHTS inside sendmsg's msghdr: on Linux, stdio carries sendfd and
-    // recvfd (documented). This test pins that behaviour down so a change is noticed.
+fn descriptors_pass_over_socketpairs_under_sendfd() {
+    // seccomp cannot see SCM_RIGHTS (or an address) inside sendmsg's msghdr: sendmsg needs
+    // sendfd or a socket promise, and recvmsg is stdio's, so recvfd rides on stdio
+    // (documented). This test pins that behaviour down so a change is noticed.
+    run(|| {
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        pledge("stdio");
+        use std::os::fd::AsRawFd;
+        let data = [1u8];
+        let iov = libc::iovec {
+            iov_base: data.as_ptr() as *mut libc::c_void,
+            iov_len: 1,
+        };
+        // SAFETY: msghdr is plain data; the pointers refer to live buffers.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = &iov as *const libc::iovec as *mut libc::iovec;
+        msg.msg_iovlen = 1;
+        sys(
+            libc::SYS_sendmsg,
+            &[a.as_raw_fd() as u64, &msg as *const libc::msghdr as u64, 0],
+        );
+        0
+    })
+    .killed()
+    .says("sendmsg")
+    .says("needs promise \"sendfd\"");
     run(|| {
         let file = std::fs::File::open("/etc/hostname").unwrap();
-        pledge("stdio");
+        pledge("stdio sendfd");
         let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
         use std::os::fd::AsRawFd;
         let fd = file.as_raw_fd();

@@ -2,7 +2,7 @@
 //! compiled filter must. Tests compare the two; violation reports and learning use it to name
 //! the promise a call needed. It allocates nothing, so the SIGSYS handler may call it.
 
-use super::{table, Context, Rule, Verdict};
+use super::{table, Context, Needs, Rule, Verdict};
 use crate::bpf::interp::SeccompData;
 use crate::promise::{Promise, Promises};
 use crate::Arch;
@@ -115,6 +115,27 @@ pub fn promises_needed(
         decide_by_name(base.union(&extra), false, ctx, name, args) == Decision::Allow
     };
     let general = |p: &&Promise| !held.contains(**p) && **p != Promise::Error && !last_resort(**p);
+    // One promise: first in the order the matching rules name them (a rule lists its narrowest
+    // promise first: sendmsg names sendfd before inet), then in canonical order.
+    for rule in table::RULES {
+        if !rule.syscalls.contains(&name)
+            || rule.verdict != Verdict::Allow
+            || !matches(rule, ctx, args)
+        {
+            continue;
+        }
+        let named: &[Promise] = match rule.needs {
+            Needs::Any(ps) => ps,
+            Needs::All(ps) if ps.len() == 1 => ps,
+            _ => &[],
+        };
+        for a in named.iter().filter(general) {
+            let one = Promises::EMPTY.with(*a);
+            if allows(one) {
+                return Some(one);
+            }
+        }
+    }
     let candidates = || Promise::ALL.iter().filter(general);
     for a in candidates() {
         let one = Promises::EMPTY.with(*a);

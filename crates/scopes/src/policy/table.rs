@@ -114,12 +114,18 @@ const EACCES: Verdict = Verdict::Errno(libc::EACCES);
 /// Promises whose paths can be read (seccomp allows read-only opens; Landlock narrows the
 /// path-limited ones to their files).
 const READERS: &[Promise] = &[Rpath, Tmppath, Dns, Getpw, Vminfo, Ps];
+/// Promises that may create files: a setuid/setgid mode is refused under them.
+const CREATORS: &[Promise] = &[Cpath, Tmppath];
 /// Promises under which path metadata (stat, access, readlink) may be queried, as on OpenBSD.
 const PATH_ANY: &[Promise] = &[Rpath, Wpath, Cpath, Dpath, Tmppath, Dns, Getpw, Vminfo, Ps];
 /// Promises that may create sockets of the internet families.
 const NET: &[Promise] = &[Inet, Dns];
 /// Promises that may address sockets (bind, connect, sendto with an address).
 const SOCKETS: &[Promise] = &[Inet, Unix, Dns, Netlink];
+/// Promises that may send messages (`sendmsg`, `sendmmsg`): seccomp cannot read the address in
+/// the message header, so they need a promise that may address sockets, or `sendfd`, whose
+/// descriptors only travel in such messages.
+const MESSAGES: &[Promise] = &[Sendfd, Inet, Unix, Dns, Netlink];
 
 /// System calls that answer ENOSYS instead of being violations when no rule allows them, so
 /// that libc and language runtimes fall back to calls the filter can inspect.
@@ -144,7 +150,13 @@ pub static RULES: &[Rule] = &[
     rule!(["prctl"], ALWAYS, [lo!(0, [libc::PR_SET_NO_NEW_PRIVS])],
         "pledge() sets no_new_privs"),
     rule!(["write"], Needs::Reporting(&[]), [lo!(0, [2])],
-        "the violation report goes to stderr"),
+        "the violation report goes to stderr (never under \"\", whose violations kill quietly)"),
+    rule!(["getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
+        "getpgrp"], ALWAYS, [],
+        "ids of oneself: refused, their -1 would turn kill(getpid(), sig) into kill(-1, sig)"),
+    rule!(["getpgid", "getsid"], ALWAYS, [Check { arg: 0, width: Width::W32, mask: 0xffff_ffff,
+        values: &[Value::Const(0), Value::Pid] }],
+        "one's own process group and session (other processes' need \"stdio\")"),
     // ---------------------------------------------------------------- stdio
     rule!(["read", "readv", "pread64", "preadv", "preadv2", "write", "writev", "pwrite64", "pwritev", "pwritev2",
         "lseek", "close", "close_range", "dup", "dup2", "dup3", "fsync", "fdatasync", "syncfs", "sync_file_range",
@@ -167,8 +179,7 @@ pub static RULES: &[Rule] = &[
         "timer_create", "timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete",
         "timerfd_create", "timerfd_settime", "timerfd_gettime"],
         STDIO, [], "sleeping and timers"),
-    rule!(["getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
-        "getgroups", "getpgid", "getpgrp", "getsid", "getrusage", "times", "umask", "uname", "sysinfo",
+    rule!(["getgroups", "getpgid", "getsid", "getrusage", "times", "umask", "uname", "sysinfo",
         "getpriority", "getrlimit", "capget", "getrandom"],
         STDIO, [], "queries about oneself, and randomness"),
     rule!(["prlimit64"], STDIO, [Check { arg: 0, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Const(0), Value::Pid] },
@@ -187,7 +198,7 @@ pub static RULES: &[Rule] = &[
     rule!(["pipe", "pipe2", "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
         "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2"],
         STDIO, [], "pipes and waiting for events"),
-    rule!(["recvfrom", "recvmsg", "recvmmsg", "sendmsg", "sendmmsg", "shutdown", "getsockname", "getpeername"],
+    rule!(["recvfrom", "recvmsg", "recvmmsg", "shutdown", "getsockname", "getpeername"],
         STDIO, [], "I/O on sockets already held"),
     rule!(["sendto"], STDIO, [null!(4)], "sending on a connected socket"),
     rule!(["socketpair"], STDIO, [lo!(0, [AF_UNIX])], "AF_UNIX socket pairs"),
@@ -232,6 +243,17 @@ pub static RULES: &[Rule] = &[
         "open existing files for reading and writing"),
     rule!(["openat"], only(&[Rpath, Wpath]), [masked!(2, O_CREAT | O_TMPFILE_BIT, [0])],
         "open existing files for reading and writing"),
+    rule!(["open"], only(&[Tmppath]), [masked!(1, O_CREAT | O_TMPFILE_BIT, [0])], "files under /tmp (Landlock keeps it there)"),
+    rule!(["openat"], only(&[Tmppath]), [masked!(2, O_CREAT | O_TMPFILE_BIT, [0])], "files under /tmp (Landlock keeps it there)"),
+    // Every open that does not create is decided above (the mode is junk then: glibc passes 0,
+    // Rust std 0o666, a raw call whatever the register holds); below, only creating opens are
+    // allowed, so the mode alone is checked.
+    rule!(["open"], Needs::Any(CREATORS), [masked!(2, S_ISUID_ISGID, [0o2000, 0o4000, 0o6000])], EPERM,
+        "creating with setuid/setgid bits is refused (EPERM, not a violation)"),
+    rule!(["openat"], Needs::Any(CREATORS), [masked!(3, S_ISUID_ISGID, [0o2000, 0o4000, 0o6000])], EPERM,
+        "creating with setuid/setgid bits is refused (EPERM, not a violation)"),
+    rule!(["creat"], Needs::Any(CREATORS), [masked!(1, S_ISUID_ISGID, [0o2000, 0o4000, 0o6000])], EPERM,
+        "creating with setuid/setgid bits is refused (EPERM, not a violation)"),
     rule!(["open"], only(&[Cpath, Rpath]), [masked!(1, O_ACCMODE | O_TRUNC, [0])], "create, open for reading"),
     rule!(["openat"], only(&[Cpath, Rpath]), [masked!(2, O_ACCMODE | O_TRUNC, [0])], "create, open for reading"),
     rule!(["open"], only(&[Cpath, Wpath]), [masked!(1, O_ACCMODE, [O_WRONLY])], "create, open for writing"),
@@ -243,14 +265,16 @@ pub static RULES: &[Rule] = &[
     rule!(["stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2", "readlink", "readlinkat",
         "statfs", "getcwd", "getxattr", "lgetxattr", "listxattr", "llistxattr"],
         Needs::Any(PATH_ANY), [], "path metadata (Landlock cannot hide it)"),
-    rule!(["chdir", "getdents", "getdents64", "inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch"],
+    rule!(["chdir", "getdents", "getdents64", "inotify_init", "inotify_init1", "inotify_rm_watch"],
         Needs::Any(READERS), [], "directories"),
+    rule!(["inotify_add_watch"], only(&[Rpath]), [], "watching a path is reading it (Landlock cannot confine it)"),
     rule!(["unlink", "unlinkat"], Needs::Any(&[Cpath, Tmppath]), [], "removing files"),
     rule!(["mkdir", "mkdirat", "rmdir", "link", "linkat", "symlink", "symlinkat"], only(&[Cpath]), [],
         "creating and removing directories and links"),
     rule!(["rename", "renameat", "renameat2"], only(&[Rpath, Cpath]), [], "renaming (rpath and cpath, as on OpenBSD)"),
     rule!(["mknod"], only(&[Dpath]), [masked!(1, S_ISUID_ISGID, [0])], "special files"),
     rule!(["mknodat"], only(&[Dpath]), [masked!(2, S_ISUID_ISGID, [0])], "special files"),
+    rule!(["mknod", "mknodat"], only(&[Dpath]), [], EPERM, "setuid/setgid bits are refused (EPERM, not a violation)"),
     rule!(["chmod", "fchmod"], only(&[Fattr]), [masked!(1, S_ISUID_ISGID, [0])], "modes without setuid/setgid"),
     rule!(["fchmodat", "fchmodat2"], only(&[Fattr]), [masked!(2, S_ISUID_ISGID, [0])], "modes without setuid/setgid"),
     rule!(["chmod", "fchmod", "fchmodat", "fchmodat2"], only(&[Fattr]), [], EPERM,
@@ -277,11 +301,15 @@ pub static RULES: &[Rule] = &[
         lo!(2, [0])], "AF_UNIX sockets"),
     rule!(["socket"], Needs::Any(NET), [lo!(0, [AF_INET, AF_INET6]), masked!(1, SOCK_TYPE_MASK, [SOCK_STREAM, SOCK_DGRAM]),
         lo!(2, [0, IPPROTO_TCP, IPPROTO_UDP])], "TCP and UDP sockets (no raw sockets)"),
-    rule!(["socket"], Needs::Any(&[Netlink, Dns]), [lo!(0, [AF_NETLINK]), masked!(1, SOCK_TYPE_MASK, [SOCK_RAW, SOCK_DGRAM]),
-        lo!(2, [NETLINK_ROUTE])], "NETLINK_ROUTE (getifaddrs, and getaddrinfo's AI_ADDRCONFIG)"),
+    rule!(["socket"], only(&[Netlink]), [lo!(0, [AF_NETLINK]), masked!(1, SOCK_TYPE_MASK, [SOCK_RAW, SOCK_DGRAM]),
+        lo!(2, [NETLINK_ROUTE])], "NETLINK_ROUTE (getifaddrs, interfaces, addresses and routes)"),
+    rule!(["socket"], only(&[Dns]), [lo!(0, [AF_NETLINK])], EACCES,
+        "netlink is refused (as root it changes addresses and routes); glibc's getaddrinfo falls back"),
     rule!(["socket"], Needs::Any(&[Dns, Getpw]), [lo!(0, [AF_UNIX])], EACCES,
         "the nscd socket is refused so glibc falls back to files"),
     rule!(["connect", "bind", "sendto"], Needs::Any(SOCKETS), [], "addressing sockets"),
+    rule!(["sendmsg", "sendmmsg"], Needs::Any(MESSAGES), [],
+        "messages: seccomp cannot read their address or the descriptors they carry"),
     rule!(["listen", "accept", "accept4"], Needs::Any(&[Inet, Unix]), [], "servers"),
     rule!(["getsockopt", "setsockopt"], STDIO, [lo!(1, [SOL_SOCKET]), lo!(2, [4 /* SO_ERROR */, 8 /* SO_RCVBUF */])],
         "harmless socket options"),
@@ -302,6 +330,7 @@ pub static RULES: &[Rule] = &[
         10 /* MTU_DISCOVER */, 11 /* RECVERR */, 13 /* RECVTOS */])], "reviewed IP options"),
     rule!(["getsockopt", "setsockopt"], Needs::Any(NET), [lo!(1, [SOL_IPV6]), lo!(2, [16 /* UNICAST_HOPS */,
         23 /* MTU_DISCOVER */, 25 /* RECVERR */, 26 /* V6ONLY */, 49 /* RECVPKTINFO */])], "reviewed IPv6 options"),
+    rule!(["getsockopt"], only(&[Inet]), [lo!(1, [SOL_IP]), lo!(2, [4 /* IP_OPTIONS */])], "reading IP options"),
     rule!(["getsockopt", "setsockopt"], only(&[Inet, Mcast]), [lo!(1, [SOL_IP]), lo!(2, [32, 33, 34, 35, 36])],
         "IP multicast"),
     rule!(["getsockopt", "setsockopt"], only(&[Inet, Mcast]), [lo!(1, [SOL_IPV6]), lo!(2, [17, 18, 19, 20, 21])],
@@ -314,7 +343,8 @@ pub static RULES: &[Rule] = &[
         0x5413, 0x5414 /* TIOC[GS]WINSZ */, 0x540F /* TIOCGPGRP */, 0x5429 /* TIOCGSID */,
         0x5409, 0x5425, 0x5427, 0x5428 /* breaks */, 0x540A /* TCXONC */, 0x540B /* TCFLSH */,
         0x540E /* TIOCSCTTY */, 0x540C, 0x540D /* TIOC[NE]XCL */, 0x5411 /* TIOCOUTQ */,
-        0x8004_5430 /* TIOCGPTN */, 0x4004_5431 /* TIOCSPTLCK */, 0x5441 /* TIOCGPTPEER */])],
+        0x8004_5430 /* TIOCGPTN */, 0x4004_5431 /* TIOCSPTLCK */, 0x5441 /* TIOCGPTPEER */,
+        0x5415, 0x5416, 0x5417 /* TIOCMGET, TIOCMBIS, TIOCMBIC: modem lines, for cu(1)'s DTR */])],
         "terminal control (never TIOCSTI, TIOCLINUX, TIOCCONS or TIOCSETD)"),
     rule!(["ioctl"], only(&[Tty, Proc]), [lo!(1, [0x5410 /* TIOCSPGRP */])], "foreground process group"),
     // ---------------------------------------------------------------- processes
