@@ -490,6 +490,38 @@ fn deviation_narrowing_below_a_wider_directory_is_refused() {
 }
 
 #[test]
+fn deviation_one_file_under_two_names_gets_one_set_of_permissions() {
+    // OpenBSD matches files by name, so two hard links can be unveiled differently. Landlock
+    // rules attach to the file: refused unless the permissions agree; with best effort the
+    // file gets the union, and the report says so.
+    let t = Tree::new("samefile");
+    let (inside, other) = (t.at("jail/in.txt"), t.at("other/link.txt"));
+    fs::hard_link(&inside, &other).unwrap();
+    run(move || {
+        unveil(&inside, "r");
+        let err = scopes::unveil(Some(&other), Some("rw")).unwrap_err();
+        assert_eq!(err.errno(), libc::EOPNOTSUPP);
+        assert!(err.to_string().contains("same file"), "{err}");
+        unveil(&other, "r");
+        let report = Unveil::new()
+            .path(&other, Permissions::parse("rw").unwrap())
+            .best_effort()
+            .lock()
+            .unwrap();
+        assert!(
+            report
+                .gaps
+                .iter()
+                .any(|g| matches!(g, Gap::SameFile { path, .. } if *path == inside)),
+            "{report}"
+        );
+        fs::write(&inside, "written").unwrap();
+        0
+    })
+    .ok();
+}
+
+#[test]
 fn hiding_a_path_works_when_no_parent_grants_access() {
     let t = Tree::new("hide");
     let (jail, sub, inside) = (t.jail(), t.at("jail/sub"), t.at("jail/in.txt"));

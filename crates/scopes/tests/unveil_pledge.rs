@@ -56,15 +56,18 @@ fn unveil_after_a_pledge_without_unveil_is_refused() {
 
 #[test]
 fn unveil_works_under_stdio_unveil_without_path_promises() {
-    // unveil() opens its paths with O_PATH and counts threads with fstat: no violation.
+    // unveil() opens its paths with O_PATH, counts threads with fstat and reads a symbolic
+    // link it holds with readlinkat: no violation.
     let t = Tree::new("pledge-stdio");
-    let (jail, inside) = (t.jail(), t.at("jail/in.txt"));
+    let (jail, inside, link) = (t.jail(), t.at("jail/in.txt"), t.at("link"));
+    std::os::unix::fs::symlink("jail/in.txt", &link).unwrap();
     run(move || {
         pledge("stdio rpath unveil");
         let keep = fs::File::open(&inside).unwrap();
         pledge("stdio unveil");
         unveil(&jail, "r");
         unveil(Path::new("/etc/passwd"), "r");
+        unveil(&link, "r");
         lock();
         drop(keep);
         0

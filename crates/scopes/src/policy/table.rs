@@ -363,6 +363,8 @@ pub static RULES: &[Rule] = &[
     rule!(["settimeofday", "clock_settime", "adjtimex", "clock_adjtime"], only(&[Settime]), [], "setting the clock"),
     rule!(["landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"], Needs::Any(super::paths::PATH_PROMISES), [],
         "pledge() and unveil() add Landlock layers, which only ever restrict"),
+    rule!(["readlinkat"], only(&[Unveil]), [],
+        "unveil() reads a symbolic link it holds, to judge the file where the link leads"),
 ];
 
 #[cfg(test)]

@@ -186,3 +186,62 @@ pub fn install_before_exec(
         });
     }
 }
+
+/// Opens `path` relative to the directory `dir` with `O_PATH` (nothing read, no permission
+/// needed), following a symbolic link in its last component only when `follow`. An absolute
+/// `path` ignores `dir`, as openat(2) does.
+pub fn open_path_at(
+    dir: std::os::fd::BorrowedFd<'_>,
+    path: &std::path::Path,
+    follow: bool,
+) -> io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::ffi::OsStrExt as _;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    let mut flags = libc::O_PATH | libc::O_CLOEXEC;
+    if !follow {
+        flags |= libc::O_NOFOLLOW;
+    }
+    // SAFETY: `dir` is a descriptor borrowed for the call and `c_path` a NUL-terminated string
+    // that outlives it; O_PATH without O_CREAT takes no mode argument.
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), c_path.as_ptr(), flags) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a non-negative result is a new descriptor nobody else owns.
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
+}
+
+/// The target of the symbolic link `link`, a descriptor opened with `O_PATH | O_NOFOLLOW`
+/// (`readlinkat(link, "")`): the link that descriptor holds, with no second lookup of a path.
+pub fn read_link_fd(link: std::os::fd::BorrowedFd<'_>) -> io::Result<std::path::PathBuf> {
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::ffi::OsStringExt as _;
+    let mut buf = vec![0u8; 256];
+    loop {
+        // SAFETY: the empty path is a NUL-terminated string; the kernel writes at most
+        // `buf.len()` bytes into `buf`, which lives across the call.
+        let n = unsafe {
+            libc::readlinkat(
+                link.as_raw_fd(),
+                c"".as_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = n as usize;
+        if n < buf.len() {
+            buf.truncate(n);
+            return Ok(std::ffi::OsString::from_vec(buf).into());
+        }
+        // Possibly truncated: readlink does not say, so ask again with more room.
+        if buf.len() >= 1 << 16 {
+            return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+        }
+        buf.resize(buf.len() * 4, 0);
+    }
+}

@@ -61,6 +61,19 @@ pub enum Gap {
         /// Its permissions.
         parent_permissions: Permissions,
     },
+    /// `path` and `other` are the same file under two names (hard links, or two mounts of one
+    /// directory), unveiled with different permissions. Landlock rules attach to files, not
+    /// names, so `path` also gets the other name's permissions.
+    SameFile {
+        /// The name with fewer permissions.
+        path: PathBuf,
+        /// Its permissions.
+        permissions: Permissions,
+        /// The other name.
+        other: PathBuf,
+        /// Its permissions.
+        other_permissions: Permissions,
+    },
 }
 
 impl Gap {
@@ -131,6 +144,15 @@ impl fmt::Display for Gap {
                 path.display(),
                 parent.display(),
                 *permissions | *parent_permissions
+            ),
+            Gap::SameFile { path, permissions, other, other_permissions } => write!(
+                f,
+                "same file: {} unveiled \"{permissions}\" is the file {} unveiled \"{other_permissions}\" \
+                 (a hard link or another mount), and Landlock rules attach to files, not names, \
+                 so it gets \"{}\"",
+                path.display(),
+                other.display(),
+                *permissions | *other_permissions
             ),
         }
     }

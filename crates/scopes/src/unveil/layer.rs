@@ -79,12 +79,9 @@ fn landlock_error(e: RulesetError) -> Error {
 /// layer that pledge() adds then hides those its promises do not imply.
 pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer, Error> {
     let want = want(state, promises);
-    let plan = negotiate(
-        crate::sys::landlock_abi(),
-        thread_count()?,
-        &want,
-        state.best_effort,
-    )?;
+    // Best effort was asked per batch: only the kinds of gap a best-effort batch accepted pass.
+    let plan = negotiate(crate::sys::landlock_abi(), thread_count()?, &want, true)?;
+    state.refuse_unaccepted(&plan.gaps)?;
     let mut report = UnveilReport {
         abi: plan.abi,
         enforced: false,

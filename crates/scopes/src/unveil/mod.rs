@@ -57,7 +57,9 @@ pub(crate) struct State {
     /// TCP ports bind() may use; `None`: not restricted.
     bind: Option<BTreeSet<u16>>,
     scopes: BitFlags<Scope>,
-    best_effort: bool,
+    /// What the kernel cannot enforce that a best-effort batch accepted (one of each kind):
+    /// the commit accepts these kinds, and refuses any other.
+    accepted: Vec<Gap>,
     /// Narrowings accepted under best effort, reported at commit.
     narrowing: Vec<Gap>,
     locked: bool,
@@ -89,6 +91,21 @@ impl State {
         Ok(report)
     }
 
+    /// Refuses, at commit, a gap that weakens unveil and that no best-effort batch accepted:
+    /// best effort is asked per batch, and a gap can appear after every batch was judged
+    /// (threads started since, say).
+    fn refuse_unaccepted(&self, gaps: &[Gap]) -> Result<(), Error> {
+        let accepted = |gap: &Gap| {
+            self.accepted
+                .iter()
+                .any(|a| std::mem::discriminant(a) == std::mem::discriminant(gap))
+        };
+        match gaps.iter().find(|g| g.weakens() && !accepted(g)) {
+            Some(gap) => Err(gap.to_error()),
+            None => Ok(()),
+        }
+    }
+
     fn finish(&mut self, report: UnveilReport) {
         self.locked = true;
         if report.enforced {
@@ -104,7 +121,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     connect: None,
     bind: None,
     scopes: BitFlags::EMPTY,
-    best_effort: false,
+    accepted: Vec::new(),
     narrowing: Vec::new(),
     locked: false,
     report: None,
@@ -140,15 +157,18 @@ pub(crate) fn release_after_fork() {
 ///
 /// - `unveil(Some(path), Some(permissions))`: `path` (and, for a directory, everything
 ///   beneath it) gets `permissions`, any of `r`, `w`, `x`, `c`; `""` hides it. The first call
-///   hides everything not unveiled. Unveiling a path again replaces its permissions.
+///   hides everything not unveiled. Unveiling a path again replaces its permissions. Symbolic
+///   links are followed: a path is judged by the file it leads to, where that file is.
 /// - `unveil(None, None)`: enforces what was collected and locks; every later unveil fails with
 ///   EPERM. A pledge() without the `unveil` promise does the same.
 ///
 /// Errors (nothing changes): EPERM ([`Error::UnveilLocked`]) after the lock; EFAULT
 /// ([`Error::NullArgument`]) when only one argument is `None`; EINVAL
 /// ([`Error::BadPermissions`]) for another letter; ENOENT ([`Error::Path`]) when the path does
-/// not exist (on Linux, even when only its last component is missing); EOPNOTSUPP when the
-/// permissions would narrow a wider unveiled directory above it, which Landlock cannot do;
+/// not exist (on Linux, even when only its last component is missing); EAGAIN when it was
+/// renamed or replaced while being resolved; EOPNOTSUPP when the permissions would narrow a
+/// wider unveiled directory above it, or differ from those another name of the same file (a
+/// hard link) was unveiled with, which Landlock cannot do;
 /// ENOSYS or EOPNOTSUPP when the kernel lacks Landlock; EOPNOTSUPP ([`Error::Thread`]) when
 /// other threads exist on a kernel that can only confine the calling thread.
 ///
@@ -279,7 +299,13 @@ impl Unveil {
 
     /// Enforces what the kernel can and lists the rest in the [`UnveilReport`] instead of
     /// failing: no Landlock, missing rights or rules of an older ABI, other threads, narrowing
-    /// below a wider directory. Once asked, it applies to the process's next commit.
+    /// below a wider directory, one file unveiled under two names with different permissions.
+    ///
+    /// It applies to this batch only: a later batch or unveil() call without it is refused
+    /// (EOPNOTSUPP) when what it asks cannot be enforced. What this batch accepted stays
+    /// accepted and reported at the lock; since the layer is one Landlock ruleset, a missing
+    /// kernel feature it accepts (no Landlock, an older ABI, other threads) is accepted for
+    /// the whole layer.
     #[must_use]
     pub fn best_effort(mut self) -> Unveil {
         self.best_effort = true;
@@ -322,7 +348,6 @@ impl Unveil {
     }
 
     fn add_to(self, state: &mut State) -> Result<(), Error> {
-        let best_effort = state.best_effort || self.best_effort;
         let mut added = Vec::with_capacity(self.paths.len());
         for (path, permissions, kind) in &self.paths {
             added.push(Rule {
@@ -332,8 +357,15 @@ impl Unveil {
             });
         }
 
-        // Fail now, rather than at the lock, when the kernel cannot enforce what is asked.
-        let mut probe = layer::want(state, None);
+        // Fail now, rather than at the lock, when the kernel cannot enforce what is asked. A
+        // strict batch is judged on what it asks; gaps that earlier best-effort batches
+        // accepted are theirs. A best-effort batch is judged on the whole layer, which is what
+        // it accepts gaps for.
+        let mut probe = if self.best_effort {
+            layer::want(state, None)
+        } else {
+            crate::landlock::Want::default()
+        };
         if !added.is_empty() {
             probe.fs = layer::handled_fs();
         }
@@ -344,44 +376,51 @@ impl Unveil {
             probe.net |= landlock::AccessNet::BindTcp;
         }
         probe.scopes |= self.scopes;
-        crate::landlock::negotiate(
+        let plan = crate::landlock::negotiate(
             crate::sys::landlock_abi(),
             crate::landlock::thread_count()?,
             &probe,
-            best_effort,
+            self.best_effort,
         )?;
 
-        // Unveiling a file again replaces its permissions, as on OpenBSD.
-        let mut replaced = Vec::new();
-        for rule in added {
-            match state
-                .rules
-                .iter()
-                .position(|r| r.node.id == rule.node.id && r.kind == rule.kind)
-            {
-                Some(i) => replaced.push((i, rule)),
-                None => replaced.push((usize::MAX, rule)),
-            }
-        }
-        let mut merged: Vec<(&Node, Permissions, Kind)> = state
+        // Unveiling a file again in the same place replaces its rule, as on OpenBSD (a symbolic
+        // link leads to the place of the file it names).
+        let mut merged: Vec<Entry<'_>> = state
             .rules
             .iter()
-            .map(|r| (&r.node, r.permissions, r.kind))
+            .map(|r| Entry {
+                node: &r.node,
+                permissions: r.permissions,
+                kind: r.kind,
+                new: false,
+            })
             .collect();
-        for (i, rule) in &replaced {
-            match merged.get_mut(*i) {
-                Some(slot) => slot.1 = rule.permissions,
-                None => merged.push((&rule.node, rule.permissions, rule.kind)),
+        for rule in &added {
+            let entry = Entry {
+                node: &rule.node,
+                permissions: rule.permissions,
+                kind: rule.kind,
+                new: true,
+            };
+            match merged.iter().position(|e| e.replaced_by(&entry)) {
+                Some(i) => merged[i] = entry,
+                None => merged.push(entry),
             }
         }
         let narrowing = narrowings(&merged);
-        if let (false, Some(gap)) = (best_effort, narrowing.first()) {
-            return Err(gap.to_error());
+        if !self.best_effort {
+            // Only narrowings this batch is part of: those between earlier rules were accepted
+            // under best effort by the batch that made them.
+            if let Some((gap, _)) = narrowing.iter().find(|(_, new)| *new) {
+                return Err(gap.to_error());
+            }
         }
+        let narrowing = narrowing.into_iter().map(|(gap, _)| gap).collect();
 
-        for (i, rule) in replaced {
-            match state.rules.get_mut(i) {
-                Some(old) => old.permissions = rule.permissions,
+        for rule in added {
+            let same = |r: &Rule| r.kind == rule.kind && r.node.same_place(&rule.node);
+            match state.rules.iter().position(same) {
+                Some(i) => state.rules[i] = rule,
                 None => state.rules.push(rule),
             }
         }
@@ -396,30 +435,69 @@ impl Unveil {
             state.bind.get_or_insert_with(BTreeSet::new).extend(ports);
         }
         state.scopes |= self.scopes;
-        state.best_effort = best_effort;
+        if self.best_effort {
+            for gap in plan.gaps.into_iter().filter(Gap::weakens) {
+                let kind = std::mem::discriminant(&gap);
+                if !state
+                    .accepted
+                    .iter()
+                    .any(|a| std::mem::discriminant(a) == kind)
+                {
+                    state.accepted.push(gap);
+                }
+            }
+        }
         Ok(())
     }
 }
 
-/// Every place where an unveil() lies beneath a wider unveiled directory: OpenBSD gives the
-/// nearer path its own permissions, Landlock the union of both.
-fn narrowings(rules: &[(&Node, Permissions, Kind)]) -> Vec<Gap> {
+/// A rule as the narrowing check sees it.
+struct Entry<'a> {
+    node: &'a Node,
+    permissions: Permissions,
+    kind: Kind,
+    /// Added (or replaced) by the batch being judged.
+    new: bool,
+}
+
+impl Entry<'_> {
+    /// Whether `later` replaces this rule: the same kind of rule for the same place.
+    fn replaced_by(&self, later: &Entry<'_>) -> bool {
+        self.kind == later.kind && self.node.same_place(later.node)
+    }
+}
+
+/// Every place where an unveil() gets more than it asked, because Landlock rules only add
+/// access and attach to files, not names: a path beneath a wider unveiled directory (OpenBSD
+/// gives the nearer path its own permissions, Landlock the union of both), and a file
+/// unveiled under two names (hard links, two mounts) with different permissions. Each gap
+/// comes with whether a rule of the batch being judged is part of it.
+fn narrowings(rules: &[Entry<'_>]) -> Vec<(Gap, bool)> {
     let mut gaps = Vec::new();
-    for (inner, inner_perms, inner_kind) in rules {
-        for (outer, outer_perms, outer_kind) in rules {
-            let both_unveil = *inner_kind == Kind::Unveil && *outer_kind == Kind::Unveil;
-            if both_unveil
-                && outer.id != inner.id
-                && outer.covers(inner)
-                && !inner_perms.contains(*outer_perms)
-            {
-                gaps.push(Gap::Narrowing {
-                    path: inner.path.clone(),
-                    permissions: *inner_perms,
-                    parent: outer.path.clone(),
-                    parent_permissions: *outer_perms,
-                });
+    for (i, inner) in rules.iter().enumerate() {
+        for (j, outer) in rules.iter().enumerate() {
+            let both_unveil = inner.kind == Kind::Unveil && outer.kind == Kind::Unveil;
+            if i == j || !both_unveil || inner.permissions.contains(outer.permissions) {
+                continue;
             }
+            let gap = if outer.node.id == inner.node.id {
+                Gap::SameFile {
+                    path: inner.node.path.clone(),
+                    permissions: inner.permissions,
+                    other: outer.node.path.clone(),
+                    other_permissions: outer.permissions,
+                }
+            } else if outer.node.covers(inner.node) {
+                Gap::Narrowing {
+                    path: inner.node.path.clone(),
+                    permissions: inner.permissions,
+                    parent: outer.node.path.clone(),
+                    parent_permissions: outer.permissions,
+                }
+            } else {
+                continue;
+            };
+            gaps.push((gap, inner.new || outer.new));
         }
     }
     gaps
