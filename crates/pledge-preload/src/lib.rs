@@ -178,6 +178,11 @@ fn narrow(fd: RawFd) -> Result<(), Failure> {
     if promises.contains(Promise::Stdio) {
         drop(got);
         sys::close(fd);
+        // The memfd the loader mapped this library from (`/proc/self/fd/N`): the mapping
+        // stays, the program need not hold the descriptor.
+        if let Some(own) = sys::own_descriptor() {
+            sys::close(own);
+        }
     } else {
         // Closing needs `stdio`. Left open, neither is of use to such a program: without
         // `stdio` it can neither read, write, pass on nor ioctl a descriptor.

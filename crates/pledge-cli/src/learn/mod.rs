@@ -56,7 +56,7 @@ pub fn learn(run: &Run, output: Option<&Path>) -> i32 {
         }
     };
     let preload = match program.start {
-        Start::Dynamic => match crate::find_preload() {
+        Start::Dynamic => match crate::preload::Preload::get() {
             Ok(p) => Some(p),
             Err(text) => {
                 error(&text);
@@ -91,7 +91,7 @@ pub fn learn(run: &Run, output: Option<&Path>) -> i32 {
         ..run.clone()
     };
     let started = Instant::now();
-    let child = match crate::launch::spawn(&observed, &program, preload.as_deref(), mask) {
+    let child = match crate::launch::spawn(&observed, &program, preload.as_ref(), mask) {
         Ok(c) => c,
         Err(e) => {
             error(&format!(
