@@ -80,14 +80,17 @@ fn names_are_kubernetes_names() {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
             "{name}"
         );
-        assert!(name.starts_with("pledge-") && !name.ends_with('-'), "{name}");
+        assert!(
+            name.starts_with("pledge-") && !name.ends_with('-'),
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn the_format_is_named_k8s() {
     let out = export::export("k8s".parse().unwrap(), "stdio".parse().unwrap(), &[]).unwrap();
-    assert!(String::from_utf8(out.output)
-        .unwrap()
-        .contains("\napiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"));
+    assert!(String::from_utf8(out.output).unwrap().contains(
+        "\napiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
+    ));
 }

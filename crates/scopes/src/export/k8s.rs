@@ -8,7 +8,9 @@
 
 use std::fmt::Write as _;
 
-use super::oci::{action_fields, arg_fields, entry_comment, header, json_string, profile, scmp_arch};
+use super::oci::{
+    action_fields, arg_fields, entry_comment, header, json_string, profile, scmp_arch,
+};
 use super::{Approximation, Direction, Export};
 use crate::{Arch, Promises};
 

@@ -44,7 +44,13 @@ pub(super) struct Profile {
 /// ```
 pub fn oci(promises: Promises, arches: &[Arch]) -> Export<String> {
     let p = profile(promises, arches);
-    let output = render(promises, &p.arches, p.violation, &p.entries, &p.approximations);
+    let output = render(
+        promises,
+        &p.arches,
+        p.violation,
+        &p.entries,
+        &p.approximations,
+    );
     Export {
         output,
         approximations: p.approximations,
