@@ -44,7 +44,11 @@ fn cargo_install_gives_a_self_sufficient_command() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(installed, ["pledge"], "cargo install put more than the command in bin/");
+    assert_eq!(
+        installed,
+        ["pledge"],
+        "cargo install put more than the command in bin/"
+    );
 
     let mut cat = Command::new(root.join("bin/pledge"))
         .args(["-p", "stdio", "--", "cat"])
@@ -58,7 +62,10 @@ fn cargo_install_gives_a_self_sufficient_command() {
     cat.stdin.take().unwrap().write_all(b"hi\n").unwrap();
     let out = cat.wait_with_output().unwrap();
     assert_eq!(
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).as_ref()),
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).as_ref()
+        ),
         (Some(0), "hi\n"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
