@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CStr, CString};
 use std::os::fd::RawFd;
 
-#[path = "../../pledge-cli/src/sys/handshake.rs"]
+#[path = "../src/sys/handshake.rs"]
 mod handshake;
 
 pub use handshake::{exit_now, lowest_free_fd, recv, send};

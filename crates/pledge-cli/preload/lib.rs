@@ -13,7 +13,7 @@
 //! The environment is read and edited directly, in the arrays `main` and `getenv` use, never
 //! through libc's `getenv`/`unsetenv`: a program may define its own (bash does).
 
-#[path = "../../pledge-cli/src/protocol.rs"]
+#[path = "../src/protocol.rs"]
 #[allow(dead_code)] // the command's half of the protocol is not used here
 mod protocol;
 mod sys;
