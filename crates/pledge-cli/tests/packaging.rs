@@ -31,7 +31,13 @@ fn cargo(args: &[&str]) -> String {
 
 #[test]
 fn publishable_crates_have_their_metadata_and_the_rest_are_private() {
-    let metadata = cargo(&["metadata", "--no-deps", "--offline", "--format-version", "1"]);
+    let metadata = cargo(&[
+        "metadata",
+        "--no-deps",
+        "--offline",
+        "--format-version",
+        "1",
+    ]);
     // Checked with python3's JSON parser: the workspace has no JSON crate.
     let check = r#"
 import json, sys
@@ -99,12 +105,25 @@ fn each_package_holds_what_its_build_needs() {
             ][..],
         ),
     ] {
-        let list = cargo(&["package", "--list", "--offline", "--allow-dirty", "-p", name]);
+        let list = cargo(&[
+            "package",
+            "--list",
+            "--offline",
+            "--allow-dirty",
+            "-p",
+            name,
+        ]);
         let files: Vec<&str> = list.lines().collect();
         for file in needed {
-            assert!(files.contains(file), "{name}'s package lacks {file}: {files:?}");
+            assert!(
+                files.contains(file),
+                "{name}'s package lacks {file}: {files:?}"
+            );
         }
         // Nothing from outside the package: a path leaving it could not be read there.
-        assert!(files.iter().all(|f| !f.starts_with("..")), "{name}: {files:?}");
+        assert!(
+            files.iter().all(|f| !f.starts_with("..")),
+            "{name}: {files:?}"
+        );
     }
 }
