@@ -36,6 +36,9 @@ impl Preload {
             crate::program::check_preload(&p).map_err(|e| format!("${ENV_PRELOAD}: {e}"))?;
             return Ok(Preload::File(p));
         }
+        if EMBEDDED.is_empty() {
+            return Err("this pledge was built without its preload (a documentation build)".into());
+        }
         crate::sys::sealed_memfd(c"pledge-preload", EMBEDDED, MIN_FD)
             .map(Preload::Embedded)
             .map_err(|e| {
