@@ -59,7 +59,15 @@ fn build_preload() {
         println!("cargo:rerun-if-changed={}", scopes.join(watched).display());
     }
 
-    let package = out_dir.join("preload-package");
+    // OUT_DIR is TARGET_DIR/[TRIPLE/]PROFILE/build/pledge-cli-HASH/out. One package and one
+    // target directory for every build of this target directory (debug, release, clippy...):
+    // the same package path is the same package to the inner cargo, built once, not once each.
+    let target_dir = out_dir
+        .ancestors()
+        .nth(4)
+        .map(|d| d.join("embedded-preload"))
+        .unwrap_or_else(|| out_dir.join("embedded-preload"));
+    let package = target_dir.join("package");
     std::fs::create_dir_all(&package).expect("creating the preload's package directory");
     let toml_string = |p: &Path| format!("{:?}", p.display().to_string());
     let manifest = format!(
@@ -103,12 +111,6 @@ fn build_preload() {
         write_if_changed(&package.join("Cargo.lock"), &bytes);
     }
 
-    // OUT_DIR is TARGET_DIR/[TRIPLE/]PROFILE/build/pledge-cli-HASH/out.
-    let target_dir = out_dir
-        .ancestors()
-        .nth(4)
-        .map(|d| d.join("embedded-preload"))
-        .unwrap_or_else(|| out_dir.join("embedded-preload"));
     let target = env("TARGET");
     let build = |offline: bool| {
         let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
