@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential pkg-config gzip xz-utils python3 bubblewrap libseccomp-dev libjson-c-dev
-          python3-jsonschema systemd)
+          python3-jsonschema python3-yaml systemd man-db groff-base)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

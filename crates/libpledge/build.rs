@@ -1,7 +1,7 @@
 //! Compiles the C half of the exec wrappers (csrc/exec.c) into the library, and links GCC's
 //! unwinder statically (see `crates/static_unwinder.rs`).
 
-#[path = "../static_unwinder.rs"]
+#[path = "static_unwinder.rs"]
 mod static_unwinder;
 
 fn main() {

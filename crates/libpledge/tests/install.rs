@@ -1,5 +1,6 @@
 //! scripts/install.sh into a temporary PREFIX, then pkg-config as a user would run it:
-//! `cc prog.c $(pkg-config --cflags --libs pledge)`, dynamic and static.
+//! `cc prog.c $(pkg-config --cflags --libs pledge)`, dynamic and static; and a staged install
+//! (`DESTDIR`) whose `pledge` command works on its own.
 
 mod common;
 
@@ -12,11 +13,36 @@ fn install_script() -> Command {
     Command::new(repo().join("scripts/install.sh"))
 }
 
+/// The `pledge` command of this build, which install.sh installs too (built here when this
+/// test runs alone).
+fn pledge_command() -> PathBuf {
+    let built = common::profile_dir().join("pledge");
+    if !built.is_file() {
+        let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cargo
+            .current_dir(repo())
+            .args(["build", "-p", "pledge-cli"]);
+        if common::profile_dir()
+            .file_name()
+            .is_some_and(|n| n == "release")
+        {
+            cargo.arg("--release");
+        }
+        assert!(
+            cargo.status().unwrap().success(),
+            "building pledge-cli failed"
+        );
+    }
+    built
+}
+
 fn installed(prefix: &Path) -> Output {
     let out = install_script()
         .arg("--no-build")
         .arg("--from")
         .arg(lib_dir())
+        .arg("--command")
+        .arg(pledge_command())
         .arg(prefix)
         .output()
         .unwrap();
@@ -62,6 +88,10 @@ fn installs_header_libraries_and_pkg_config_files() {
     let prefix = prefix("prefix-files");
     installed(&prefix);
     for f in [
+        "bin/pledge",
+        "share/man/man1/pledge.1",
+        "share/man/man3/pledge.3",
+        "share/man/man3/unveil.3",
         "include/pledge.h",
         "lib/libpledge.so",
         "lib/libpledge.a",
@@ -174,7 +204,9 @@ fn destdir_stages_without_changing_the_paths_written() {
         .arg("--no-build")
         .arg("--from")
         .arg(lib_dir())
-        .arg("/opt/pledge")
+        .arg("--command")
+        .arg(pledge_command())
+        .arg("/usr/local")
         .env("DESTDIR", &stage)
         .output()
         .unwrap();
@@ -183,12 +215,77 @@ fn destdir_stages_without_changing_the_paths_written() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let pc = std::fs::read_to_string(stage.join("opt/pledge/lib/pkgconfig/pledge.pc")).unwrap();
+    // Staged: no ldconfig, which would read the real /usr/local.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("ldconfig"));
+    let pc = std::fs::read_to_string(stage.join("usr/local/lib/pkgconfig/pledge.pc")).unwrap();
     assert!(
-        pc.contains("prefix=/opt/pledge\n") && pc.contains("libdir=/opt/pledge/lib\n"),
+        pc.contains("prefix=/usr/local\n") && pc.contains("libdir=/usr/local/lib\n"),
         "{pc}"
     );
-    assert!(stage.join("opt/pledge/lib/libpledge.so").is_file());
+    for f in [
+        "bin/pledge",
+        "include/pledge.h",
+        "lib/libpledge.so",
+        "lib/pkgconfig/pledge.pc",
+        "share/man/man1/pledge.1",
+        "share/man/man3/pledge.3",
+        "share/man/man3/unveil.3",
+    ] {
+        assert!(stage.join("usr/local").join(f).is_file(), "{f} not staged");
+    }
+    // The staged command works on its own: no environment, nothing else from the tree.
+    let mut cat = Command::new(stage.join("usr/local/bin/pledge"))
+        .args(["-p", "stdio", "--", "cat"])
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    cat.stdin.take().unwrap().write_all(b"hi\n").unwrap();
+    let out = cat.wait_with_output().unwrap();
+    assert_eq!(
+        (out.status.code(), out.stdout.as_slice()),
+        (Some(0), b"hi\n".as_slice()),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn libdir_and_mandir_are_honoured() {
+    let prefix = prefix("prefix-dirs");
+    let out = install_script()
+        .arg("--no-build")
+        .arg("--from")
+        .arg(lib_dir())
+        .arg("--command")
+        .arg(pledge_command())
+        .arg(&prefix)
+        .env("LIBDIR", prefix.join("lib64"))
+        .env("MANDIR", prefix.join("man"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "lib64/libpledge.so",
+        "lib64/pkgconfig/pledge.pc",
+        "man/man1/pledge.1",
+        "man/man3/unveil.3",
+    ] {
+        assert!(prefix.join(f).is_file(), "{f} not installed");
+    }
+    // A private prefix is not the loader's: the script says how to reach it, runs no ldconfig.
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("is not in the loader's search path"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

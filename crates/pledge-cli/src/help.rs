@@ -62,8 +62,9 @@ pub fn text() -> String {
          Good to know:\n\
          \x20 * The program's start-up (the dynamic loader mapping its libraries) is let through\n\
          \x20   before the promises apply, so 'stdio' alone is enough for a dynamically linked\n\
-         \x20   program. This uses libpledge_preload.so, found next to the pledge binary, in\n\
-         \x20   ../lib/pledge/ from it, or at $PLEDGE_PRELOAD. Static programs need no preload.\n\
+         \x20   program. This uses pledge's preload (libpledge_preload.so), built into the pledge\n\
+         \x20   binary and handed to the program in memory: no other file is needed. Static\n\
+         \x20   programs need no preload.\n\
          \x20 * Scripts (#!) run under their interpreter; the interpreter may always read the\n\
          \x20   script itself. '#!/usr/bin/env NAME' scripts need 'exec' (env runs NAME).\n\
          \x20 * With 'exec', programs the program starts keep the same promises (on Linux a\n\
@@ -76,7 +77,7 @@ pub fn text() -> String {
          \x20   signal only itself and what it started, even with 'proc'.\n\
          \n\
          Environment:\n\
-         \x20 PLEDGE_PRELOAD             path of libpledge_preload.so, if not installed beside pledge\n\
+         \x20 PLEDGE_PRELOAD             a preload file to use instead of the built-in one (testing)\n\
          \x20 PLEDGE_HANDSHAKE_TIMEOUT   seconds a program may take to start (default 10); a program\n\
          \x20                            not narrowed to its promises by then is killed\n\
          \n\

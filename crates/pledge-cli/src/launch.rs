@@ -7,6 +7,8 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
+use crate::preload::Preload;
+
 use scopes::policy::Context;
 use scopes::{Arch, Promise};
 
@@ -35,6 +37,9 @@ struct Plan<'a> {
     /// The child's end of the handshake socket, and the number it must have in the program.
     handshake: RawFd,
     handshake_target: RawFd,
+    /// The preload's memfd, which the child keeps for its loader, and the number it must have
+    /// in the program.
+    preload: Option<(RawFd, RawFd)>,
     mask: SigSet,
     /// The command's pid: the child must die with it.
     supervisor: libc::pid_t,
@@ -85,12 +90,18 @@ fn environment(start: Start, preload: Option<&Path>, handshake: RawFd) -> io::Re
 pub fn spawn(
     run: &Run,
     program: &Program,
-    preload: Option<&Path>,
+    preload: Option<&Preload>,
     mask: SigSet,
 ) -> io::Result<Child> {
     sys::become_subreaper()?;
     let (ours, theirs) = sys::seqpacket_pair()?;
     let handshake_target = if run.close_fds { 3 } else { theirs.as_raw_fd() };
+    // Under --close-fds the memfd goes beside the handshake socket (it is numbered 5 or more
+    // here, so neither move closes the other).
+    let preload_fds = preload
+        .and_then(Preload::fd)
+        .map(|fd| (fd, if run.close_fds { 4 } else { fd }));
+    let preload_path = preload.map(|p| p.path(preload_fds.map_or(-1, |(_, target)| target)));
     let plan = Plan {
         run,
         program,
@@ -102,9 +113,10 @@ pub fn spawn(
             .chain(&run.args)
             .map(|a| cstring(a.as_bytes().to_vec(), "an argument"))
             .collect::<io::Result<_>>()?,
-        envp: environment(program.start, preload, handshake_target)?,
+        envp: environment(program.start, preload_path.as_deref(), handshake_target)?,
         handshake: theirs.as_raw_fd(),
         handshake_target,
+        preload: preload_fds,
         mask,
         supervisor: sys::getpid(),
     };
@@ -229,10 +241,15 @@ fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
     if plan.handshake_target != *fd {
         *fd = plan.handshake_target;
     }
+    let mut last_kept = *fd;
+    if let Some((memfd, target)) = plan.preload {
+        sys::dup_onto(memfd, target, false).map_err(|e| os("placing the preload", e))?;
+        last_kept = last_kept.max(target);
+    }
     if plan.run.close_fds {
         sys::close_range(3, (*fd as u32).saturating_sub(1))
             .map_err(|e| os("closing inherited descriptors", e))?;
-        sys::close_range(*fd as u32 + 1, u32::MAX)
+        sys::close_range(last_kept as u32 + 1, u32::MAX)
             .map_err(|e| os("closing inherited descriptors", e))?;
     }
     set_limits(&plan.run.limits, false)?;

@@ -17,13 +17,13 @@ mod help;
 mod launch;
 mod learn;
 mod options;
+mod preload;
 mod program;
 mod protocol;
 mod supervisor;
 mod sys;
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
 
 use scopes::bpf::Disassembly;
 use scopes::policy::Context;
@@ -34,10 +34,6 @@ use supervisor::Outcome;
 
 /// Exit status for the command's own errors.
 const EXIT_ERROR: i32 = 125;
-/// The environment variable that names the preload explicitly.
-const ENV_PRELOAD: &str = "PLEDGE_PRELOAD";
-/// The preload's file name.
-const PRELOAD_NAME: &str = "libpledge_preload.so";
 
 /// The process entry, in C's place (the test harness brings its own).
 #[cfg_attr(not(test), export_name = "main")]
@@ -122,35 +118,6 @@ fn print(text: &str) -> i32 {
     }
 }
 
-/// Finds the preload: `$PLEDGE_PRELOAD`, else next to this binary, else `../lib/pledge/`.
-fn find_preload() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os(ENV_PRELOAD) {
-        let p = PathBuf::from(p);
-        program::check_preload(&p).map_err(|e| format!("${ENV_PRELOAD}: {e}"))?;
-        return Ok(p);
-    }
-    let exe = std::env::current_exe()
-        .map_err(|e| format!("locating the pledge binary: {}", describe_io(&e)))?;
-    let dir = exe.parent().unwrap_or(Path::new("/"));
-    let candidates = [
-        dir.join(PRELOAD_NAME),
-        dir.join("../lib/pledge").join(PRELOAD_NAME),
-    ];
-    for c in &candidates {
-        if c.exists() {
-            let c = std::fs::canonicalize(c).unwrap_or_else(|_| c.clone());
-            program::check_preload(&c)?;
-            return Ok(c);
-        }
-    }
-    Err(format!(
-        "cannot find {PRELOAD_NAME}, which dynamically linked programs need (looked in {} and {}; \
-         set ${ENV_PRELOAD} to its path)",
-        candidates[0].display(),
-        candidates[1].display()
-    ))
-}
-
 fn run_program(run: &Run) -> i32 {
     let program = match program::resolve(&run.program) {
         Ok(p) => p,
@@ -175,7 +142,7 @@ fn run_program(run: &Run) -> i32 {
         }
     }
     let preload = match program.start {
-        Start::Dynamic => match find_preload() {
+        Start::Dynamic => match preload::Preload::get() {
             Ok(p) => Some(p),
             Err(text) => {
                 error(&text);
@@ -211,7 +178,7 @@ fn run_program(run: &Run) -> i32 {
         .iter()
         .map(|p| enforce::Script::open(p))
         .collect();
-    let child = match launch::spawn(run, &program, preload.as_deref(), mask) {
+    let child = match launch::spawn(run, &program, preload.as_ref(), mask) {
         Ok(c) => c,
         Err(e) => {
             error(&format!(

@@ -300,7 +300,7 @@ pub const OPTIONS: &[Opt] = &[
         long: "arch",
         value: Some("ARCH"),
         help: "with --print-filter or --export: x86_64, aarch64 or riscv64 (default: this machine's; \
-               repeatable for --export oci)",
+               repeatable for --export oci and k8s)",
         apply: |p, v| {
             p.arch = Some(v.parse::<Arch>()?);
             p.arches.push(v.parse::<Arch>()?);
@@ -311,8 +311,9 @@ pub const OPTIONS: &[Opt] = &[
         short: None,
         long: "export",
         value: Some("FORMAT"),
-        help: "write the -p promises as an oci (Docker/Podman/Kubernetes seccomp JSON), systemd (unit lines) \
-               or bpf (raw program for bwrap --seccomp) policy and exit",
+        help: "write the -p promises as an oci (Docker/Podman/Kubernetes seccomp JSON), k8s (a Security \
+               Profiles Operator SeccompProfile resource), systemd (unit lines) or bpf (raw program for \
+               bwrap --seccomp) policy and exit",
         apply: |p, v| {
             p.export = Some(v.parse().map_err(|e: scopes::export::ExportError| e.to_string())?);
             Ok(())

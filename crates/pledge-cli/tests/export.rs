@@ -192,3 +192,15 @@ fn exported_bpf_runs_under_bwrap() {
     assert_eq!(socket.status.code(), Some(128 + libc::SIGSYS), "{socket:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn k8s_to_stdout_is_the_resource_the_library_writes() {
+    let out = pledge(&["--export", "k8s", "-p", "stdio"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text, export::k8s("stdio".parse().unwrap(), &[]).output);
+    assert!(text.contains(
+        "\napiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  name: pledge-stdio\n"
+    ));
+    assert!(text.contains("\nspec:\n  defaultAction: SCMP_ACT_KILL_PROCESS\n  architectures:\n"));
+}

@@ -38,3 +38,27 @@ fn capability_map_in_semantics_is_up_to_date() {
         "docs/semantics.md's capability map is out of date: paste the output of `cargo run -p scopes --example capability-map`"
     );
 }
+
+#[test]
+fn manual_page_promise_lists_are_up_to_date() {
+    use scopes::policy::describe::{man_promises, with_man_promises};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for page in ["man/pledge.1", "man/pledge.3"] {
+        let text = std::fs::read_to_string(root.join(page)).unwrap();
+        assert!(text.contains(&man_promises()), "{page}'s promise list is out of date: run `cargo run -p scopes --example man-promises -- man/pledge.1 man/pledge.3`");
+        assert_eq!(
+            with_man_promises(&text).as_deref(),
+            Some(text.as_str()),
+            "{page}"
+        );
+    }
+    // Every promise and every refused OpenBSD word is in the list.
+    let list = man_promises();
+    for p in scopes::Promise::ALL {
+        assert!(
+            list.contains(&format!(".It Cm {}\n{}\n", p.word(), p.summary())),
+            "{p}"
+        );
+    }
+    assert!(list.contains(".It Cm disklabel\n"));
+}

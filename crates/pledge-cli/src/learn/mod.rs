@@ -61,7 +61,7 @@ pub fn learn(run: &Run, output: Option<&Path>, verify: bool) -> i32 {
         }
     };
     let preload = match program.start {
-        Start::Dynamic => match crate::find_preload() {
+        Start::Dynamic => match crate::preload::Preload::get() {
             Ok(p) => Some(p),
             Err(text) => {
                 error(&text);
@@ -113,23 +113,18 @@ pub fn learn(run: &Run, output: Option<&Path>, verify: bool) -> i32 {
         ..run.clone()
     };
     let started = Instant::now();
-    let (child, recorders) = match start(
-        &observed,
-        &program,
-        preload.as_deref(),
-        mask,
-        input.as_ref(),
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            error(&format!(
-                "starting {}: {}",
-                program.path.display(),
-                crate::describe_io(&e)
-            ));
-            return EXIT_ERROR;
-        }
-    };
+    let (child, recorders) =
+        match start(&observed, &program, preload.as_ref(), mask, input.as_ref()) {
+            Ok(c) => c,
+            Err(e) => {
+                error(&format!(
+                    "starting {}: {}",
+                    program.path.display(),
+                    crate::describe_io(&e)
+                ));
+                return EXIT_ERROR;
+            }
+        };
     let here = Context::current();
     let child_pid = child.pid as u32;
     let mut observer = Observer::new(
@@ -237,7 +232,7 @@ pub fn learn(run: &Run, output: Option<&Path>, verify: bool) -> i32 {
 fn start(
     observed: &Run,
     program: &Program,
-    preload: Option<&Path>,
+    preload: Option<&crate::preload::Preload>,
     mask: crate::sys::SigSet,
     input: Option<&capture::Input>,
 ) -> std::io::Result<(

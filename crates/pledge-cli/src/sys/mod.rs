@@ -641,3 +641,27 @@ pub fn can_execute(path: &std::path::Path) -> bool {
     // SAFETY: a valid NUL-terminated string.
     unsafe { libc::access(c.as_ptr(), libc::X_OK) == 0 }
 }
+
+/// A sealed, read-only memory file holding `bytes` (close-on-exec), at descriptor `min` or
+/// above: what the dynamic loader maps as the preload through `/proc/self/fd/N`, with no file
+/// on disk to find or to swap. The seals forbid writing, growing and shrinking it, so nothing
+/// that holds it (the program, once it inherits it) can change what a later program loads.
+pub fn sealed_memfd(name: &std::ffi::CStr, bytes: &[u8], min: RawFd) -> io::Result<OwnedFd> {
+    // SAFETY: a NUL-terminated name and integer flags.
+    let fd = check(unsafe {
+        libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
+    })?;
+    // SAFETY: `fd` was just created and is owned by nothing else.
+    let file = unsafe { OwnedFd::from_raw_fd(fd) };
+    write_all(file.as_raw_fd(), bytes)?;
+    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::fcntl(file.as_raw_fd(), libc::F_ADD_SEALS, seals) })?;
+    if file.as_raw_fd() >= min {
+        return Ok(file);
+    }
+    // SAFETY: integer arguments only; the duplicate is owned by the returned OwnedFd.
+    let moved = check(unsafe { libc::fcntl(file.as_raw_fd(), libc::F_DUPFD_CLOEXEC, min) })?;
+    // SAFETY: `moved` was just created and is owned by nothing else.
+    Ok(unsafe { OwnedFd::from_raw_fd(moved) })
+}

@@ -1,4 +1,5 @@
 //! Exporting promises to the tools that run programs at scale: OCI/Docker seccomp profiles,
+//! the same profile as a Kubernetes `SeccompProfile` resource (Security Profiles Operator),
 //! systemd unit directives, and raw classic-BPF programs (for `bwrap --seccomp FD`).
 //!
 //! Every format is derived from the policy table ([`crate::policy::table::RULES`] and
@@ -20,6 +21,7 @@
 //! ```
 
 mod bpf;
+mod k8s;
 mod notes;
 mod oci;
 mod regions;
@@ -33,6 +35,7 @@ use crate::policy::Context;
 use crate::{Arch, Promise, Promises};
 
 pub use bpf::bpf;
+pub use k8s::{k8s, k8s_name, K8S_API_VERSION};
 pub use oci::oci;
 pub use systemd::{systemd, SYSTEMD_DEFAULT_SET};
 
@@ -55,6 +58,8 @@ pub const STATIC_CONTEXT: Context = Context {
 pub enum Format {
     /// An OCI runtime-spec / Docker seccomp profile (JSON).
     Oci,
+    /// The same profile as a Security Profiles Operator `SeccompProfile` resource (YAML).
+    K8s,
     /// systemd unit directives for a `[Service]` section.
     Systemd,
     /// A raw classic-BPF program (an array of `struct sock_filter`) for one architecture.
@@ -63,12 +68,13 @@ pub enum Format {
 
 impl Format {
     /// Every format.
-    pub const ALL: &'static [Format] = &[Format::Oci, Format::Systemd, Format::Bpf];
+    pub const ALL: &'static [Format] = &[Format::Oci, Format::K8s, Format::Systemd, Format::Bpf];
 
     /// The name on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Format::Oci => "oci",
+            Format::K8s => "k8s",
             Format::Systemd => "systemd",
             Format::Bpf => "bpf",
         }
@@ -98,7 +104,7 @@ impl FromStr for Format {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ExportError {
-    /// The format name is not one of `oci`, `systemd`, `bpf`.
+    /// The format name is not one of `oci`, `k8s`, `systemd`, `bpf`.
     UnknownFormat {
         /// The name as given.
         name: String,
@@ -116,7 +122,7 @@ impl fmt::Display for ExportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ExportError::UnknownFormat { name } => {
-                write!(f, "unknown export format \"{name}\" (use oci, systemd or bpf)")
+                write!(f, "unknown export format \"{name}\" (use oci, k8s, systemd or bpf)")
             }
             ExportError::BpfNeedsOneArch { given } => {
                 let names: Vec<&str> = given.iter().map(|a| a.name()).collect();
@@ -188,7 +194,7 @@ pub struct Export<T> {
 }
 
 /// Exports `promises` in `format`, as bytes ready to write to a file. `arches` is the list of
-/// `--arch` options: any number for `oci` (none means the native one), at most one for `bpf`
+/// `--arch` options: any number for `oci` and `k8s` (none means the native one), at most one for `bpf`
 /// (none means native), none for `systemd`.
 ///
 /// ```
@@ -215,6 +221,7 @@ pub fn export(
     };
     match format {
         Format::Oci => Ok(bytes(oci(promises, &unique))),
+        Format::K8s => Ok(bytes(k8s(promises, &unique))),
         Format::Systemd if unique.is_empty() => Ok(bytes(systemd(promises))),
         Format::Systemd => Err(ExportError::SystemdHasNoArch),
         Format::Bpf => match unique.as_slice() {

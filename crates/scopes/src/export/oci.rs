@@ -17,11 +17,20 @@ use crate::policy::{syscall_names, table, Needs};
 use crate::{Arch, Promise, Promises};
 
 /// One profile entry: these system calls, under these conditions, get this action.
-struct Entry {
-    names: Vec<&'static str>,
-    action: u32,
-    conditions: Vec<(u8, Literal)>,
-    comments: Vec<String>,
+pub(super) struct Entry {
+    pub(super) names: Vec<&'static str>,
+    pub(super) action: u32,
+    pub(super) conditions: Vec<(u8, Literal)>,
+    pub(super) comments: Vec<String>,
+}
+
+/// What a seccomp profile holds, whatever its encoding: the OCI JSON here, the Kubernetes
+/// resource in `k8s`, which must carry exactly the same rules.
+pub(super) struct Profile {
+    pub(super) arches: Vec<Arch>,
+    pub(super) violation: u32,
+    pub(super) entries: Vec<Entry>,
+    pub(super) approximations: Vec<Approximation>,
 }
 
 /// The seccomp profile for `promises` on `arches` (none: the native architecture).
@@ -34,6 +43,22 @@ struct Entry {
 /// assert!(profile.contains("\"names\": [\"statx\", \"clone3\", \"openat2\""));
 /// ```
 pub fn oci(promises: Promises, arches: &[Arch]) -> Export<String> {
+    let p = profile(promises, arches);
+    let output = render(
+        promises,
+        &p.arches,
+        p.violation,
+        &p.entries,
+        &p.approximations,
+    );
+    Export {
+        output,
+        approximations: p.approximations,
+    }
+}
+
+/// The rules of the profile for `promises` on `arches` (none: the native architecture).
+pub(super) fn profile(promises: Promises, arches: &[Arch]) -> Profile {
     let arches: Vec<Arch> = if arches.is_empty() {
         vec![Arch::native()]
     } else {
@@ -77,9 +102,10 @@ pub fn oci(promises: Promises, arches: &[Arch]) -> Export<String> {
 
     let mut approximations = notes::seccomp_notes(promises, &present);
     approximations.extend(profile_notes(violation));
-    let output = render(promises, &arches, violation, &entries, &approximations);
-    Export {
-        output,
+    Profile {
+        arches,
+        violation,
+        entries,
         approximations,
     }
 }
@@ -131,7 +157,7 @@ fn rule_comment(index: usize, promises: Promises) -> String {
     format!("{who}: {}", rule.note)
 }
 
-fn action_fields(action: u32) -> (&'static str, Option<u32>) {
+pub(super) fn action_fields(action: u32) -> (&'static str, Option<u32>) {
     match action & ret::ACTION_FULL {
         ret::ALLOW => ("SCMP_ACT_ALLOW", None),
         ret::ERRNO => ("SCMP_ACT_ERRNO", Some(action & 0xffff)),
@@ -140,13 +166,9 @@ fn action_fields(action: u32) -> (&'static str, Option<u32>) {
     }
 }
 
-fn render(
-    promises: Promises,
-    arches: &[Arch],
-    violation: u32,
-    entries: &[Entry],
-    notes: &[Approximation],
-) -> String {
+/// The lines of the profile's leading comment: what it is, how violations end, how arguments
+/// are compared, and every approximation.
+pub(super) fn header(promises: Promises, notes: &[Approximation]) -> Vec<String> {
     let mut comment = vec![
         format!("seccomp profile for the pledge promises \"{promises}\", generated from the seccomp-scopes policy table"),
         "use with: docker run --security-opt seccomp=FILE; podman run --security-opt seccomp=FILE; Kubernetes \
@@ -170,7 +192,17 @@ fn render(
         comment.push("approximations (every difference from the library's filter):".to_string());
         comment.extend(notes.iter().map(|n| n.to_string()));
     }
+    comment
+}
 
+fn render(
+    promises: Promises,
+    arches: &[Arch],
+    violation: u32,
+    entries: &[Entry],
+    notes: &[Approximation],
+) -> String {
+    let comment = header(promises, notes);
     let mut out = String::from("{\n");
     out.push_str("  \"comment\": [\n");
     let lines: Vec<String> = comment
@@ -210,27 +242,18 @@ fn render_entry(out: &mut String, entry: &Entry) {
             .conditions
             .iter()
             .map(|(index, literal)| {
-                let fields = match literal {
-                    Literal::Bits(p) if p.mask == u64::MAX => {
-                        format!("\"value\": {}, \"op\": \"SCMP_CMP_EQ\"", p.value)
-                    }
-                    Literal::Bits(p) => format!(
-                        "\"value\": {}, \"valueTwo\": {}, \"op\": \"SCMP_CMP_MASKED_EQ\"",
-                        p.mask, p.value
-                    ),
-                    Literal::Ne(v) => format!("\"value\": {v}, \"op\": \"SCMP_CMP_NE\""),
-                };
+                let fields = arg_fields(literal)
+                    .iter()
+                    .map(|(k, v)| format!("\"{k}\": {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 format!("        {{\"index\": {index}, {fields}}}")
             })
             .collect();
         out.push_str(&args.join(",\n"));
         out.push_str("\n      ]");
     }
-    let comment = if entry.conditions.is_empty() && entry.action == ret::ALLOW {
-        "allowed by the promises without argument conditions".to_string()
-    } else {
-        entry.comments.join("; ")
-    };
+    let comment = entry_comment(entry);
     let _ = write!(
         out,
         ",\n      \"comment\": {}\n    }}",
@@ -238,8 +261,34 @@ fn render_entry(out: &mut String, entry: &Entry) {
     );
 }
 
+/// The fields of one argument condition after its index: `value`, `valueTwo` (masked
+/// comparisons only) and `op`, values as JSON and YAML both write them.
+pub(super) fn arg_fields(literal: &Literal) -> Vec<(&'static str, String)> {
+    match literal {
+        Literal::Bits(p) if p.mask == u64::MAX => vec![
+            ("value", p.value.to_string()),
+            ("op", "\"SCMP_CMP_EQ\"".into()),
+        ],
+        Literal::Bits(p) => vec![
+            ("value", p.mask.to_string()),
+            ("valueTwo", p.value.to_string()),
+            ("op", "\"SCMP_CMP_MASKED_EQ\"".into()),
+        ],
+        Literal::Ne(v) => vec![("value", v.to_string()), ("op", "\"SCMP_CMP_NE\"".into())],
+    }
+}
+
+/// Why an entry is there: the promises and rules behind it.
+pub(super) fn entry_comment(entry: &Entry) -> String {
+    if entry.conditions.is_empty() && entry.action == ret::ALLOW {
+        "allowed by the promises without argument conditions".to_string()
+    } else {
+        entry.comments.join("; ")
+    }
+}
+
 /// The libseccomp architecture token OCI profiles use.
-fn scmp_arch(arch: Arch) -> &'static str {
+pub(super) fn scmp_arch(arch: Arch) -> &'static str {
     match arch {
         Arch::X86_64 => "SCMP_ARCH_X86_64",
         Arch::Aarch64 => "SCMP_ARCH_AARCH64",
@@ -247,8 +296,8 @@ fn scmp_arch(arch: Arch) -> &'static str {
     }
 }
 
-/// A JSON string literal.
-fn json_string(s: &str) -> String {
+/// A JSON string literal (also a YAML double-quoted scalar).
+pub(super) fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

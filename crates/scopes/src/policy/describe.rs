@@ -209,6 +209,69 @@ pub fn table() -> String {
     out
 }
 
+/// The first and last lines of the generated promise list in a manual page.
+pub const MAN_BEGIN: &str =
+    ".\\\" Begin of the promise list, generated from the promise table: do not edit.";
+/// See [`MAN_BEGIN`].
+pub const MAN_END: &str = ".\\\" End of the promise list.";
+
+/// The promise list of the manual pages pledge(1) and pledge(3), in mdoc: a tagged list of
+/// every promise with its summary, then the OpenBSD words Linux refuses. Framed by
+/// [`MAN_BEGIN`] and [`MAN_END`]; `cargo run -p scopes --example man-promises -- FILE...`
+/// puts it in place.
+///
+/// ```
+/// let list = scopes::policy::describe::man_promises();
+/// assert!(list.contains(".It Cm stdio\n"));
+/// assert!(list.contains(".It Cm prot_exec\n"));
+/// ```
+pub fn man_promises() -> String {
+    let mut out = format!("{MAN_BEGIN}\n.Bl -tag -width prot_exec\n");
+    for p in Promise::ALL {
+        let _ = writeln!(out, ".It Cm {}\n{}", p.word(), roff_text(p.summary()));
+    }
+    out.push_str(
+        ".El\n.Pp\nThese OpenBSD promises have no Linux meaning and fail with\n.Er EINVAL :\n",
+    );
+    out.push_str(".Bl -tag -width disklabel\n");
+    for (word, meaning) in OPENBSD_ONLY {
+        let _ = writeln!(out, ".It Cm {word}\n{}", roff_text(meaning));
+    }
+    out.push_str(".El\n");
+    out.push_str(MAN_END);
+    out.push('\n');
+    out
+}
+
+/// One line of text as roff prints it: backslashes escaped, and a leading dot or quote (which
+/// would make it a request) guarded.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// Replaces the promise list between [`MAN_BEGIN`] and [`MAN_END`] in a manual page's text
+/// with [`man_promises`]; `None` when the page has no such list.
+pub fn with_man_promises(page: &str) -> Option<String> {
+    let start = page.find(MAN_BEGIN)?;
+    let end = start + page[start..].find(MAN_END)? + MAN_END.len();
+    let end = if page[end..].starts_with('\n') {
+        end + 1
+    } else {
+        end
+    };
+    Some(format!(
+        "{}{}{}",
+        &page[..start],
+        man_promises(),
+        &page[end..]
+    ))
+}
+
 /// The name of an address family, for reports (`AF_INET`...), when it is one of those the
 /// policy or the escape catalogue mentions.
 ///

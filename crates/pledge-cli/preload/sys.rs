@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CStr, CString};
 use std::os::fd::RawFd;
 
-#[path = "../../pledge-cli/src/sys/handshake.rs"]
+#[path = "../src/sys/handshake.rs"]
 mod handshake;
 
 pub use handshake::{exit_now, lowest_free_fd, recv, send};
@@ -150,6 +150,26 @@ pub fn recv_waiting(fd: RawFd, max: usize) -> std::io::Result<Vec<u8>> {
 pub fn say(text: &str) {
     // SAFETY: the buffer is valid for its length.
     unsafe { libc::write(2, text.as_ptr() as *const libc::c_void, text.len()) };
+}
+
+/// The descriptor this library was loaded from, when the loader found it as
+/// `/proc/self/fd/N` (the `pledge` command hands its embedded copy over in a memfd).
+pub fn own_descriptor() -> Option<RawFd> {
+    // SAFETY: dladdr fills `info` for an address inside a loaded object; this function is one.
+    // The name it points to is the loader's, valid while this library is loaded.
+    let name = unsafe {
+        let mut info: libc::Dl_info = std::mem::zeroed();
+        if libc::dladdr(own_descriptor as *const libc::c_void, &mut info) == 0
+            || info.dli_fname.is_null()
+        {
+            return None;
+        }
+        CStr::from_ptr(info.dli_fname).to_bytes()
+    };
+    std::str::from_utf8(name.strip_prefix(b"/proc/self/fd/")?)
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// Closes a descriptor.

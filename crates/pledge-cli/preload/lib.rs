@@ -13,7 +13,7 @@
 //! The environment is read and edited directly, in the arrays `main` and `getenv` use, never
 //! through libc's `getenv`/`unsetenv`: a program may define its own (bash does).
 
-#[path = "../../pledge-cli/src/protocol.rs"]
+#[path = "../src/protocol.rs"]
 #[allow(dead_code)] // the command's half of the protocol is not used here
 mod protocol;
 mod sys;
@@ -186,6 +186,11 @@ fn narrow(fd: RawFd) -> Result<(), Failure> {
         // observer skips exactly those; OwnedFd's drop may query the descriptor first).
         sys::close(got.into_raw_fd());
         sys::close(fd);
+        // The memfd the loader mapped this library from (`/proc/self/fd/N`): the mapping
+        // stays, the program need not hold the descriptor.
+        if let Some(own) = sys::own_descriptor() {
+            sys::close(own);
+        }
     } else {
         // Closing needs `stdio`. Left open, neither is of use to such a program: without
         // `stdio` it can neither read, write, pass on nor ioctl a descriptor.
