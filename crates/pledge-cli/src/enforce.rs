@@ -30,6 +30,8 @@ pub struct Enforcer {
     /// Script files the interpreter may read even without a promise that opens files, opened
     /// before the program started.
     pub scripts: Vec<Script>,
+    /// Serves the harmless files of `scopes::policy::harmless` when their open is denied.
+    pub broker: crate::broker::Broker,
 }
 
 /// A `#!` script, opened by the command before the program starts: the interpreter is handed
@@ -97,6 +99,9 @@ impl Handler for Enforcer {
         }
         if let Some(file) = self.script_open(call, name) {
             return file;
+        }
+        if let Some(served) = self.broker.serve(call, name) {
+            return served;
         }
         match decide_by_name(self.promises, false, &self.ctx, name, &args) {
             // The filter answers these itself; should one arrive, answer the same.

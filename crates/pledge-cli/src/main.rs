@@ -9,6 +9,7 @@
 
 #![cfg_attr(not(test), no_main)]
 
+mod broker;
 mod decode;
 mod enforce;
 mod export;
@@ -86,7 +87,11 @@ fn real_main() -> i32 {
             "pledge {} (seccomp-scopes)\n",
             env!("CARGO_PKG_VERSION")
         )),
-        Command::Explain(promises) => print(&scopes::policy::describe::explain(promises)),
+        Command::Explain(promises) => print(&format!(
+            "{}\n{}",
+            scopes::policy::describe::explain(promises),
+            broker::explain()
+        )),
         Command::PrintFilter { promises, arch } => {
             let ctx = Context::current();
             let prog = protocol::program_filter(promises, arch, ctx);
@@ -201,6 +206,7 @@ fn run_program(run: &Run) -> i32 {
         }
     };
     // Opened before the program exists, so that it cannot swap them for something else.
+    let broker = broker::Broker::new(run.promises);
     let scripts = program
         .scripts
         .iter()
@@ -227,6 +233,7 @@ fn run_program(run: &Run) -> i32 {
         kill: run.kill,
         quiet: run.quiet,
         scripts,
+        broker,
     };
     match supervisor::supervise(child, program.start, signals, &mut enforcer) {
         Outcome::Ended(ended) => ended.code(),

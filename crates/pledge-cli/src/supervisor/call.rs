@@ -110,6 +110,23 @@ impl<'a> Call<'a> {
         (got > 0 && self.still_pending()).then_some(buf)
     }
 
+    /// Writes `bytes` at `addr` in the caller, as the kernel writes a call's results: only
+    /// while the caller still waits in the call (checked after opening its memory, so the
+    /// memory written is the caller's, never that of a process that reused its pid). `false`
+    /// when nothing could be written.
+    pub fn write_bytes(&self, addr: u64, bytes: &[u8]) -> bool {
+        let Ok(mem) = std::fs::OpenOptions::new()
+            .write(true)
+            .open(format!("/proc/{}/mem", self.notif.pid))
+        else {
+            return false;
+        };
+        if !self.still_pending() {
+            return false;
+        }
+        mem.write_all_at(bytes, addr).is_ok()
+    }
+
     /// Reads a NUL-terminated string at `addr` (at most 4096 bytes), as raw bytes.
     pub fn read_c_string(&self, addr: u64) -> Option<Vec<u8>> {
         let mut out = Vec::new();

@@ -106,6 +106,9 @@ pub enum Answer {
     },
     /// Kill the calling process and the whole program; the call does not run.
     KillProgram,
+    /// The call returns this value without running (the command did its work, e.g. wrote a
+    /// link's target into the caller's buffer).
+    Return(i64),
 }
 
 /// Decides the calls the filter stops, after the handshake.
@@ -459,6 +462,7 @@ impl Supervisor {
         let sent = match answer {
             Answer::Fail(errno) => notif::fail(listener, id, errno),
             Answer::Continue => notif::continue_call(listener, id),
+            Answer::Return(value) => notif::succeed(listener, id, value),
             Answer::Open { file, cloexec } => {
                 match notif::answer_with_fd(listener, id, file.as_fd(), cloexec) {
                     // The caller is out of descriptors: its open fails as it would have by

@@ -10,6 +10,7 @@
 //! arch table does not know, which also answer ENOSYS.
 
 pub mod describe;
+pub mod harmless;
 mod eval;
 pub mod paths;
 pub mod table;
