@@ -146,6 +146,11 @@ impl Broker {
         let parts = components(&path)?;
         for (i, h) in HARMLESS.iter().enumerate() {
             if h.needs.is_some_and(|p| !self.promises.contains(p)) {
+                // Without `tty`, /dev/tty answers as it does to a process that has no
+                // controlling terminal (shells probe it at start and go on without).
+                if h.place == Place::ControllingTty && parts == parts_of("/dev/tty") {
+                    return Some(Answer::Fail(libc::ENXIO));
+                }
                 continue;
             }
             let mut allowed = HARMLESS_FLAGS;
@@ -381,4 +386,26 @@ pub fn explain() -> String {
          reported, and not violations under -k. The library cannot do this (no supervisor).\n\n{}",
         scopes::policy::harmless::describe()
     )
+}
+
+/// A terminal `ioctl` (type `'T'`: TCGETS, TIOCGPGRP...) denied on a descriptor that is not a
+/// terminal: the kernel would answer ENOTTY whatever the promises (a shell asks stderr for its
+/// process group even when stderr is a file), so that is the answer, unreported. On a terminal
+/// the call is judged as usual. Nothing runs either way, so a descriptor changed meanwhile
+/// gains nothing.
+pub fn not_a_terminal(call: &Call<'_>, name: &str) -> Option<Answer> {
+    let args = call.args();
+    if name != "ioctl" || (args[1] >> 8) & 0xff != u64::from(b'T') {
+        return None;
+    }
+    let (tgid, _) = call.process();
+    let pidfd = sys::pidfd_open(tgid as i32).ok()?;
+    let fd = args[0] as u32 as i32;
+    let answer = match sys::pidfd_getfd(pidfd.as_fd(), fd) {
+        Ok(copy) if sys::is_terminal(copy.as_fd()) => return None,
+        Ok(_) => Answer::Fail(libc::ENOTTY),
+        Err(e) if e.raw_os_error() == Some(libc::EBADF) => Answer::Fail(libc::EBADF),
+        Err(_) => return None,
+    };
+    call.still_pending().then_some(answer)
 }

@@ -32,6 +32,8 @@ pub struct Enforcer {
     pub scripts: Vec<Script>,
     /// Serves the harmless files of `scopes::policy::harmless` when their open is denied.
     pub broker: crate::broker::Broker,
+    /// The loader's windows of the programs started by `exec`.
+    pub windows: crate::window::Windows,
 }
 
 /// A `#!` script, opened by the command before the program starts: the interpreter is handed
@@ -94,14 +96,26 @@ impl Handler for Enforcer {
         let args = *call.args();
         if (name == "execve" || name == "execveat") && self.promises.contains(Promise::Exec) {
             // Every execve is sent here; under `exec` any may run (the decision reads no
-            // memory, and Landlock still checks the file when it runs).
+            // memory, and Landlock still checks the file when it runs). Its loader gets a
+            // window.
+            self.windows.on_exec(call);
             return Answer::Continue;
+        }
+        if let Some(answer) = self.windows.handle(call, name) {
+            return answer;
         }
         if let Some(file) = self.script_open(call, name) {
             return file;
         }
         if let Some(served) = self.broker.serve(call, name) {
             return served;
+        }
+        if let Some(answer) = crate::broker::not_a_terminal(call, name) {
+            return answer;
+        }
+        if unchanged_ids(call, name) {
+            // It would change nothing: answered as the kernel would, without running.
+            return Answer::Return(0);
         }
         match decide_by_name(self.promises, false, &self.ctx, name, &args) {
             // The filter answers these itself; should one arrive, answer the same.
@@ -205,6 +219,41 @@ impl Enforcer {
             cloexec: flags & libc::O_CLOEXEC != 0,
         })
     }
+}
+
+/// Whether `call` is a `setresuid` or `setresgid` that changes nothing: each argument is -1 or
+/// the id the calling thread already has as its real, effective, saved and filesystem id (make
+/// calls `setresuid(-1, getuid(), -1)`). Decided on registers and on the thread's credentials,
+/// which nothing can change while it waits without `id` (any change of ids needs `id`, under
+/// which the call runs by itself). The library leaves it a violation: the check would cost every
+/// `stdio` filter ten instructions.
+fn unchanged_ids(call: &Call<'_>, name: &str) -> bool {
+    let field = match name {
+        "setresuid" => "Uid:",
+        "setresgid" => "Gid:",
+        _ => return false,
+    };
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", call.tid())) else {
+        return false;
+    };
+    let Some(ids) = status.lines().find_map(|l| l.strip_prefix(field)) else {
+        return false;
+    };
+    let ids: Vec<u32> = ids
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let [id, rest @ ..] = ids.as_slice() else {
+        return false;
+    };
+    if ids.len() != 4 || rest.iter().any(|other| other != id) {
+        return false;
+    }
+    // Still waiting: the status read was the caller's.
+    call.args()[..3]
+        .iter()
+        .all(|a| *a as u32 == u32::MAX || *a as u32 == *id)
+        && call.still_pending()
 }
 
 /// When `call` is an interpreter opening one of `scripts` read-only (the call enforcement

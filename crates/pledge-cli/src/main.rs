@@ -21,6 +21,7 @@ mod program;
 mod protocol;
 mod supervisor;
 mod sys;
+mod window;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -207,6 +208,7 @@ fn run_program(run: &Run) -> i32 {
     };
     // Opened before the program exists, so that it cannot swap them for something else.
     let broker = broker::Broker::new(run.promises);
+    let windows = window::Windows::new(run.promises);
     let scripts = program
         .scripts
         .iter()
@@ -234,6 +236,7 @@ fn run_program(run: &Run) -> i32 {
         quiet: run.quiet,
         scripts,
         broker,
+        windows,
     };
     match supervisor::supervise(child, program.start, signals, &mut enforcer) {
         Outcome::Ended(ended) => ended.code(),

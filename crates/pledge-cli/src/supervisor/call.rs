@@ -53,6 +53,11 @@ impl<'a> Call<'a> {
         self.name
     }
 
+    /// Where the call was made (the instruction pointer).
+    pub fn instruction_pointer(&self) -> u64 {
+        self.notif.data.instruction_pointer
+    }
+
     /// The six argument registers.
     pub fn args(&self) -> &[u64; 6] {
         &self.notif.data.args

@@ -703,3 +703,9 @@ pub fn is_terminal(fd: BorrowedFd<'_>) -> bool {
     // SAFETY: isatty only inspects the descriptor.
     unsafe { libc::isatty(fd.as_raw_fd()) == 1 }
 }
+
+/// The file status flags of a descriptor of our own (`F_GETFL`).
+pub fn file_flags(fd: BorrowedFd<'_>) -> io::Result<i32> {
+    // SAFETY: fcntl on a descriptor we hold.
+    check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })
+}

@@ -111,7 +111,8 @@ pub const HARMLESS: &[Harmless] = &[
             Kind::Terminal,
             "OpenBSD allows /dev/tty under tty: the terminal the program already runs on \
              (password prompts); served only when the caller's controlling terminal is the \
-             command's",
+             command's. Without tty, opening it fails with ENXIO, unreported, as for a process \
+             without a terminal (bash probes it at start)",
         )
     },
     entry(
@@ -196,6 +197,19 @@ pub const PROBED: &[(&str, &str)] = &[(
     "/usr",
     "system software, the same for every user: interpreters probe their library directories      at start-up (perl stats a dozen versioned @INC directories that mostly do not exist)",
 )];
+
+/// The system library directories, where the `pledge` command lets the dynamic loader of a
+/// program started by `exec` open (read-only) and map executable the libraries it needs, until
+/// that program's own code runs: OpenBSD's rule that ld.so may make executable mappings before
+/// its start (`kbind`), so that `exec` does not cost `prot_exec` and `rpath`.
+pub const LOADER_DIRS: &[&str] = &["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib"];
+
+/// Files outside [`LOADER_DIRS`] the loader reads: its cache of library paths.
+pub const LOADER_FILES: &[&str] = &["/etc/ld.so.cache"];
+
+/// Files the loader probes for with `access` before loading (answered as the system answers
+/// when they are missing, judged as usual otherwise).
+pub const LOADER_PROBES: &[&str] = &["/etc/ld.so.preload"];
 
 impl Place {
     /// The path as a program names it, for lists (`/dev/null`, `/usr/share/locale/...`).
