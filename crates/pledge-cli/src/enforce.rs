@@ -34,6 +34,55 @@ pub struct Enforcer {
     pub broker: crate::broker::Broker,
     /// The loader's windows of the programs started by `exec`.
     pub windows: crate::window::Windows,
+    /// Denials seen so far, for coalescing repeats and the summary at exit.
+    pub seen: Denials,
+}
+
+/// The distinct denials of a run: a program that makes the same denied call again and again
+/// gets one report line and a count, not a line per call.
+#[derive(Default)]
+pub struct Denials {
+    /// By process name and call text: the count and what would allow it.
+    counts: std::collections::HashMap<String, (u64, String)>,
+    /// The keys, in the order they were first seen.
+    order: Vec<String>,
+    /// Whether any report was held back as a repeat.
+    repeated: bool,
+}
+
+/// The most distinct denials remembered: beyond it, new ones are reported every time (a
+/// program cannot make the supervisor's memory grow without bound).
+pub const MAX_DISTINCT: usize = 4096;
+
+impl Denials {
+    /// Counts one denial; `true` when it is the first of its kind (or beyond memory), so that it
+    /// must be reported.
+    fn first(&mut self, key: &str, needs: &str) -> bool {
+        if let Some((count, _)) = self.counts.get_mut(key) {
+            *count += 1;
+            self.repeated = true;
+            return false;
+        }
+        if self.counts.len() < MAX_DISTINCT {
+            self.counts.insert(key.to_string(), (1, needs.to_string()));
+            self.order.push(key.to_string());
+        }
+        true
+    }
+
+    /// The summary: each distinct denial once, with its count and what would allow it; empty
+    /// when no report was held back.
+    pub fn summary(&self) -> String {
+        if !self.repeated {
+            return String::new();
+        }
+        let mut out = String::from("pledge: summary of the denied calls (each distinct call once, with how often it was made):\n");
+        for key in &self.order {
+            let (count, needs) = &self.counts[key];
+            out.push_str(&format!("pledge: {count:>8} x {key}: {needs}\n"));
+        }
+        out
+    }
 }
 
 /// A `#!` script, opened by the command before the program starts: the interpreter is handed
@@ -125,11 +174,7 @@ impl Handler for Enforcer {
             Decision::Allow if name == "seccomp" => return self.own_filter(call, &args),
             Decision::Allow | Decision::Violation | Decision::Kill => {}
         }
-        let needs = match promises_needed(self.promises, &self.ctx, name, &args) {
-            Some(set) if set.iter().count() == 1 => format!("needs promise \"{set}\""),
-            Some(set) => format!("needs promises \"{set}\""),
-            None => "is not allowed by any promise".to_string(),
-        };
+        let needs = self.needs(call, name, &args);
         let text = decode::describe(
             name,
             &args,
@@ -138,6 +183,13 @@ impl Handler for Enforcer {
         );
         self.report(call, &text, &needs);
         self.penalty()
+    }
+
+    fn on_end(&mut self) {
+        let summary = self.seen.summary();
+        if !self.quiet && !summary.is_empty() {
+            let _ = crate::sys::write_all(2, summary.as_bytes());
+        }
     }
 
     fn on_leftovers(&mut self, killed: usize) {
@@ -161,8 +213,67 @@ impl Enforcer {
         }
     }
 
-    fn report(&self, call: &Call<'_>, what: &str, needs: &str) {
-        self.say(call, &format!("{what} denied: {needs}"));
+    /// What would allow the call, in words: the promises the table names, except where a
+    /// narrower one does (a path under /tmp: `tmppath`), with a hint where the call is most
+    /// likely glibc's nscd lookup.
+    fn needs(&self, call: &Call<'_>, name: &str, args: &[u64; 6]) -> String {
+        let words = |set: Promises| {
+            if set.iter().count() == 1 {
+                format!("needs promise \"{set}\"")
+            } else {
+                format!("needs promises \"{set}\"")
+            }
+        };
+        let under_tmp = crate::decode::path_args(name).iter().all(|i| {
+            call.read_c_string(args[*i])
+                .is_some_and(|p| p.starts_with(b"/tmp/") && !p.split(|b| *b == b'/').any(|c| c == b".."))
+        });
+        if under_tmp && !crate::decode::path_args(name).is_empty() {
+            let with = self.promises.with(Promise::Tmppath);
+            if decide_by_name(with, false, &self.ctx, name, args) == Decision::Allow {
+                return words(Promises::EMPTY.with(Promise::Tmppath));
+            }
+        }
+        let mut text = match promises_needed(self.promises, &self.ctx, name, args) {
+            Some(set) => words(set),
+            None => "is not allowed by any promise".to_string(),
+        };
+        // glibc's nscd client: socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0).
+        let nscd = libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK;
+        if name == "socket" && args[0] as u32 as i32 == libc::AF_UNIX && args[1] as u32 as i32 == nscd
+        {
+            text.push_str(
+                " (if this is a user, group or host lookup trying nscd: \"getpw\" or \"dns\" \
+                 let it read the files instead)",
+            );
+        }
+        text
+    }
+
+    /// Reports a denial, once per distinct call: a repeat is counted, and the second of a
+    /// kind says that the rest go to the summary at exit.
+    fn report(&mut self, call: &Call<'_>, what: &str, needs: &str) {
+        if self.quiet {
+            return;
+        }
+        let (_, comm) = call.process();
+        let key = format!("{comm}: {what}");
+        match self.seen.counts.get(&key).map(|(n, _)| *n) {
+            None => {
+                self.seen.first(&key, needs);
+                self.say(call, &format!("{what} denied: {needs}"));
+            }
+            Some(1) => {
+                self.seen.first(&key, needs);
+                self.say(
+                    call,
+                    &format!("{what} denied again: repeats are counted, in a summary at exit"),
+                );
+            }
+            Some(_) => {
+                self.seen.first(&key, needs);
+            }
+        }
     }
 
     /// Writes `pledge: NAME[PID]: TEXT` (and the `-k` ending) unless `-q`.

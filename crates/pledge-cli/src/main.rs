@@ -237,6 +237,7 @@ fn run_program(run: &Run) -> i32 {
         scripts,
         broker,
         windows,
+        seen: enforce::Denials::default(),
     };
     match supervisor::supervise(child, program.start, signals, &mut enforcer) {
         Outcome::Ended(ended) => ended.code(),

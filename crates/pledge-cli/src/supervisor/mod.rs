@@ -116,6 +116,10 @@ pub trait Handler {
     /// Answers one stopped call.
     fn on_call(&mut self, call: &Call<'_>) -> Answer;
 
+    /// The program ended by itself (not killed under `-k`): the last word, after every call
+    /// was answered.
+    fn on_end(&mut self) {}
+
     /// The program ended by itself and `killed` processes it had started were still running:
     /// the supervisor killed them (nothing runs on without it).
     fn on_leftovers(&mut self, killed: usize) {
@@ -320,6 +324,7 @@ impl Supervisor {
         if tree.killed > 0 {
             handler.on_leftovers(tree.killed);
         }
+        handler.on_end();
         // A late message (execve failed after the filter was in place) explains the status.
         if self.handshake_open {
             let _ = self.on_message();
