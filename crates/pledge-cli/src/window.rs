@@ -69,6 +69,10 @@ pub struct Windows {
     dirs: Vec<(&'static str, Option<OwnedFd>, PathBuf)>,
     /// The glibc loader, resolved.
     loader: PathBuf,
+    /// `--learn`: every call is stopped there, so a call of the loader's own that the window
+    /// does not grant (a library in `LD_LIBRARY_PATH`, which enforcement lets through under
+    /// `rpath` without stopping it) leaves the window open.
+    learning: bool,
 }
 
 fn image_of(tgid: u32) -> Option<Image> {
@@ -157,7 +161,18 @@ impl Windows {
             open: HashMap::new(),
             dirs,
             loader: std::fs::canonicalize(loader).unwrap_or_else(|_| PathBuf::from(loader)),
+            learning: false,
         }
+    }
+
+    /// For `--learn`, which enforces nothing: windows for every `execve`, so that what they
+    /// would grant is not counted as the program's need (enforcement grants it whatever the
+    /// promises).
+    pub fn learning() -> Windows {
+        let mut w = Windows::new(scopes::Promises::EMPTY.with(scopes::Promise::Exec));
+        w.enabled = true;
+        w.learning = true;
+        w
     }
 
     /// The supervisor is letting `call`, an `execve`, run: its process may get a window.
@@ -197,8 +212,10 @@ impl Windows {
         }
         let (tgid, _) = call.process();
         let mut window = self.open.remove(&tgid)?;
-        let answer = self.judge(&mut window, tgid, call, name);
-        if answer.is_some() && window.calls < MAX_CALLS {
+        let mut from_loader = false;
+        let answer = self.judge(&mut window, tgid, call, name, &mut from_loader);
+        let keep = answer.is_some() || (self.learning && from_loader);
+        if keep && window.calls < MAX_CALLS {
             self.open.insert(tgid, window);
         }
         answer
@@ -210,6 +227,7 @@ impl Windows {
         tgid: u32,
         call: &Call<'_>,
         name: &str,
+        from_loader: &mut bool,
     ) -> Option<Answer> {
         // The very process that executed, still alive (so its pid names it).
         sys::pidfd_send_signal(window.pidfd.as_fd(), 0).ok()?;
@@ -228,6 +246,7 @@ impl Windows {
         if threads_of(tgid) != Some(1) {
             return None;
         }
+        *from_loader = true;
         window.calls += 1;
         let args = call.args();
         let answer = match name {

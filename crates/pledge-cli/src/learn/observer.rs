@@ -25,6 +25,8 @@ pub struct Observer {
     pub busy: Duration,
     /// The script files the command lets the interpreter read by itself.
     scripts: Vec<PathBuf>,
+    /// The loader's windows the enforcing command would open, whose calls are not needs.
+    windows: crate::window::Windows,
 }
 
 impl Observer {
@@ -37,6 +39,7 @@ impl Observer {
             unnamed: 0,
             busy: Duration::ZERO,
             scripts,
+            windows: crate::window::Windows::learning(),
         }
     }
 }
@@ -47,6 +50,12 @@ impl Handler for Observer {
         self.stopped += 1;
         match call.name() {
             Some(name) if self.opens_script(call, name) => {}
+            Some(name @ ("execve" | "execveat")) => {
+                self.windows.on_exec(call);
+                self.record(call, name)
+            }
+            // The loader of a program started by exec: granted whatever the promises.
+            Some(name) if self.windows.handle(call, name).is_some() => {}
             Some(name) => self.record(call, name),
             None => self.unnamed += 1,
         }
