@@ -182,7 +182,7 @@ pub fn spawn(
 }
 
 /// With `-v` path rules, the files the command line names stay readable: a script and each
-/// interpreter on the way to it (`executed`), as `rx` rules after the user's, so that an
+/// interpreter on the way to it (`executed`), kept reachable (read and execute), so that an
 /// interpreter can read the script it was asked to run even outside the unveiled paths.
 /// Without path rules nothing is added (a rule would hide everything else).
 fn script_rules(run: &Run, program: &Program) -> Vec<io::Result<Vec<(String, String)>>> {
@@ -199,7 +199,7 @@ fn script_rules(run: &Run, program: &Program) -> Vec<io::Result<Vec<(String, Str
                     format!("{}: script paths must be UTF-8", p.display()),
                 )
             })?;
-            Ok(vec![("rx".to_string(), path.to_string())])
+            Ok(vec![(protocol::REACHABLE.to_string(), path.to_string())])
         })
         .collect()
 }

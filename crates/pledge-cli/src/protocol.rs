@@ -145,6 +145,11 @@ pub const CONNECT_PORT: &str = "tcp-connect";
 /// Likewise for `--bind-port`.
 pub const BIND_PORT: &str = "tcp-bind";
 
+/// The rule kind that keeps a file the command line names (a `#!` script, its interpreters)
+/// readable and executable under `-v` rules, as the files `execve` opens are kept: a
+/// reachable path, not an unveil (which could not be narrower than a directory above it).
+pub const REACHABLE: &str = "reachable";
+
 /// Whether a rule's kind is a port rule rather than unveil permissions.
 pub fn is_port_rule(kind: &str) -> bool {
     kind == CONNECT_PORT || kind == BIND_PORT
@@ -174,6 +179,13 @@ pub fn apply_unveils(
             } else {
                 batch.bind_ports([port])
             };
+            continue;
+        }
+        if permissions == REACHABLE {
+            batch = batch.reachable(
+                path,
+                scopes::Permissions::READ | scopes::Permissions::EXECUTE,
+            );
             continue;
         }
         let perms = scopes::Permissions::parse(permissions).map_err(|e| e.to_string())?;
