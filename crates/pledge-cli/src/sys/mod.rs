@@ -709,3 +709,20 @@ pub fn file_flags(fd: BorrowedFd<'_>) -> io::Result<i32> {
     // SAFETY: fcntl on a descriptor we hold.
     check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })
 }
+
+/// `fstat` of a descriptor of our own, as the raw bytes of this architecture's `struct stat`
+/// (what `stat(2)` writes into a caller's buffer).
+pub fn fstat_bytes(fd: BorrowedFd<'_>) -> io::Result<Vec<u8>> {
+    // SAFETY: zeroed plain data, filled in by the kernel.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid descriptor and a local of the right type.
+    check(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
+    // SAFETY: `struct stat` is plain data; its bytes are what the kernel would copy out.
+    let bytes = unsafe {
+        std::slice::from_raw_parts(
+            &st as *const libc::stat as *const u8,
+            std::mem::size_of::<libc::stat>(),
+        )
+    };
+    Ok(bytes.to_vec())
+}
