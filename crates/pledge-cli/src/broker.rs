@@ -72,7 +72,10 @@ fn components(path: &[u8]) -> Option<Vec<&[u8]>> {
     if path.first() != Some(&b'/') {
         return None;
     }
-    let parts: Vec<&[u8]> = path.split(|b| *b == b'/').filter(|c| !c.is_empty()).collect();
+    let parts: Vec<&[u8]> = path
+        .split(|b| *b == b'/')
+        .filter(|c| !c.is_empty())
+        .collect();
     if parts.iter().any(|c| *c == b"." || *c == b"..") {
         return None;
     }
@@ -294,7 +297,8 @@ impl Broker {
         let nonblock = flags & libc::O_NONBLOCK != 0;
         // Never blocks (a FIFO would), never becomes the command's terminal.
         let ours = access | libc::O_NONBLOCK | libc::O_NOCTTY;
-        let no_links = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
+        let no_links =
+            libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
         let opened = match h.place {
             Place::File(p) => {
                 if parts != parts_of(p).as_slice() {
@@ -446,4 +450,16 @@ pub fn not_a_terminal(call: &Call<'_>, name: &str) -> Option<Answer> {
         Err(_) => return None,
     };
     call.still_pending().then_some(answer)
+}
+
+/// `ioctl(FICLONE)` and `ioctl(FICLONERANGE)` (cp and install try to share the blocks of the
+/// file they copy): answered EOPNOTSUPP, unreported, as a filesystem without shared blocks
+/// answers, and every such program then copies with `copy_file_range` or read and write,
+/// which `stdio` allows. Nothing runs, so nothing is granted.
+pub fn no_cloning(call: &Call<'_>, name: &str) -> Option<Answer> {
+    const FICLONE: u64 = 0x4004_9409;
+    const FICLONERANGE: u64 = 0x4020_940d;
+    let request = call.args()[1] & 0xffff_ffff;
+    (name == "ioctl" && (request == FICLONE || request == FICLONERANGE))
+        .then_some(Answer::Fail(libc::EOPNOTSUPP))
 }

@@ -563,7 +563,10 @@ mod tests {
             show("mmap", [0, 4096, 3, 0x40_0022, 0xffff_ffff, 0]),
             "mmap(0x0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|0x400000, -1, 0x0)"
         );
-        assert_eq!(show("fcntl", [3, 6, 0x1000, 0, 0, 0]), "fcntl(3, F_SETLK, 0x1000)");
+        assert_eq!(
+            show("fcntl", [3, 6, 0x1000, 0, 0, 0]),
+            "fcntl(3, F_SETLK, 0x1000)"
+        );
         assert_eq!(show("fcntl", [3, 999, 0, 0, 0, 0]), "fcntl(3, 999, 0x0)");
     }
 

@@ -162,6 +162,9 @@ impl Handler for Enforcer {
         if let Some(answer) = crate::broker::not_a_terminal(call, name) {
             return answer;
         }
+        if let Some(answer) = crate::broker::no_cloning(call, name) {
+            return answer;
+        }
         if unchanged_ids(call, name) {
             // It would change nothing: answered as the kernel would, without running.
             return Answer::Return(0);
@@ -225,8 +228,9 @@ impl Enforcer {
             }
         };
         let under_tmp = crate::decode::path_args(name).iter().all(|i| {
-            call.read_c_string(args[*i])
-                .is_some_and(|p| p.starts_with(b"/tmp/") && !p.split(|b| *b == b'/').any(|c| c == b".."))
+            call.read_c_string(args[*i]).is_some_and(|p| {
+                p.starts_with(b"/tmp/") && !p.split(|b| *b == b'/').any(|c| c == b"..")
+            })
         });
         if under_tmp && !crate::decode::path_args(name).is_empty() {
             let with = self.promises.with(Promise::Tmppath);
@@ -240,7 +244,9 @@ impl Enforcer {
         };
         // glibc's nscd client: socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0).
         let nscd = libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK;
-        if name == "socket" && args[0] as u32 as i32 == libc::AF_UNIX && args[1] as u32 as i32 == nscd
+        if name == "socket"
+            && args[0] as u32 as i32 == libc::AF_UNIX
+            && args[1] as u32 as i32 == nscd
         {
             text.push_str(
                 " (if this is a user, group or host lookup trying nscd: \"getpw\" or \"dns\" \

@@ -134,7 +134,10 @@ fn components(path: &[u8]) -> Option<Vec<&[u8]>> {
     if path.first() != Some(&b'/') {
         return None;
     }
-    let parts: Vec<&[u8]> = path.split(|b| *b == b'/').filter(|c| !c.is_empty()).collect();
+    let parts: Vec<&[u8]> = path
+        .split(|b| *b == b'/')
+        .filter(|c| !c.is_empty())
+        .collect();
     (!parts.iter().any(|c| *c == b"." || *c == b"..")).then_some(parts)
 }
 
@@ -320,7 +323,10 @@ impl Windows {
     /// file is missing.
     fn probe(&self, call: &Call<'_>, path_arg: u64) -> Option<Answer> {
         let path = call.read_c_string(path_arg)?;
-        if !LOADER_PROBES.iter().any(|p| p.as_bytes() == path.as_slice()) {
+        if !LOADER_PROBES
+            .iter()
+            .any(|p| p.as_bytes() == path.as_slice())
+        {
             return None;
         }
         match std::fs::symlink_metadata(Path::new(std::ffi::OsStr::from_bytes(&path))) {

@@ -62,7 +62,10 @@ fn explain_comes_from_the_policy_table() {
     let table = scopes::policy::describe::explain("stdio rpath".parse().unwrap());
     assert!(ran.stdout.starts_with(&table), "{}", ran.stdout);
     let broker = &ran.stdout[table.len()..];
-    assert!(broker.contains(&scopes::policy::harmless::describe()), "{broker}");
+    assert!(
+        broker.contains(&scopes::policy::harmless::describe()),
+        "{broker}"
+    );
     for h in scopes::policy::harmless::HARMLESS {
         assert!(broker.contains(&h.place.shown()), "{broker}");
     }

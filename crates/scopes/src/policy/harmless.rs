@@ -265,7 +265,10 @@ mod tests {
                 "{path} must be plain"
             );
             // Only devices whose writes go nowhere may be written.
-            assert!(!h.write || matches!(h.kind, Kind::CharDevice(1, 3)), "{path}");
+            assert!(
+                !h.write || matches!(h.kind, Kind::CharDevice(1, 3)),
+                "{path}"
+            );
         }
     }
 }

@@ -10,8 +10,8 @@
 //! arch table does not know, which also answer ENOSYS.
 
 pub mod describe;
-pub mod harmless;
 mod eval;
+pub mod harmless;
 pub mod paths;
 pub mod table;
 
