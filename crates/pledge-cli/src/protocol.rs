@@ -312,7 +312,35 @@ pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn>
         conds: vec![Cond::Eq32(0, SECCOMP_SET_MODE_FILTER)],
         action: ret::USER_NOTIF,
     });
+    if has_loader_windows(promises) {
+        // glibc's start-up reads the stack limit once the loader is done, before any
+        // constructor: the supervisor closes that process's loader window there.
+        rules.push(Rule {
+            nr: nr(arch, "prlimit64"),
+            conds: vec![
+                Cond::Eq32(0, 0),
+                Cond::Eq32(1, RLIMIT_STACK),
+                Cond::Eq64(2, 0),
+            ],
+            action: ret::USER_NOTIF,
+        });
+    }
     with_rules(arch, &rules, body)
+}
+
+/// RLIMIT_STACK.
+const RLIMIT_STACK: u32 = 3;
+
+/// Whether programs started by exec under `promises` get a loader window (see the command's
+/// `window` module): with `exec` and without `prot_exec`.
+pub fn has_loader_windows(promises: Promises) -> bool {
+    promises.contains(Promise::Exec) && !promises.contains(Promise::ProtExec)
+}
+
+/// Whether a notified call is the start marker of [`program_filter`]: glibc reading the stack
+/// limit (`prlimit64(0, RLIMIT_STACK, NULL, old)`) as the loader hands over.
+pub fn is_start_marker(name: &str, args: &[u64; 6]) -> bool {
+    name == "prlimit64" && args[0] as u32 == 0 && args[1] as u32 == RLIMIT_STACK && args[2] == 0
 }
 
 /// The promises the startup filter adds to the user's for the dynamic loader and the preload:

@@ -20,8 +20,10 @@
 //! nothing), only for calls made from the code of the glibc loader itself (the notification's
 //! instruction pointer), and only while the process has one thread (after `execve` nothing
 //! else shares its descriptor table, so the descriptor checked is the one mapped). It closes
-//! for good at the process's first stopped call that is not one of these — in practice the
-//! first thing the program itself is denied — and after [`MAX_CALLS`] calls. A static program
+//! for good when glibc, the loader done, reads the stack limit (`prlimit64(0, RLIMIT_STACK,
+//! NULL, ...)`, which the program filter sends to the supervisor when windows are in use:
+//! before any library constructor and before `main`), at the process's first other stopped
+//! call that is not one of these, and after [`MAX_CALLS`] calls. A static program
 //! has no loader code to call from, so it never gets one. What it grants is never a write, a
 //! socket, or a file outside the system library directories.
 
@@ -145,8 +147,7 @@ impl Windows {
     /// Prepares the windows for `promises` (opens the library directories: call before the
     /// program starts).
     pub fn new(promises: scopes::Promises) -> Windows {
-        use scopes::Promise;
-        let enabled = promises.contains(Promise::Exec) && !promises.contains(Promise::ProtExec);
+        let enabled = crate::protocol::has_loader_windows(promises);
         let dirs = if enabled {
             LOADER_DIRS
                 .iter()
