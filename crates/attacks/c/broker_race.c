@@ -19,8 +19,11 @@ static atomic_int stop;
 static void *flip(void *arg) {
     (void)arg;
     while (!atomic_load(&stop)) {
+        /* Compiler barriers: each state must really reach memory. */
         memcpy(path, "/etc/shadow", 12);
+        __asm__ volatile("" ::: "memory");
         memcpy(path, "/dev/null\0\0", 12);
+        __asm__ volatile("" ::: "memory");
     }
     return NULL;
 }
