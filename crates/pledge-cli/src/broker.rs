@@ -463,3 +463,49 @@ pub fn no_cloning(call: &Call<'_>, name: &str) -> Option<Answer> {
     (name == "ioctl" && (request == FICLONE || request == FICLONERANGE))
         .then_some(Answer::Fail(libc::EOPNOTSUPP))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_absolute_paths_are_judged() {
+        assert_eq!(
+            components(b"//usr/share//locale/x.mo"),
+            Some(vec![&b"usr"[..], b"share", b"locale", b"x.mo"])
+        );
+        assert_eq!(components(b"usr/share"), None);
+        assert_eq!(components(b"/usr/share/locale/../../etc/shadow"), None);
+        assert_eq!(components(b"/dev/./null"), None);
+        assert_eq!(components(b"/"), Some(vec![]));
+    }
+
+    #[test]
+    fn the_terminal_is_read_after_the_name() {
+        // A process name may hold spaces and parentheses.
+        let me = tty_of("self");
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+        let nr: u64 = stat[stat.rfind(')').unwrap() + 1..]
+            .split_whitespace()
+            .nth(4)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(me, (nr != 0).then_some(nr));
+    }
+
+    #[test]
+    fn every_listed_directory_is_a_place_of_the_list() {
+        let broker = Broker::new(Promises::EMPTY);
+        assert_eq!(broker.dirs.len(), HARMLESS.len());
+        // /dev and /usr/share/locale exist on any system this runs on.
+        for (h, dir) in HARMLESS.iter().zip(&broker.dirs) {
+            if matches!(
+                h.place,
+                Place::File("/dev/null") | Place::Beneath("/usr/share/locale")
+            ) {
+                assert!(dir.is_some(), "{:?}", h.place);
+            }
+        }
+    }
+}

@@ -490,6 +490,23 @@ mod tests {
     }
 
     #[test]
+    fn the_start_marker_goes_to_the_supervisor_only_with_loader_windows() {
+        let arch = Arch::native();
+        let marker = call(arch, "prlimit64", [0, 3, 0, 0x1000, 0, 0]);
+        let with = program_filter("stdio rpath proc exec".parse().unwrap(), arch, CTX);
+        assert_eq!(run(&with, &marker), Ok(ret::USER_NOTIF));
+        assert!(is_start_marker("prlimit64", &marker.args));
+        // Other limits, or setting one, are the promises' business.
+        let other = call(arch, "prlimit64", [0, 7, 0, 0x1000, 0, 0]);
+        assert_eq!(run(&with, &other), Ok(ret::ALLOW));
+        assert!(!is_start_marker("prlimit64", &other.args));
+        for promises in ["stdio rpath", "stdio rpath proc exec prot_exec"] {
+            let without = program_filter(promises.parse().unwrap(), arch, CTX);
+            assert_eq!(run(&without, &marker), Ok(ret::ALLOW), "{promises}");
+        }
+    }
+
+    #[test]
     fn startup_filter_admits_the_loader_and_only_one_exec() {
         let arch = Arch::native();
         let prog = startup_filter(Promises::EMPTY, arch, CTX, 0x5555_0000_1234);
