@@ -367,7 +367,12 @@ impl Broker {
                 match sys::readlinkat(etc.as_fd(), c"localtime") {
                     Ok(target) => {
                         // A link: served only when it points into the time zone database,
-                        // and opened there, beneath it.
+                        // and opened there, beneath it. A relative link from /etc climbs once
+                        // to /.
+                        let target = match target.strip_prefix(b"../") {
+                            Some(rest) => [b"/".as_slice(), rest].concat(),
+                            None => target,
+                        };
                         let target = components(&target)?;
                         let root = parts_of(ZONEINFO);
                         if target.len() <= root.len() || target[..root.len()] != root[..] {

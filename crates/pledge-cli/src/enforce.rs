@@ -36,6 +36,8 @@ pub struct Enforcer {
     pub windows: crate::window::Windows,
     /// Denials seen so far, for coalescing repeats and the summary at exit.
     pub seen: Denials,
+    /// The paths of the `-v` rules (resolved), to tell when a promise alone would not help.
+    pub unveiled: Vec<PathBuf>,
 }
 
 /// The distinct denials of a run: a program that makes the same denied call again and again
@@ -243,10 +245,19 @@ impl Enforcer {
                 return words(Promises::EMPTY.with(Promise::Tmppath));
             }
         }
-        let mut text = match promises_needed(self.promises, &self.ctx, name, args) {
+        let needed = promises_needed(self.promises, &self.ctx, name, args);
+        let mut text = match needed {
             Some(set) => words(set),
             None => "is not allowed by any promise".to_string(),
         };
+        if let Some(set) = needed {
+            if let Some(hidden) = self.hidden_by_unveil(call, name, args, set) {
+                text.push_str(&format!(
+                    ", and an unveil of {} (the -v rules hide it)",
+                    crate::decode::escape(hidden.as_os_str().as_encoded_bytes())
+                ));
+            }
+        }
         // glibc's nscd client: socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0).
         let nscd = libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK;
         if name == "socket"
@@ -259,6 +270,41 @@ impl Enforcer {
             );
         }
         text
+    }
+
+    /// With `-v` rules, the path of a path call that no rule reaches and that the promises
+    /// `held + needed` do not reach by themselves (the few files `dns`, `getpw`... imply): the
+    /// promise alone would not let the call through, Landlock would still refuse it.
+    fn hidden_by_unveil(
+        &self,
+        call: &Call<'_>,
+        name: &str,
+        args: &[u64; 6],
+        needed: Promises,
+    ) -> Option<PathBuf> {
+        if self.unveiled.is_empty() {
+            return None;
+        }
+        let held = self.promises.union(&needed);
+        for i in crate::decode::path_args(name) {
+            let bytes = call.read_c_string(args[i])?;
+            let path = PathBuf::from(std::ffi::OsStr::from_bytes(&bytes));
+            if !path.is_absolute()
+                || path
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                return None;
+            }
+            let unveiled = self.unveiled.iter().any(|u| path.starts_with(u));
+            let implied = scopes::policy::paths::PATH_GRANTS
+                .iter()
+                .any(|g| !g.unlimited() && g.needs.satisfied_by(held, false) && g.reaches(&path));
+            if !unveiled && !implied {
+                return Some(path);
+            }
+        }
+        None
     }
 
     /// Reports a denial, once per distinct call: a repeat is counted, and the second of a

@@ -238,6 +238,12 @@ fn run_program(run: &Run) -> i32 {
         broker,
         windows,
         seen: enforce::Denials::default(),
+        unveiled: run
+            .unveils
+            .iter()
+            .filter(|u| !u.is_port())
+            .map(|u| std::fs::canonicalize(&u.path).unwrap_or_else(|_| u.path.clone()))
+            .collect(),
     };
     match supervisor::supervise(child, program.start, signals, &mut enforcer) {
         Outcome::Ended(ended) => ended.code(),

@@ -91,3 +91,27 @@ fn tmp_paths_name_tmppath_and_the_promise_named_allows_the_call() {
     let _ = std::fs::remove_file("/tmp/pledge-cli-repeats-tmppath");
     ran.code(0).quiet();
 }
+
+#[test]
+fn a_path_the_unveil_rules_hide_says_so() {
+    let dir = scratch("repeats-unveil");
+    let unveil = format!("r:{}", dir.display());
+    let ran = run(&["-p", "stdio", "-v", &unveil, "--", "cat", "/etc/hostname"]);
+    ran.says(
+        "openat(\"/etc/hostname\", O_RDONLY) denied: needs promise \"rpath\", and an unveil of \
+         /etc/hostname (the -v rules hide it)",
+    );
+    // Inside the unveiled directory, the promise is enough.
+    std::fs::write(dir.join("f"), "x").unwrap();
+    let inside = dir.join("f");
+    let ran = run(&[
+        "-p",
+        "stdio",
+        "-v",
+        &unveil,
+        "--",
+        "cat",
+        inside.to_str().unwrap(),
+    ]);
+    ran.says("denied: needs promise \"rpath\"\n");
+}
