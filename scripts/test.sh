@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: installs the Debian packages the tests use when they are missing (the real
-# consumers of exported profiles, a C toolchain with static glibc), then the whole workspace.
+# consumers of exported profiles, a C toolchain with static glibc, the real programs run under
+# pledge: git, make, perl, tzdata), then the whole workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential pkg-config gzip xz-utils python3 bubblewrap libseccomp-dev libjson-c-dev
-          python3-jsonschema python3-yaml systemd man-db groff-base)
+          git make perl tzdata python3-jsonschema python3-yaml systemd man-db groff-base)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -31,6 +31,10 @@ enum Arg {
     Prot,
     /// A signal number.
     Signal,
+    /// mmap() flags.
+    MapFlags,
+    /// An fcntl() command.
+    FcntlCmd,
     /// A signed number.
     Int,
     /// A number in hex (pointers, requests, masks).
@@ -76,12 +80,13 @@ fn signature(name: &str) -> Option<&'static [Arg]> {
         "sendto" => &[Fd, Hex, Int, Hex, SockAddr],
         "listen" => &[Fd, Int],
         "accept" | "accept4" | "getsockopt" | "setsockopt" | "shutdown" => &[Fd, Int, Int],
-        "mmap" => &[Hex, Int, Prot, Hex, Fd, Hex],
+        "mmap" => &[Hex, Int, Prot, MapFlags, Fd, Hex],
         "mprotect" | "pkey_mprotect" => &[Hex, Int, Prot],
         "kill" => &[Int, Signal],
         "tkill" => &[Int, Signal],
         "tgkill" => &[Int, Int, Signal],
-        "ioctl" | "fcntl" => &[Fd, Hex, Hex],
+        "ioctl" => &[Fd, Hex, Hex],
+        "fcntl" => &[Fd, FcntlCmd, Hex],
         "prctl" => &[Int, Hex, Hex],
         "clone" => &[Hex],
         "fork" | "vfork" => &[],
@@ -91,6 +96,19 @@ fn signature(name: &str) -> Option<&'static [Arg]> {
         "close" | "dup" | "fsync" | "fstat" | "fchdir" => &[Fd],
         _ => return None,
     })
+}
+
+/// The positions of the path arguments of `name` (none for calls the decoder does not know).
+pub fn path_args(name: &str) -> Vec<usize> {
+    signature(name)
+        .map(|sig| {
+            sig.iter()
+                .enumerate()
+                .filter(|(_, a)| **a == Path)
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Renders a call, reading strings through `read` (address → bytes, `None` if unreadable).
@@ -142,11 +160,92 @@ pub fn describe(
             }
             Prot => prot_text(v as u32 as i32),
             Signal => signal_name(v as u32 as i32),
+            MapFlags => map_flags_text(v as u32 as i32),
+            FcntlCmd => fcntl_cmd_text(v as u32 as i32),
             Hex => format!("{v:#x}"),
         };
         parts.push(text);
     }
     format!("{name}({})", parts.join(", "))
+}
+
+/// mmap() flags: `MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE`, unknown bits in hex.
+fn map_flags_text(flags: i32) -> String {
+    const NAMES: &[(i32, &str)] = &[
+        (0x01, "MAP_SHARED"),
+        (0x02, "MAP_PRIVATE"),
+        (0x03, "MAP_SHARED_VALIDATE"),
+    ];
+    const BITS: &[(i32, &str)] = &[
+        (0x10, "MAP_FIXED"),
+        (0x20, "MAP_ANONYMOUS"),
+        (0x100, "MAP_GROWSDOWN"),
+        (0x800, "MAP_DENYWRITE"),
+        (0x1000, "MAP_EXECUTABLE"),
+        (0x2000, "MAP_LOCKED"),
+        (0x4000, "MAP_NORESERVE"),
+        (0x8000, "MAP_POPULATE"),
+        (0x10000, "MAP_NONBLOCK"),
+        (0x20000, "MAP_STACK"),
+        (0x40000, "MAP_HUGETLB"),
+        (0x80000, "MAP_SYNC"),
+        (0x100000, "MAP_FIXED_NOREPLACE"),
+    ];
+    let mut parts: Vec<String> = Vec::new();
+    let kind = flags & 0x0f;
+    match NAMES.iter().find(|(v, _)| *v == kind) {
+        Some((_, n)) => parts.push((*n).to_string()),
+        None if kind != 0 => parts.push(format!("{kind:#x}")),
+        None => {}
+    }
+    let mut rest = flags & !0x0f;
+    for (bit, n) in BITS {
+        if rest & bit != 0 {
+            parts.push((*n).to_string());
+            rest &= !bit;
+        }
+    }
+    if rest != 0 {
+        parts.push(format!("{rest:#x}"));
+    }
+    if parts.is_empty() {
+        "0".into()
+    } else {
+        parts.join("|")
+    }
+}
+
+/// An fcntl() command by name (`F_SETFL`), or its number.
+fn fcntl_cmd_text(cmd: i32) -> String {
+    let name = match cmd {
+        0 => "F_DUPFD",
+        1 => "F_GETFD",
+        2 => "F_SETFD",
+        3 => "F_GETFL",
+        4 => "F_SETFL",
+        5 => "F_GETLK",
+        6 => "F_SETLK",
+        7 => "F_SETLKW",
+        8 => "F_SETOWN",
+        9 => "F_GETOWN",
+        10 => "F_SETSIG",
+        11 => "F_GETSIG",
+        15 => "F_SETOWN_EX",
+        16 => "F_GETOWN_EX",
+        36 => "F_OFD_GETLK",
+        37 => "F_OFD_SETLK",
+        38 => "F_OFD_SETLKW",
+        1024 => "F_SETLEASE",
+        1025 => "F_GETLEASE",
+        1026 => "F_NOTIFY",
+        1030 => "F_DUPFD_CLOEXEC",
+        1031 => "F_SETPIPE_SZ",
+        1032 => "F_GETPIPE_SZ",
+        1033 => "F_ADD_SEALS",
+        1034 => "F_GET_SEALS",
+        _ => return cmd.to_string(),
+    };
+    name.to_string()
 }
 
 /// A byte string in double quotes, escaped as [`escape`] does (and `"` as `\"`).
@@ -456,6 +555,19 @@ mod tests {
             "unshare(0x20000000, 0x0, 0x0, ...)"
         );
         assert_eq!(show("fork", [0; 6]), "fork()");
+        assert_eq!(
+            show("mmap", [0x7000, 4096, 5, 0x812, 3, 0x26000]),
+            "mmap(0x7000, 4096, PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, 3, 0x26000)"
+        );
+        assert_eq!(
+            show("mmap", [0, 4096, 3, 0x40_0022, 0xffff_ffff, 0]),
+            "mmap(0x0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|0x400000, -1, 0x0)"
+        );
+        assert_eq!(
+            show("fcntl", [3, 6, 0x1000, 0, 0, 0]),
+            "fcntl(3, F_SETLK, 0x1000)"
+        );
+        assert_eq!(show("fcntl", [3, 999, 0, 0, 0, 0]), "fcntl(3, 999, 0x0)");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The enforcing [`Handler`]: every stopped call is a violation (or an `execve` under `exec`,
 //! the interpreter reading its script, or a harmless read the command serves itself:
-//! [`crate::harmless`]). Violations are reported on stderr, naming the
+//! [`crate::broker`]). Violations are reported on stderr, naming the
 //! promise that would allow them, and fail with EPERM (ENOSYS under `error`), or kill the
 //! program with `-k`. A program installing its own seccomp filter is reported too (and killed
 //! with `-k`): what that filter refuses never reaches the supervisor.
@@ -31,6 +31,61 @@ pub struct Enforcer {
     /// Script files the interpreter may read even without a promise that opens files, opened
     /// before the program started.
     pub scripts: Vec<Script>,
+    /// Serves the harmless files of `scopes::policy::harmless` when their open is denied.
+    pub broker: crate::broker::Broker,
+    /// The loader's windows of the programs started by `exec`.
+    pub windows: crate::window::Windows,
+    /// Denials seen so far, for coalescing repeats and the summary at exit.
+    pub seen: Denials,
+    /// The paths of the `-v` rules (resolved), to tell when a promise alone would not help.
+    pub unveiled: Vec<PathBuf>,
+}
+
+/// The distinct denials of a run: a program that makes the same denied call again and again
+/// gets one report line and a count, not a line per call.
+#[derive(Default)]
+pub struct Denials {
+    /// By process name and call text: the count and what would allow it.
+    counts: std::collections::HashMap<String, (u64, String)>,
+    /// The keys, in the order they were first seen.
+    order: Vec<String>,
+    /// Whether any report was held back as a repeat.
+    repeated: bool,
+}
+
+/// The most distinct denials remembered: beyond it, new ones are reported every time (a
+/// program cannot make the supervisor's memory grow without bound).
+pub const MAX_DISTINCT: usize = 4096;
+
+impl Denials {
+    /// Counts one denial; `true` when it is the first of its kind (or beyond memory), so that it
+    /// must be reported.
+    fn first(&mut self, key: &str, needs: &str) -> bool {
+        if let Some((count, _)) = self.counts.get_mut(key) {
+            *count += 1;
+            self.repeated = true;
+            return false;
+        }
+        if self.counts.len() < MAX_DISTINCT {
+            self.counts.insert(key.to_string(), (1, needs.to_string()));
+            self.order.push(key.to_string());
+        }
+        true
+    }
+
+    /// The summary: each distinct denial once, with its count and what would allow it; empty
+    /// when no report was held back.
+    pub fn summary(&self) -> String {
+        if !self.repeated {
+            return String::new();
+        }
+        let mut out = String::from("pledge: summary of the denied calls (each distinct call once, with how often it was made):\n");
+        for key in &self.order {
+            let (count, needs) = &self.counts[key];
+            out.push_str(&format!("pledge: {count:>8} x {key}: {needs}\n"));
+        }
+        out
+    }
 }
 
 /// A `#!` script, opened by the command before the program starts: the interpreter is handed
@@ -93,17 +148,29 @@ impl Handler for Enforcer {
         let args = *call.args();
         if (name == "execve" || name == "execveat") && self.promises.contains(Promise::Exec) {
             // Every execve is sent here; under `exec` any may run (the decision reads no
-            // memory, and Landlock still checks the file when it runs).
+            // memory, and Landlock still checks the file when it runs). Its loader gets a
+            // window.
+            self.windows.on_exec(call);
             return Answer::Continue;
+        }
+        if let Some(answer) = self.windows.handle(call, name) {
+            return answer;
         }
         if let Some(file) = self.script_open(call, name) {
             return file;
         }
-        // A read libc makes by itself (a message catalog, the time zone): answered, unreported.
-        if let Some(answer) = crate::harmless::harmless_open(call, name)
-            .and_then(|open| crate::harmless::serve(call, &open))
-        {
+        if let Some(served) = self.broker.serve(call, name) {
+            return served;
+        }
+        if let Some(answer) = crate::broker::not_a_terminal(call, name) {
             return answer;
+        }
+        if let Some(answer) = crate::broker::no_cloning(call, name) {
+            return answer;
+        }
+        if unchanged_ids(call, name) {
+            // It would change nothing: answered as the kernel would, without running.
+            return Answer::Return(0);
         }
         match decide_by_name(self.promises, false, &self.ctx, name, &args) {
             // The filter answers these itself; should one arrive, answer the same.
@@ -111,13 +178,14 @@ impl Handler for Enforcer {
             // Every seccomp(SECCOMP_SET_MODE_FILTER) is sent here (see
             // `protocol::program_filter`), also those the promises allow.
             Decision::Allow if name == "seccomp" => return self.own_filter(call, &args),
+            // The loader's hand-over, sent here to end the caller's loader window (which
+            // `windows.handle` just did); allowed, and decided on registers alone.
+            Decision::Allow if crate::protocol::is_start_marker(name, &args) => {
+                return Answer::Continue
+            }
             Decision::Allow | Decision::Violation | Decision::Kill => {}
         }
-        let needs = match promises_needed(self.promises, &self.ctx, name, &args) {
-            Some(set) if set.iter().count() == 1 => format!("needs promise \"{set}\""),
-            Some(set) => format!("needs promises \"{set}\""),
-            None => "is not allowed by any promise".to_string(),
-        };
+        let needs = self.needs(call, name, &args);
         let text = decode::describe(
             name,
             &args,
@@ -126,6 +194,13 @@ impl Handler for Enforcer {
         );
         self.report(call, &text, &needs);
         self.penalty()
+    }
+
+    fn on_end(&mut self) {
+        let summary = self.seen.summary();
+        if !self.quiet && !summary.is_empty() {
+            let _ = crate::sys::write_all(2, summary.as_bytes());
+        }
     }
 
     fn on_leftovers(&mut self, killed: usize) {
@@ -149,8 +224,114 @@ impl Enforcer {
         }
     }
 
-    fn report(&self, call: &Call<'_>, what: &str, needs: &str) {
-        self.say(call, &format!("{what} denied: {needs}"));
+    /// What would allow the call, in words: the promises the table names, except where a
+    /// narrower one does (a path under /tmp: `tmppath`), with a hint where the call is most
+    /// likely glibc's nscd lookup.
+    fn needs(&self, call: &Call<'_>, name: &str, args: &[u64; 6]) -> String {
+        let words = |set: Promises| {
+            if set.iter().count() == 1 {
+                format!("needs promise \"{set}\"")
+            } else {
+                format!("needs promises \"{set}\"")
+            }
+        };
+        let under_tmp = crate::decode::path_args(name).iter().all(|i| {
+            call.read_c_string(args[*i]).is_some_and(|p| {
+                p.starts_with(b"/tmp/") && !p.split(|b| *b == b'/').any(|c| c == b"..")
+            })
+        });
+        if under_tmp && !crate::decode::path_args(name).is_empty() {
+            let with = self.promises.with(Promise::Tmppath);
+            if decide_by_name(with, false, &self.ctx, name, args) == Decision::Allow {
+                return words(Promises::EMPTY.with(Promise::Tmppath));
+            }
+        }
+        let needed = promises_needed(self.promises, &self.ctx, name, args);
+        let mut text = match needed {
+            Some(set) => words(set),
+            None => "is not allowed by any promise".to_string(),
+        };
+        if let Some(set) = needed {
+            if let Some(hidden) = self.hidden_by_unveil(call, name, args, set) {
+                text.push_str(&format!(
+                    ", and an unveil of {} (the -v rules hide it)",
+                    crate::decode::escape(hidden.as_os_str().as_encoded_bytes())
+                ));
+            }
+        }
+        // glibc's nscd client: socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0).
+        let nscd = libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK;
+        if name == "socket"
+            && args[0] as u32 as i32 == libc::AF_UNIX
+            && args[1] as u32 as i32 == nscd
+        {
+            text.push_str(
+                " (if this is a user, group or host lookup trying nscd: \"getpw\" or \"dns\" \
+                 let it read the files instead)",
+            );
+        }
+        text
+    }
+
+    /// With `-v` rules, the path of a path call that no rule reaches and that the promises
+    /// `held + needed` do not reach by themselves (the few files `dns`, `getpw`... imply): the
+    /// promise alone would not let the call through, Landlock would still refuse it.
+    fn hidden_by_unveil(
+        &self,
+        call: &Call<'_>,
+        name: &str,
+        args: &[u64; 6],
+        needed: Promises,
+    ) -> Option<PathBuf> {
+        if self.unveiled.is_empty() {
+            return None;
+        }
+        let held = self.promises.union(&needed);
+        for i in crate::decode::path_args(name) {
+            let bytes = call.read_c_string(args[i])?;
+            let path = PathBuf::from(std::ffi::OsStr::from_bytes(&bytes));
+            if !path.is_absolute()
+                || path
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                return None;
+            }
+            let unveiled = self.unveiled.iter().any(|u| path.starts_with(u));
+            let implied = scopes::policy::paths::PATH_GRANTS
+                .iter()
+                .any(|g| !g.unlimited() && g.needs.satisfied_by(held, false) && g.reaches(&path));
+            if !unveiled && !implied {
+                return Some(path);
+            }
+        }
+        None
+    }
+
+    /// Reports a denial, once per distinct call: a repeat is counted, and the second of a
+    /// kind says that the rest go to the summary at exit.
+    fn report(&mut self, call: &Call<'_>, what: &str, needs: &str) {
+        if self.quiet {
+            return;
+        }
+        let (_, comm) = call.process();
+        let key = format!("{comm}: {what}");
+        match self.seen.counts.get(&key).map(|(n, _)| *n) {
+            None => {
+                self.seen.first(&key, needs);
+                self.say(call, &format!("{what} denied: {needs}"));
+            }
+            Some(1) => {
+                self.seen.first(&key, needs);
+                self.say(
+                    call,
+                    &format!("{what} denied again: repeats are counted, in a summary at exit"),
+                );
+            }
+            Some(_) => {
+                self.seen.first(&key, needs);
+            }
+        }
     }
 
     /// Writes `pledge: NAME[PID]: TEXT` (and the `-k` ending) unless `-q`.
@@ -207,6 +388,41 @@ impl Enforcer {
             cloexec: flags & libc::O_CLOEXEC != 0,
         })
     }
+}
+
+/// Whether `call` is a `setresuid` or `setresgid` that changes nothing: each argument is -1 or
+/// the id the calling thread already has as its real, effective, saved and filesystem id (make
+/// calls `setresuid(-1, getuid(), -1)`). Decided on registers and on the thread's credentials,
+/// which nothing can change while it waits without `id` (any change of ids needs `id`, under
+/// which the call runs by itself). The library leaves it a violation: the check would cost every
+/// `stdio` filter ten instructions.
+fn unchanged_ids(call: &Call<'_>, name: &str) -> bool {
+    let field = match name {
+        "setresuid" => "Uid:",
+        "setresgid" => "Gid:",
+        _ => return false,
+    };
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", call.tid())) else {
+        return false;
+    };
+    let Some(ids) = status.lines().find_map(|l| l.strip_prefix(field)) else {
+        return false;
+    };
+    let ids: Vec<u32> = ids
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let [id, rest @ ..] = ids.as_slice() else {
+        return false;
+    };
+    if ids.len() != 4 || rest.iter().any(|other| other != id) {
+        return false;
+    }
+    // Still waiting: the status read was the caller's.
+    call.args()[..3]
+        .iter()
+        .all(|a| *a as u32 == u32::MAX || *a as u32 == *id)
+        && call.still_pending()
 }
 
 /// When `call` is an interpreter opening one of `scripts` read-only (the call enforcement

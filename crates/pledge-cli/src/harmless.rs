@@ -1,24 +1,15 @@
-//! Harmless reads ([`scopes::policy::harmless`]): a read-only open of a message catalog, the
-//! time zone, `/dev/null`... that the program's promises do not allow is answered by the
-//! command itself, unreported: it opens the file and hands it over, or answers ENOENT when
-//! there is none. `pledge --learn` asks the same question ([`harmless_open`]) so that it never
-//! counts such a read as a need, nor suggests a read the command would then refuse.
-//!
-//! This is the hook where a file broker serving more than these reads belongs: the enforcing
-//! handler asks [`serve`] before judging an open.
+//! Which calls are harmless reads ([`scopes::policy::harmless`]), as `pledge --learn` sees
+//! them: the enforcing command's broker (`crate::broker`) serves these reads itself, so learning
+//! never counts one as a need, nor suggests a read the command would then refuse.
 
 use std::ffi::OsString;
-use std::fs::File;
-use std::io;
-use std::os::fd::AsRawFd as _;
 use std::os::unix::ffi::OsStringExt as _;
-use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
 use scopes::learn::normalize;
 use scopes::policy::harmless::is_harmless_read;
 
-use crate::supervisor::{Answer, Call};
+use crate::supervisor::Call;
 
 /// A read-only open of a harmless path.
 #[derive(Debug, PartialEq, Eq)]
@@ -78,60 +69,4 @@ pub fn own_proc(path: &Path, tgid: u32, tid: u32) -> PathBuf {
     } else {
         path.to_path_buf()
     }
-}
-
-/// The command's answer to a harmless read: the file, opened by the command and checked to be
-/// a harmless regular file (or `/dev/null`) once open, or ENOENT when it does not exist.
-/// `None` when the read cannot be served (a directory, a link leading elsewhere): it is then
-/// judged like any other call.
-pub fn serve(call: &Call<'_>, open: &HarmlessOpen) -> Option<Answer> {
-    let (tgid, _) = call.process();
-    let real = match open.path.strip_prefix("/proc/self") {
-        Ok(rest) => Path::new("/proc").join(tgid.to_string()).join(rest),
-        Err(_) => open.path.clone(),
-    };
-    let canonical = match std::fs::canonicalize(&real) {
-        Ok(c) => c,
-        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
-            // Nothing there: the answer the program would get with every promise.
-            return call.still_pending().then_some(Answer::Fail(libc::ENOENT));
-        }
-        Err(_) => return None,
-    };
-    let file = open_checked(&canonical, tgid).ok()?;
-    call.still_pending().then_some(Answer::Open {
-        file,
-        cloexec: open.flags & libc::O_CLOEXEC != 0,
-    })
-}
-
-/// Opens `path` read-only without following a link in its last component, and without
-/// blocking on anything but a regular file: first as `O_PATH`, whose inode is checked (still a
-/// harmless path, a regular file or `/dev/null`), then that very inode through
-/// `/proc/self/fd`.
-fn open_checked(path: &Path, tgid: u32) -> io::Result<File> {
-    let refused = || io::Error::from_raw_os_error(libc::EACCES);
-    let handle = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)?;
-    let link = format!("/proc/self/fd/{}", handle.as_raw_fd());
-    let landed = std::fs::read_link(&link)?;
-    if !is_harmless_read(&own_proc(&landed, tgid, tgid)) {
-        return Err(refused());
-    }
-    let meta = handle.metadata()?;
-    let null = meta.file_type().is_char_device() && meta.rdev() == libc::makedev(1, 3);
-    if !meta.is_file() && !null {
-        return Err(refused());
-    }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOCTTY | libc::O_CLOEXEC)
-        .open(&link)?;
-    let again = file.metadata()?;
-    if again.dev() != meta.dev() || again.ino() != meta.ino() {
-        return Err(refused());
-    }
-    Ok(file)
 }

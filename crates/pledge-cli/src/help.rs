@@ -52,7 +52,7 @@ pub fn text() -> String {
          \x20 pledge -p 'stdio rpath' -v /usr/share -- ls /usr/share/doc   # only /usr/share is visible\n\
          \x20 pledge -p 'stdio rpath wpath cpath' -v rwc:/tmp/out -- gzip -k /tmp/out/log\n\
          \x20 pledge -k -p stdio -- ./untrusted-filter < in > out   # kill on the first violation\n\
-         \x20 pledge -p 'stdio rpath proc exec prot_exec' -- sh -c 'ls | wc -l'\n\
+         \x20 pledge -p 'stdio rpath proc exec' -- sh -c 'ls | wc -l'\n\
          \x20 pledge --fsize 10M --cpu 60 --close-fds --drop-caps -p stdio -- xz -9 < big > big.xz\n\
          \x20 pledge --explain 'stdio inet'\n\
          \x20 pledge --print-filter stdio --arch aarch64\n\
@@ -68,8 +68,12 @@ pub fn text() -> String {
          \x20 * Scripts (#!) run under their interpreter; the interpreter may always read the\n\
          \x20   script itself. '#!/usr/bin/env NAME' scripts need 'exec' (env runs NAME).\n\
          \x20 * With 'exec', programs the program starts keep the same promises (on Linux a\n\
-         \x20   filter cannot be lifted): dynamically linked ones then also need 'rpath' and\n\
-         \x20   'prot_exec' for their own loader.\n\
+         \x20   filter cannot be lifted); their loader may still open and map the system\n\
+         \x20   libraries until their own start, so they need no 'prot_exec' for it.\n\
+         \x20 * A few harmless files (/dev/null, the time zone, message catalogs, locale data,\n\
+         \x20   the program's own /proc/self/maps...) are served by pledge whatever the\n\
+         \x20   promises: pledge --explain lists them.\n\
+         \x20 * A call denied again and again is reported once; a summary at the end counts them.\n\
          \x20 * Path rules (unveil, tmppath...) are enforced by Landlock, whose denials are\n\
          \x20   EACCES and are not reported.\n\
          \x20 * pledge ends when PROGRAM ends: processes it left running are killed then (make\n\

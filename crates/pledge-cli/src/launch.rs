@@ -131,9 +131,11 @@ pub fn spawn(
                         format!("{}: unveil paths must be UTF-8", u.path.display()),
                     )
                 })?;
-                Ok((u.permissions.clone(), path.to_string()))
+                Ok(vec![(u.permissions.clone(), path.to_string())])
             })
-            .collect::<io::Result<Vec<_>>>()?;
+            .chain(script_rules(run, program))
+            .collect::<io::Result<Vec<Vec<_>>>>()?;
+        let unveils: Vec<(String, String)> = unveils.into_iter().flatten().collect();
         let config = Message::Config {
             promises: run.promises.to_string(),
             unveils,
@@ -190,6 +192,29 @@ pub fn spawn(
             })
         }
     }
+}
+
+/// With `-v` path rules, the files the command line names stay readable: a script and each
+/// interpreter on the way to it (`executed`), kept reachable (read and execute), so that an
+/// interpreter can read the script it was asked to run even outside the unveiled paths.
+/// Without path rules nothing is added (a rule would hide everything else).
+fn script_rules(run: &Run, program: &Program) -> Vec<io::Result<Vec<(String, String)>>> {
+    if program.scripts.is_empty() || !run.unveils.iter().any(|u| !u.is_port()) {
+        return Vec::new();
+    }
+    program
+        .executed
+        .iter()
+        .map(|p| {
+            let path = p.to_str().ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{}: script paths must be UTF-8", p.display()),
+                )
+            })?;
+            Ok(vec![(protocol::REACHABLE.to_string(), path.to_string())])
+        })
+        .collect()
 }
 
 /// In the child: sets the sandbox up and executes the program. Any failure is sent to the

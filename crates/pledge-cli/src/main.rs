@@ -9,6 +9,7 @@
 
 #![cfg_attr(not(test), no_main)]
 
+mod broker;
 mod decode;
 mod enforce;
 mod export;
@@ -22,6 +23,7 @@ mod program;
 mod protocol;
 mod supervisor;
 mod sys;
+mod window;
 
 use std::io::Write as _;
 
@@ -83,7 +85,11 @@ fn real_main() -> i32 {
             "pledge {} (seccomp-scopes)\n",
             env!("CARGO_PKG_VERSION")
         )),
-        Command::Explain(promises) => print(&scopes::policy::describe::explain(promises)),
+        Command::Explain(promises) => print(&format!(
+            "{}\n{}",
+            scopes::policy::describe::explain(promises),
+            broker::explain()
+        )),
         Command::PrintFilter { promises, arch } => {
             let ctx = Context::current();
             let prog = protocol::program_filter(promises, arch, ctx);
@@ -173,6 +179,8 @@ fn run_program(run: &Run) -> i32 {
         }
     };
     // Opened before the program exists, so that it cannot swap them for something else.
+    let broker = broker::Broker::new(run.promises);
+    let windows = window::Windows::new(run.promises);
     let scripts = program
         .scripts
         .iter()
@@ -199,6 +207,15 @@ fn run_program(run: &Run) -> i32 {
         kill: run.kill,
         quiet: run.quiet,
         scripts,
+        broker,
+        windows,
+        seen: enforce::Denials::default(),
+        unveiled: run
+            .unveils
+            .iter()
+            .filter(|u| !u.is_port())
+            .map(|u| std::fs::canonicalize(&u.path).unwrap_or_else(|_| u.path.clone()))
+            .collect(),
     };
     match supervisor::supervise(child, program.start, signals, &mut enforcer) {
         Outcome::Ended(ended) => ended.code(),

@@ -157,6 +157,11 @@ pub const CONNECT_PORT: &str = "tcp-connect";
 /// Likewise for `--bind-port`.
 pub const BIND_PORT: &str = "tcp-bind";
 
+/// The rule kind that keeps a file the command line names (a `#!` script, its interpreters)
+/// readable and executable under `-v` rules, as the files `execve` opens are kept: a
+/// reachable path, not an unveil (which could not be narrower than a directory above it).
+pub const REACHABLE: &str = "reachable";
+
 /// Whether a rule's kind is a port rule rather than unveil permissions.
 pub fn is_port_rule(kind: &str) -> bool {
     kind == CONNECT_PORT || kind == BIND_PORT
@@ -186,6 +191,13 @@ pub fn apply_unveils(
             } else {
                 batch.bind_ports([port])
             };
+            continue;
+        }
+        if permissions == REACHABLE {
+            batch = batch.reachable(
+                path,
+                scopes::Permissions::READ | scopes::Permissions::EXECUTE,
+            );
             continue;
         }
         let perms = scopes::Permissions::parse(permissions).map_err(|e| e.to_string())?;
@@ -312,7 +324,35 @@ pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn>
         conds: vec![Cond::Eq32(0, SECCOMP_SET_MODE_FILTER)],
         action: ret::USER_NOTIF,
     });
+    if has_loader_windows(promises) {
+        // glibc's start-up reads the stack limit once the loader is done, before any
+        // constructor: the supervisor closes that process's loader window there.
+        rules.push(Rule {
+            nr: nr(arch, "prlimit64"),
+            conds: vec![
+                Cond::Eq32(0, 0),
+                Cond::Eq32(1, RLIMIT_STACK),
+                Cond::Eq64(2, 0),
+            ],
+            action: ret::USER_NOTIF,
+        });
+    }
     with_rules(arch, &rules, body)
+}
+
+/// RLIMIT_STACK.
+const RLIMIT_STACK: u32 = 3;
+
+/// Whether programs started by exec under `promises` get a loader window (see the command's
+/// `window` module): with `exec` and without `prot_exec`.
+pub fn has_loader_windows(promises: Promises) -> bool {
+    promises.contains(Promise::Exec) && !promises.contains(Promise::ProtExec)
+}
+
+/// Whether a notified call is the start marker of [`program_filter`]: glibc reading the stack
+/// limit (`prlimit64(0, RLIMIT_STACK, NULL, old)`) as the loader hands over.
+pub fn is_start_marker(name: &str, args: &[u64; 6]) -> bool {
+    name == "prlimit64" && args[0] as u32 == 0 && args[1] as u32 == RLIMIT_STACK && args[2] == 0
 }
 
 /// The promises the startup filter adds to the user's for the dynamic loader and the preload:
@@ -460,6 +500,23 @@ mod tests {
             let mut foreign = call(*arch, "read", [0; 6]);
             foreign.arch = 0x4000_0003;
             assert_eq!(run(&with_exec, &foreign), Ok(ret::KILL_PROCESS));
+        }
+    }
+
+    #[test]
+    fn the_start_marker_goes_to_the_supervisor_only_with_loader_windows() {
+        let arch = Arch::native();
+        let marker = call(arch, "prlimit64", [0, 3, 0, 0x1000, 0, 0]);
+        let with = program_filter("stdio rpath proc exec".parse().unwrap(), arch, CTX);
+        assert_eq!(run(&with, &marker), Ok(ret::USER_NOTIF));
+        assert!(is_start_marker("prlimit64", &marker.args));
+        // Other limits, or setting one, are the promises' business.
+        let other = call(arch, "prlimit64", [0, 7, 0, 0x1000, 0, 0]);
+        assert_eq!(run(&with, &other), Ok(ret::ALLOW));
+        assert!(!is_start_marker("prlimit64", &other.args));
+        for promises in ["stdio rpath", "stdio rpath proc exec prot_exec"] {
+            let without = program_filter(promises.parse().unwrap(), arch, CTX);
+            assert_eq!(run(&without, &marker), Ok(ret::ALLOW), "{promises}");
         }
     }
 

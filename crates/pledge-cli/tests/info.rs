@@ -58,10 +58,17 @@ fn version() {
 fn explain_comes_from_the_policy_table() {
     let ran = run(&["--explain", "stdio rpath"]);
     ran.code(0).quiet();
-    assert_eq!(
-        ran.stdout,
-        scopes::policy::describe::explain("stdio rpath".parse().unwrap())
+    // The table's text, then the files the command's broker serves.
+    let table = scopes::policy::describe::explain("stdio rpath".parse().unwrap());
+    assert!(ran.stdout.starts_with(&table), "{}", ran.stdout);
+    let broker = &ran.stdout[table.len()..];
+    assert!(
+        broker.contains(&scopes::policy::harmless::describe()),
+        "{broker}"
     );
+    for h in scopes::policy::harmless::HARMLESS {
+        assert!(broker.contains(&h.place.shown()), "{broker}");
+    }
     assert!(ran.stdout.contains("### `stdio`") && ran.stdout.contains("### `rpath`"));
     assert!(ran
         .stdout

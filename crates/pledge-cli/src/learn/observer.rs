@@ -31,6 +31,8 @@ pub struct Observer {
     preload_closes: u32,
     /// Harmless files read that exist, with the first call that read each.
     pub harmless_files: std::collections::BTreeMap<PathBuf, Example>,
+    /// The loader's windows the enforcing command would open, whose calls are not needs.
+    windows: crate::window::Windows,
 }
 
 impl Observer {
@@ -48,6 +50,7 @@ impl Observer {
             ctx_pid: ctx.pid,
             preload_closes: if dynamic { 2 } else { 0 },
             harmless_files: Default::default(),
+            windows: crate::window::Windows::learning(),
         }
     }
 }
@@ -59,6 +62,12 @@ impl Handler for Observer {
         match call.name() {
             Some(name) if self.preload_closing(call, name) => {}
             Some(name) if self.opens_script(call, name) => {}
+            Some(name @ ("execve" | "execveat")) => {
+                self.windows.on_exec(call);
+                self.record(call, name)
+            }
+            // The loader of a program started by exec: granted whatever the promises.
+            Some(name) if self.windows.handle(call, name).is_some() => {}
             Some(name) => self.record(call, name),
             None => self.unnamed += 1,
         }
@@ -73,21 +82,17 @@ impl Observer {
         obs.struct_flags = struct_flags(call, name);
         // A read the enforcing command answers itself is no need of the program.
         let harmless = crate::harmless::harmless_open(call, name);
-        let served = harmless
-            .as_ref()
-            .and_then(|open| crate::harmless::serve(call, open));
-        let used = if let Some(answer) = served {
+        let used = if let Some(open) = harmless {
             obs.probe = Some(Probe::Harmless);
-            // A file that exists: served when the open reaches the command, but under promises
-            // that let the open through, Landlock decides, and it may need an entry.
-            if let (Answer::Open { .. }, Some(open)) = (answer, harmless) {
-                let real = match open.path.strip_prefix("/proc/self") {
-                    Ok(_) => None,
-                    Err(_) => std::fs::canonicalize(&open.path).ok(),
-                };
-                if let Some(real) = real {
-                    self.harmless_files.insert(real, describe_call(call, name));
-                }
+            // A file that exists: the broker serves it when the open reaches the command, but
+            // under promises that let the open through, Landlock decides, and it may need an
+            // entry.
+            let real = match open.path.strip_prefix("/proc/self") {
+                Ok(_) => None,
+                Err(_) => std::fs::canonicalize(&open.path).ok(),
+            };
+            if let Some(real) = real {
+                self.harmless_files.insert(real, describe_call(call, name));
             }
             Vec::new()
         } else {

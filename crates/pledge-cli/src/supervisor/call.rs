@@ -53,6 +53,11 @@ impl<'a> Call<'a> {
         self.name
     }
 
+    /// Where the call was made (the instruction pointer).
+    pub fn instruction_pointer(&self) -> u64 {
+        self.notif.data.instruction_pointer
+    }
+
     /// The six argument registers.
     pub fn args(&self) -> &[u64; 6] {
         &self.notif.data.args
@@ -108,6 +113,23 @@ impl<'a> Call<'a> {
         }
         buf.truncate(got);
         (got > 0 && self.still_pending()).then_some(buf)
+    }
+
+    /// Writes `bytes` at `addr` in the caller, as the kernel writes a call's results: only
+    /// while the caller still waits in the call (checked after opening its memory, so the
+    /// memory written is the caller's, never that of a process that reused its pid). `false`
+    /// when nothing could be written.
+    pub fn write_bytes(&self, addr: u64, bytes: &[u8]) -> bool {
+        let Ok(mem) = std::fs::OpenOptions::new()
+            .write(true)
+            .open(format!("/proc/{}/mem", self.notif.pid))
+        else {
+            return false;
+        };
+        if !self.still_pending() {
+            return false;
+        }
+        mem.write_all_at(bytes, addr).is_ok()
     }
 
     /// Reads a NUL-terminated string at `addr` (at most 4096 bytes), as raw bytes.

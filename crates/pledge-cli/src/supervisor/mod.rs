@@ -106,12 +106,19 @@ pub enum Answer {
     },
     /// Kill the calling process and the whole program; the call does not run.
     KillProgram,
+    /// The call returns this value without running (the command did its work, e.g. wrote a
+    /// link's target into the caller's buffer).
+    Return(i64),
 }
 
 /// Decides the calls the filter stops, after the handshake.
 pub trait Handler {
     /// Answers one stopped call.
     fn on_call(&mut self, call: &Call<'_>) -> Answer;
+
+    /// The program ended by itself (not killed under `-k`): the last word, after every call
+    /// was answered.
+    fn on_end(&mut self) {}
 
     /// The program ended by itself and `killed` processes it had started were still running:
     /// the supervisor killed them (nothing runs on without it).
@@ -317,6 +324,7 @@ impl Supervisor {
         if tree.killed > 0 {
             handler.on_leftovers(tree.killed);
         }
+        handler.on_end();
         // A late message (execve failed after the filter was in place) explains the status.
         if self.handshake_open {
             let _ = self.on_message();
@@ -459,6 +467,7 @@ impl Supervisor {
         let sent = match answer {
             Answer::Fail(errno) => notif::fail(listener, id, errno),
             Answer::Continue => notif::continue_call(listener, id),
+            Answer::Return(value) => notif::succeed(listener, id, value),
             Answer::Open { file, cloexec } => {
                 match notif::answer_with_fd(listener, id, file.as_fd(), cloexec) {
                     // The caller is out of descriptors: its open fails as it would have by

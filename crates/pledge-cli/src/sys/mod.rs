@@ -665,3 +665,88 @@ pub fn sealed_memfd(name: &std::ffi::CStr, bytes: &[u8], min: RawFd) -> io::Resu
     // SAFETY: `moved` was just created and is owned by nothing else.
     Ok(unsafe { OwnedFd::from_raw_fd(moved) })
 }
+
+/// `openat2(dirfd, path, flags, resolve)`: opens `path` relative to `dir` (absolute paths are
+/// refused by `RESOLVE_BENEATH` when the caller asks for it), with `flags` and the
+/// `RESOLVE_*` bits in `resolve`. Always `O_CLOEXEC`.
+pub fn openat2(
+    dir: BorrowedFd<'_>,
+    path: &std::ffi::CStr,
+    flags: i32,
+    resolve: u64,
+) -> io::Result<OwnedFd> {
+    // SAFETY: zeroed plain data, then filled in.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (flags | libc::O_CLOEXEC) as u64;
+    how.mode = 0;
+    how.resolve = resolve;
+    // SAFETY: valid string and struct, whose size is passed.
+    let fd = check_long(unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dir.as_raw_fd(),
+            path.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    })?;
+    // SAFETY: a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// Reads the target of the link `name` in `dir` (`readlinkat`), without following it.
+pub fn readlinkat(dir: BorrowedFd<'_>, name: &std::ffi::CStr) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: the buffer is valid for its length.
+    let n = unsafe {
+        libc::readlinkat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    buf.truncate(n as usize);
+    Ok(buf)
+}
+
+/// Clears `O_NONBLOCK` on an open file description of our own.
+pub fn clear_nonblock(fd: BorrowedFd<'_>) -> io::Result<()> {
+    // SAFETY: fcntl on a descriptor we hold.
+    let flags = check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
+    // SAFETY: as above.
+    check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK) })
+        .map(drop)
+}
+
+/// Whether `fd` is a terminal.
+pub fn is_terminal(fd: BorrowedFd<'_>) -> bool {
+    // SAFETY: isatty only inspects the descriptor.
+    unsafe { libc::isatty(fd.as_raw_fd()) == 1 }
+}
+
+/// The file status flags of a descriptor of our own (`F_GETFL`).
+pub fn file_flags(fd: BorrowedFd<'_>) -> io::Result<i32> {
+    // SAFETY: fcntl on a descriptor we hold.
+    check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })
+}
+
+/// `fstat` of a descriptor of our own, as the raw bytes of this architecture's `struct stat`
+/// (what `stat(2)` writes into a caller's buffer).
+pub fn fstat_bytes(fd: BorrowedFd<'_>) -> io::Result<Vec<u8>> {
+    // SAFETY: zeroed plain data, filled in by the kernel.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid descriptor and a local of the right type.
+    check(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
+    // SAFETY: `struct stat` is plain data; its bytes are what the kernel would copy out.
+    let bytes = unsafe {
+        std::slice::from_raw_parts(
+            &st as *const libc::stat as *const u8,
+            std::mem::size_of::<libc::stat>(),
+        )
+    };
+    Ok(bytes.to_vec())
+}

@@ -182,6 +182,8 @@ pub static RULES: &[Rule] = &[
     rule!(["getgroups", "getpgid", "getsid", "getrusage", "times", "umask", "uname", "sysinfo",
         "getpriority", "getrlimit", "capget", "getrandom"],
         STDIO, [], "queries about oneself, and randomness"),
+    rule!(["mlock", "mlock2", "munlock"], STDIO, [],
+        "locking one's memory, within RLIMIT_MEMLOCK (gpg, ffmpeg keep secrets out of swap)"),
     rule!(["prlimit64"], STDIO, [Check { arg: 0, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Const(0), Value::Pid] },
         null!(2)], "reading one's own resource limits"),
     rule!(["rt_sigaction"], STDIO_REPORTING, [lo!(0, [SIGSYS]), null!(1)], "querying the SIGSYS handler"),
