@@ -10,6 +10,7 @@ use std::ffi::CString;
 use std::fs::File;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+use std::sync::OnceLock;
 
 use scopes::policy::harmless::{Harmless, Kind, Place, HARMLESS, PROBED};
 use scopes::Promises;
@@ -28,20 +29,43 @@ const WRITE_FLAGS: i32 = libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND;
 /// The time zone database, where `/etc/localtime` may point.
 const ZONEINFO: &str = "/usr/share/zoneinfo";
 
-/// The broker: the directories of the list, opened before the program starts.
+/// The broker: the directories of the list, each opened when first needed, beneath `/` as
+/// opened before the program starts, and without following any link on the way: a program
+/// that could replace one of them with a link finds it refused, never followed.
 pub struct Broker {
     promises: Promises,
+    /// `/`, opened before the program starts.
+    root: Option<OwnedFd>,
     /// For each entry of [`HARMLESS`], the directory its files are opened beneath (`None`:
     /// absent on this system, so its files are too).
-    dirs: Vec<Option<OwnedFd>>,
+    dirs: Vec<Lazy>,
     /// `/etc`, for `/etc/localtime`.
-    etc: Option<OwnedFd>,
+    etc: Lazy,
     /// The time zone database, for `/etc/localtime`'s link.
-    zoneinfo: Option<OwnedFd>,
+    zoneinfo: Lazy,
     /// The command's controlling terminal device, if any (from /proc/self/stat).
-    tty: Option<u64>,
+    tty: OnceLock<Option<u64>>,
     /// The directories of [`PROBED`], opened like `dirs`.
-    probed: Vec<Option<OwnedFd>>,
+    probed: Vec<Lazy>,
+}
+
+/// A directory of the list, opened on first use (most runs serve nothing).
+struct Lazy {
+    path: Option<&'static str>,
+    fd: OnceLock<Option<OwnedFd>>,
+}
+
+impl Lazy {
+    fn new(path: Option<&'static str>) -> Lazy {
+        Lazy {
+            path,
+            fd: OnceLock::new(),
+        }
+    }
+
+    fn get(&self, root: Option<&OwnedFd>) -> Option<&OwnedFd> {
+        self.fd.get_or_init(|| open_dir(root?, self.path?)).as_ref()
+    }
 }
 
 /// What the broker makes of a denied call.
@@ -52,16 +76,20 @@ enum Served {
     Absent,
 }
 
-fn open_dir(path: &str) -> Option<OwnedFd> {
-    // Before the program exists: the system's own links (/lib -> usr/lib) are followed here,
-    // once, and never again.
-    let c = CString::new(path).ok()?;
-    let root = File::open("/").ok()?;
+/// `/`, as the command sees it before the program starts.
+fn open_root() -> Option<OwnedFd> {
+    File::open("/").ok().map(OwnedFd::from)
+}
+
+/// The directory `path` (absolute) beneath `root`, following no link on the way.
+fn open_dir(root: &OwnedFd, path: &str) -> Option<OwnedFd> {
+    let relative = path.trim_start_matches('/');
+    let c = CString::new(if relative.is_empty() { "." } else { relative }).ok()?;
     sys::openat2(
         root.as_fd(),
         &c,
         libc::O_PATH | libc::O_DIRECTORY,
-        libc::RESOLVE_NO_MAGICLINKS,
+        libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS,
     )
     .ok()
 }
@@ -96,27 +124,36 @@ fn tty_of(pid: &str) -> Option<u64> {
 }
 
 impl Broker {
-    /// Opens the list's directories. Call before the program starts.
+    /// Opens `/`, beneath which the list's directories are opened when needed. Call before
+    /// the program starts.
     pub fn new(promises: Promises) -> Broker {
         let dirs = HARMLESS
             .iter()
-            .map(|h| match h.place {
-                Place::File(p) => {
-                    let parent = &p[..p.rfind('/').unwrap_or(0)];
-                    open_dir(if parent.is_empty() { "/" } else { parent })
-                }
-                Place::Beneath(p) => open_dir(p),
-                _ => None,
+            .map(|h| {
+                Lazy::new(match h.place {
+                    Place::File(p) => {
+                        let parent = &p[..p.rfind('/').unwrap_or(0)];
+                        Some(if parent.is_empty() { "/" } else { parent })
+                    }
+                    Place::Beneath(p) => Some(p),
+                    _ => None,
+                })
             })
             .collect();
         Broker {
             promises,
+            root: open_root(),
             dirs,
-            etc: open_dir("/etc"),
-            zoneinfo: open_dir(ZONEINFO),
-            tty: tty_of("self"),
-            probed: PROBED.iter().map(|(dir, _)| open_dir(dir)).collect(),
+            etc: Lazy::new(Some("/etc")),
+            zoneinfo: Lazy::new(Some(ZONEINFO)),
+            tty: OnceLock::new(),
+            probed: PROBED.iter().map(|(dir, _)| Lazy::new(Some(dir))).collect(),
         }
+    }
+
+    /// The command's own controlling terminal.
+    fn tty(&self) -> Option<u64> {
+        *self.tty.get_or_init(|| tty_of("self"))
     }
 
     /// Serves `call` when it is an open of a listed file: the answer, or `None` to judge it as
@@ -224,7 +261,7 @@ impl Broker {
             if parts.len() <= root.len() || parts[..root.len()] != root[..] {
                 continue;
             }
-            let fd = fd.as_ref()?;
+            let fd = fd.get(self.root.as_ref())?;
             let rest = CString::new(parts[root.len()..].join(&b'/')).ok()?;
             // Links are followed as stat follows them, but never out of the directory.
             let got = sys::openat2(
@@ -304,7 +341,7 @@ impl Broker {
                 if parts != parts_of(p).as_slice() {
                     return None;
                 }
-                let Some(dir) = &self.dirs[i] else {
+                let Some(dir) = self.dirs[i].get(self.root.as_ref()) else {
                     return Some(Served::Absent);
                 };
                 let last = CString::new(*parts.last()?).ok()?;
@@ -315,7 +352,7 @@ impl Broker {
                 if parts.len() <= root.len() || parts[..root.len()] != root[..] {
                     return None;
                 }
-                let Some(dir) = &self.dirs[i] else {
+                let Some(dir) = self.dirs[i].get(self.root.as_ref()) else {
                     return Some(Served::Absent);
                 };
                 let rest = CString::new(parts[root.len()..].join(&b'/')).ok()?;
@@ -337,7 +374,7 @@ impl Broker {
                 }
                 // The caller's own process: /proc/self here would be the command.
                 let (tgid, _) = call.process();
-                let proc = open_dir("/proc")?;
+                let proc = open_dir(self.root.as_ref()?, "/proc")?;
                 let rel = CString::new(format!("{tgid}/{file}")).ok()?;
                 let got = sys::openat2(proc.as_fd(), &rel, ours, no_links);
                 // Still waiting in its call: the pid named the caller when it was opened.
@@ -352,10 +389,10 @@ impl Broker {
                 }
                 let (tgid, _) = call.process();
                 // Only the terminal the command itself runs on, and only to a caller on it.
-                if self.tty.is_none() || tty_of(&tgid.to_string()) != self.tty {
+                if self.tty().is_none() || tty_of(&tgid.to_string()) != self.tty() {
                     return None;
                 }
-                let dev = open_dir("/dev")?;
+                let dev = open_dir(self.root.as_ref()?, "/dev")?;
                 sys::openat2(dev.as_fd(), c"tty", ours, no_links)
             }
             Place::OwnLink(_) => return None,
@@ -363,7 +400,7 @@ impl Broker {
                 if parts != parts_of("/etc/localtime").as_slice() {
                     return None;
                 }
-                let etc = self.etc.as_ref()?;
+                let etc = self.etc.get(self.root.as_ref())?;
                 match sys::readlinkat(etc.as_fd(), c"localtime") {
                     Ok(target) => {
                         // A link: served only when it points into the time zone database,
@@ -378,7 +415,7 @@ impl Broker {
                         if target.len() <= root.len() || target[..root.len()] != root[..] {
                             return None;
                         }
-                        let zoneinfo = self.zoneinfo.as_ref()?;
+                        let zoneinfo = self.zoneinfo.get(self.root.as_ref())?;
                         let rest = CString::new(target[root.len()..].join(&b'/')).ok()?;
                         sys::openat2(
                             zoneinfo.as_fd(),
