@@ -40,6 +40,11 @@ pub fn rights(access: &str) -> landlock::BitFlags<AccessFs> {
             }
             'd' => AccessFs::MakeFifo | AccessFs::MakeChar | AccessFs::MakeBlock,
             's' => AccessFs::MakeSock | AccessFs::ResolveUnix,
+            // `w` split in two for the path table: writing contents, and the rights Landlock
+            // checks on every open (as optional rights of the file), truncating and device
+            // ioctls.
+            'v' => AccessFs::WriteFile.into(),
+            't' => AccessFs::Truncate | AccessFs::IoctlDev,
             _ => landlock::BitFlags::empty(),
         };
     }
@@ -108,9 +113,12 @@ pub(crate) fn roots(may_list: bool) -> Vec<PathBuf> {
     };
     match std::fs::read_dir("/") {
         Ok(entries) => {
+            // A link (usrmerge's /bin -> usr/bin) leads to another entry, which has its own
+            // rule, or elsewhere, which gets none: stricter, never wider.
             let listed: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .filter(|e| !kernel(&e.file_name()))
+                .filter(|e| e.file_type().is_ok_and(|t| !t.is_symlink()))
                 .map(|e| Path::new("/").join(e.file_name()))
                 .collect();
             LISTED.get_or_init(|| listed).clone()

@@ -4,8 +4,9 @@
 //!
 //! Access letters are unveil's: `r` read files and list directories, `w` write and truncate,
 //! `x` execute, `c` create and remove files, directories, links, sockets and fifos; plus `d`,
-//! which adds character and block devices for `dpath`, and `s`, which binds and connects unix
-//! sockets by path (creating the socket file only) for `unix`.
+//! which adds character and block devices for `dpath`, `s`, which binds and connects unix
+//! sockets by path (creating the socket file only) for `unix`, and `w`'s two halves `v`
+//! (writing contents) and `t` (truncating, device ioctls) for `wpath`.
 //!
 //! Each letter stands for its own Landlock rights, and a layer handles each right on its own:
 //! one promise's wide grant of a right never lifts the confinement of another right (`unix`
@@ -89,7 +90,12 @@ impl PathGrant {
 /// The grants. `/` grants make a promise's access unlimited in place, as OpenBSD's are.
 pub static PATH_GRANTS: &[PathGrant] = &[
     grant(Needs::All(&[Rpath]), "/", "r"),
-    grant(Needs::All(&[Wpath]), OUTSIDE_KERNEL, "w"),
+    // Writing contents stays out of /proc and /sys. Truncating and device ioctls reach them:
+    // Landlock checks those two on every open, so confining them would make every open walk
+    // the path, and neither changes a kernel file (procfs refuses truncation, sysfs ignores
+    // it, and they hold no devices); opening such a file for writing is refused anyway.
+    grant(Needs::All(&[Wpath]), OUTSIDE_KERNEL, "v"),
+    grant(Needs::All(&[Wpath]), "/", "t"),
     grant(Needs::All(&[Cpath]), OUTSIDE_KERNEL, "c"),
     grant(Needs::All(&[Dpath]), OUTSIDE_KERNEL, "d"),
     // Binding a socket creates its file; connecting to one is governed like writing it.
