@@ -121,27 +121,7 @@ pub fn spawn(
         supervisor: sys::getpid(),
     };
     if program.start == Start::Dynamic {
-        let unveils = run
-            .unveils
-            .iter()
-            .map(|u| {
-                let path = u.path.to_str().ok_or_else(|| {
-                    io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!("{}: unveil paths must be UTF-8", u.path.display()),
-                    )
-                })?;
-                Ok(vec![(u.permissions.clone(), path.to_string())])
-            })
-            .chain(script_rules(run, program))
-            .collect::<io::Result<Vec<Vec<_>>>>()?;
-        let unveils: Vec<(String, String)> = unveils.into_iter().flatten().collect();
-        let config = Message::Config {
-            promises: run.promises.to_string(),
-            unveils,
-            observed: run.observed,
-        };
-        sys::send(ours.as_raw_fd(), &config.encode())?;
+        send_setup(ours.as_raw_fd(), run, program)?;
     }
     let forked = if program.start == Start::Dynamic {
         // The child shares this process's memory until its execve, so no page is copied for
@@ -194,26 +174,64 @@ pub fn spawn(
     }
 }
 
+/// Builds the program's Landlock layers here (the promises' paths, then the `-v` rules), with
+/// the library code a process that narrows itself uses, and sends them with what else the
+/// preload needs to know ([`Message::Setup`]). The layers' descriptors travel with the message;
+/// the command's copies are closed when this returns. An error is the command's own, before
+/// the program exists.
+fn send_setup(fd: RawFd, run: &Run, program: &Program) -> io::Result<()> {
+    let failed = |text: String| io::Error::other(text);
+    let mut layers = Vec::new();
+    if let Some(layer) = scopes::supervised::path_layer(run.promises, &[])
+        .map_err(|e| failed(format!("promise paths: {e}")))?
+    {
+        layers.push((protocol::LAYER_PROMISES, layer));
+    }
+    let rules: Vec<(String, PathBuf)> = run
+        .unveils
+        .iter()
+        .map(|u| (u.permissions.clone(), u.path.clone()))
+        .chain(script_rules(run, program))
+        .collect();
+    if let Some(layer) = protocol::unveil_layer(&rules, run.promises).map_err(failed)? {
+        layers.push((protocol::LAYER_UNVEIL, layer));
+    }
+    // With `rpath` and no unveiled paths the program can load libc's files itself, later.
+    let reads_anything = run.promises.contains(Promise::Rpath)
+        && rules.iter().all(|(kind, _)| protocol::is_port_rule(kind));
+    let mut options = 0;
+    if run.promises.contains(Promise::Stdio) || run.observed {
+        options |= protocol::SETUP_CLOSE;
+    }
+    if !reads_anything {
+        options |= protocol::SETUP_WARM;
+    }
+    let setup = Message::Setup {
+        options,
+        layers: layers
+            .iter()
+            .map(|(kind, layer)| protocol::LayerInfo {
+                kind: *kind,
+                flags: layer.flags,
+            })
+            .collect(),
+    };
+    let fds: Vec<RawFd> = layers.iter().map(|(_, l)| l.ruleset.as_raw_fd()).collect();
+    sys::send_with_fds(fd, &setup.encode(), &fds)
+}
+
 /// With `-v` path rules, the files the command line names stay readable: a script and each
 /// interpreter on the way to it (`executed`), kept reachable (read and execute), so that an
 /// interpreter can read the script it was asked to run even outside the unveiled paths.
 /// Without path rules nothing is added (a rule would hide everything else).
-fn script_rules(run: &Run, program: &Program) -> Vec<io::Result<Vec<(String, String)>>> {
+fn script_rules(run: &Run, program: &Program) -> Vec<(String, PathBuf)> {
     if program.scripts.is_empty() || !run.unveils.iter().any(|u| !u.is_port()) {
         return Vec::new();
     }
     program
         .executed
         .iter()
-        .map(|p| {
-            let path = p.to_str().ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("{}: script paths must be UTF-8", p.display()),
-                )
-            })?;
-            Ok(vec![(protocol::REACHABLE.to_string(), path.to_string())])
-        })
+        .map(|p| (protocol::REACHABLE.to_string(), p.clone()))
         .collect()
 }
 
