@@ -37,11 +37,17 @@ fn build_preload() {
     // one segment less (no separate code page): every byte is copied on every run.
     let compiler = preload_build().get_compiler();
     let mut cmd = compiler.to_command();
-    cmd.args(PRELOAD_LINK_FLAGS).arg("-o").arg(&embedded).arg(&source);
+    cmd.args(PRELOAD_LINK_FLAGS)
+        .arg("-o")
+        .arg(&embedded)
+        .arg(&source);
     let status = cmd
         .status()
         .unwrap_or_else(|e| panic!("running the C compiler to build the preload: {e}"));
-    assert!(status.success(), "building the preload (preload/preload.c) failed");
+    assert!(
+        status.success(),
+        "building the preload (preload/preload.c) failed"
+    );
 }
 
 /// The C compiler's settings for the preload (the `pledge-preload` crate, which builds the same

@@ -16,6 +16,7 @@ fn main() {
         .extra_warnings(true)
         .warnings_into_errors(true)
         .flag("-fvisibility=hidden")
+        .flag("-fno-asynchronous-unwind-tables")
         .flag("-fno-stack-protector")
         .link_lib_modifier("+whole-archive")
         .compile("pledge_preload_c");

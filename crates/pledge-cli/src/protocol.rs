@@ -527,7 +527,7 @@ mod tests {
         assert_eq!(Message::decode(b"bogus"), None);
         assert_eq!(Message::decode(b"filter\0\0"), None);
         assert_eq!(Message::decode(b"filter\0\0\x01\0\0\0\0\0\0"), None); // 7 bytes
-        // Three layers, or a length that disagrees with the count.
+                                                                          // Three layers, or a length that disagrees with the count.
         let mut setup = b"setup\0\0\0".to_vec();
         setup.extend(0u32.to_ne_bytes());
         setup.extend(3u32.to_ne_bytes());

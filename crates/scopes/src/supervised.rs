@@ -51,8 +51,7 @@ pub fn path_layer(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<Optio
     let Some((plan, abi)) = path_plan(promises, extra)? else {
         return Ok(None);
     };
-    let prepared =
-        sys::landlock::Prepared::new(&plan, crate::landlock::all_threads_flag(abi))?;
+    let prepared = sys::landlock::Prepared::new(&plan, crate::landlock::all_threads_flag(abi))?;
     let ruleset = prepared
         .create()
         .map_err(|f| crate::landlock::failure(&plan, f))?;

@@ -50,11 +50,7 @@ pub fn send_with_fds(fd: RawFd, bytes: &[u8], fds: &[RawFd]) -> io::Result<()> {
         (*cmsg).cmsg_level = libc::SOL_SOCKET;
         (*cmsg).cmsg_type = libc::SCM_RIGHTS;
         (*cmsg).cmsg_len = libc::CMSG_LEN(data_len as u32) as usize;
-        std::ptr::copy_nonoverlapping(
-            fds.as_ptr() as *const u8,
-            libc::CMSG_DATA(cmsg),
-            data_len,
-        );
+        std::ptr::copy_nonoverlapping(fds.as_ptr() as *const u8, libc::CMSG_DATA(cmsg), data_len);
         libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL)
     };
     if n < 0 {
