@@ -41,3 +41,24 @@ fn the_program_holds_no_ruleset_and_reads_nothing_outside_its_unveils() {
         );
     }
 }
+
+/// The command opens the paths of the program's rules itself: `/proc/self` in a rule must
+/// still be the program's own entry (as when the program opened it), never the command's,
+/// whose files the rule would otherwise open to the program.
+#[test]
+fn proc_self_in_a_rule_is_the_programs_own() {
+    let ran = run_bounded(
+        Command::new(pledge_command()).args([
+            "-p",
+            "stdio rpath",
+            "-v",
+            "r:/proc/self/status",
+            "--",
+            "cat",
+            "/proc/self/status",
+        ]),
+        Duration::from_secs(30),
+    );
+    assert_eq!(ran.finished(), End::Exit(0), "{ran:#?}");
+    assert!(ran.out().starts_with("Name:\tcat\n"), "{ran:#?}");
+}

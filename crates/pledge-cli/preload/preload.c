@@ -48,7 +48,9 @@
 #define ENV_USER_PRELOAD "PLEDGE_CLI_USER_LD_PRELOAD"
 #define SETUP_FAILED 125
 #define MAX_MESSAGE (64 * 1024)
-/* protocol.rs: SETUP_CLOSE, SETUP_WARM, LAYER_UNVEIL, MAX_LAYERS, the tags. */
+/* protocol.rs: SETUP_CLOSE, SETUP_WARM, LAYER_UNVEIL, MAX_LAYERS, the tags. The setup: the
+ * tag, the options, a zero word. The filter: the tag, the number of layers, a zero word, a
+ * (kind, flags) pair of words per layer, then the instructions (struct sock_filter). */
 #define SETUP_CLOSE 1u
 #define SETUP_WARM 2u
 #define LAYER_UNVEIL 1u
@@ -339,7 +341,28 @@ static void narrow(int fd, char *const *argv) {
     char why[128];
     /* The command sends the setup before it starts the program: it is waiting, unless this is
      * not the command's handshake at all (a stale number, another file, a socket of the
-     * program's own). Never wait for it: nothing may ever come. */
+     * program's own). Never wait for it: nothing may ever come. (Descriptors someone attached
+     * are discarded: no room is given for them.) */
+    ssize_t n;
+    do
+        n = recv(fd, buf.bytes, sizeof buf.bytes, MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int err = errno;
+        if (err == EAGAIN)
+            snprintf(why, sizeof why, "descriptor %d has no configuration waiting", fd);
+        else
+            snprintf(why, sizeof why, "descriptor %d: %s (os error %d)", fd, strerror(err), err);
+        stale(argv, why);
+    }
+    if (n != 16 || memcmp(buf.bytes, TAG_SETUP, TAG_LEN) != 0 || word(buf.bytes, 1) != 0) {
+        snprintf(why, sizeof why, "descriptor %d does not hold pledge's configuration", fd);
+        stale(argv, why);
+    }
+    uint32_t options = word(buf.bytes, 0);
+
+    /* The layers (their rulesets attached) and the filter, which the command builds for this
+     * process while the loader runs. */
     union {
         struct cmsghdr header;
         char space[CMSG_SPACE(sizeof(int) * MAX_LAYERS)];
@@ -351,18 +374,11 @@ static void narrow(int fd, char *const *argv) {
         .msg_control = control.space,
         .msg_controllen = sizeof control.space,
     };
-    ssize_t n;
     do
-        n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        int err = errno;
-        if (err == EAGAIN)
-            snprintf(why, sizeof why, "descriptor %d has no configuration waiting", fd);
-        else
-            snprintf(why, sizeof why, "descriptor %d: %s (os error %d)", fd, strerror(err), err);
-        stale(argv, why);
-    }
+    if (n < 0)
+        fail(fd, "preload: reading the filter", errno);
     int rulesets[MAX_LAYERS];
     size_t received = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -378,29 +394,12 @@ static void narrow(int fd, char *const *argv) {
                 close(got);
         }
     }
-    size_t layers = n >= 16 ? word(buf.bytes, 1) : 0;
-    if (n < 16 || memcmp(buf.bytes, TAG_SETUP, TAG_LEN) != 0 || layers > MAX_LAYERS ||
-        (size_t)n != 16 + 8 * layers || received != layers || (msg.msg_flags & MSG_CTRUNC)) {
-        for (size_t i = 0; i < received; i++)
-            close(rulesets[i]);
-        snprintf(why, sizeof why, "descriptor %d does not hold pledge's configuration", fd);
-        stale(argv, why);
-    }
-    uint32_t options = word(buf.bytes, 0);
-    uint32_t kinds[MAX_LAYERS], flags[MAX_LAYERS];
-    for (size_t i = 0; i < layers; i++) {
-        kinds[i] = word(buf.bytes, 2 + 2 * i);
-        flags[i] = word(buf.bytes, 3 + 2 * i);
-    }
-
-    do
-        n = recv(fd, buf.bytes, sizeof buf.bytes, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        fail(fd, "preload: reading the filter", errno);
-    size_t insns = n > TAG_LEN ? ((size_t)n - TAG_LEN) / sizeof(struct sock_filter) : 0;
-    if (n <= TAG_LEN || memcmp(buf.bytes, TAG_FILTER, TAG_LEN) != 0 ||
-        ((size_t)n - TAG_LEN) % sizeof(struct sock_filter) != 0 || insns > MAX_INSNS)
+    size_t layers = n >= 16 ? word(buf.bytes, 0) : 0;
+    size_t head = 16 + 8 * (layers <= MAX_LAYERS ? layers : 0);
+    size_t insns = (size_t)n > head ? ((size_t)n - head) / sizeof(struct sock_filter) : 0;
+    if (n < 16 || memcmp(buf.bytes, TAG_FILTER, TAG_LEN) != 0 || word(buf.bytes, 1) != 0 ||
+        layers > MAX_LAYERS || received != layers || (msg.msg_flags & MSG_CTRUNC) ||
+        insns == 0 || insns > MAX_INSNS || ((size_t)n - head) % sizeof(struct sock_filter) != 0)
         fail(fd, "preload: malformed filter", 0);
 
     if (options & SETUP_WARM)
@@ -412,7 +411,7 @@ static void narrow(int fd, char *const *argv) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         fail(fd, "preload: prctl(PR_SET_NO_NEW_PRIVS)", errno);
     for (size_t i = 0; i < layers; i++)
-        enforce_layer(fd, rulesets[i], kinds[i], flags[i]);
+        enforce_layer(fd, rulesets[i], word(buf.bytes, 2 + 2 * i), word(buf.bytes, 3 + 2 * i));
 
     /* The number the listener will get: the lowest free descriptor. */
     int listener = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -423,8 +422,7 @@ static void narrow(int fd, char *const *argv) {
     int len = snprintf(ready, sizeof ready, "ready%c%d", 0, listener);
     if (send(fd, ready, (size_t)len, MSG_NOSIGNAL) < 0)
         fail(fd, "preload: handshake", errno);
-    int got = install_filter(fd, (struct sock_filter *)(buf.bytes + TAG_LEN),
-                             (unsigned short)insns);
+    int got = install_filter(fd, (struct sock_filter *)(buf.bytes + head), (unsigned short)insns);
     /* From here only leaving is certain to be allowed. */
     if (got != listener)
         exit_now(SETUP_FAILED);

@@ -5,14 +5,14 @@
 //!
 //! The handshake, for a dynamically linked program (docs/command.md has the why):
 //!
-//! 1. the command builds everything that allocates or needs the library: the Landlock layers
-//!    (the promises' paths and the `-v` rules), created but not enforced; it sends
-//!    [`Message::Setup`] with the layers' descriptors on its end of a `SOCK_SEQPACKET` pair
-//!    (and closes its copies), then starts the child; the child installs the *startup* filter
-//!    ([`startup_filter`]) and executes the program with the other end at the descriptor
-//!    named by [`ENV_FD`] and the preload in `LD_PRELOAD`. Meanwhile the command compiles the
-//!    *program* filter ([`program_filter`], for the child's pid) and sends it as
-//!    [`Message::Filter`]: the compiling overlaps the program's loading;
+//! 1. the command sends [`Message::Setup`] on its end of a `SOCK_SEQPACKET` pair, then starts
+//!    the child; the child installs the *startup* filter ([`startup_filter`]) and executes the
+//!    program with the other end at the descriptor named by [`ENV_FD`] and the preload in
+//!    `LD_PRELOAD`. Meanwhile the command builds everything that allocates or needs the
+//!    library, for the child's pid: the Landlock layers (the promises' paths and the `-v`
+//!    rules, `/proc/self` being the program's), created but not enforced, and the *program*
+//!    filter ([`program_filter`]); it sends them as [`Message::Filter`], the layers'
+//!    descriptors attached (and closes its copies). This work overlaps the program's loading;
 //! 2. the preload's constructor, once the loader is done, receives both, enforces each layer
 //!    on itself (`landlock_restrict_self`) and closes it, sends [`Message::Ready`] with the
 //!    descriptor number the listener will get, and installs the program filter with a
@@ -39,11 +39,11 @@ pub const SETUP_FAILED: i32 = 125;
 /// The largest message on the handshake socket.
 pub const MAX_MESSAGE: usize = 64 * 1024;
 
-/// [`Setup::options`]: close the handshake socket, the listener and the preload's memfd once
+/// [`Message::Setup`]'s options: close the handshake socket, the listener and the preload's memfd once
 /// narrowed (the program holds `stdio`, or `pledge --learn` observes the run and lets the
 /// closes through, so that the learned program holds no descriptor an unwatched run would not).
 pub const SETUP_CLOSE: u32 = 1;
-/// [`Setup::options`]: load libc's lazily read files (locale, message catalog, time zone)
+/// [`Message::Setup`]'s options: load libc's lazily read files (locale, message catalog, time zone)
 /// before narrowing: the program cannot read them itself later (no `rpath`, or `-v` rules).
 pub const SETUP_WARM: u32 = 2;
 
@@ -56,10 +56,10 @@ pub const LAYER_UNVEIL: u32 = 1;
 /// The tags of the binary messages, 8 bytes each.
 const TAG_SETUP: &[u8; 8] = b"setup\0\0\0";
 const TAG_FILTER: &[u8; 8] = b"filter\0\0";
-/// The most layers a setup carries (the promises' and unveil's).
+/// The most layers a filter message carries (the promises' and unveil's).
 pub const MAX_LAYERS: usize = 2;
 
-/// One Landlock layer of a [`Message::Setup`]; its ruleset descriptor travels with the message
+/// One Landlock layer of a [`Message::Filter`]; its ruleset descriptor travels with the message
 /// (`SCM_RIGHTS`), in the same order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LayerInfo {
@@ -74,15 +74,19 @@ pub struct LayerInfo {
 /// preload's and the child's are text, fields NUL-separated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
-    /// Command to preload: what to do, and the layers whose descriptors come with it.
+    /// Command to preload, before the program starts: what to do besides narrowing.
     Setup {
         /// [`SETUP_CLOSE`], [`SETUP_WARM`].
         options: u32,
+    },
+    /// Command to preload: the Landlock layers to enforce, whose descriptors come with it, and
+    /// the program filter to install.
+    Filter {
         /// The layers, in the order of the descriptors.
         layers: Vec<LayerInfo>,
+        /// The filter.
+        prog: Vec<Insn>,
     },
-    /// Command to preload: the program filter to install.
-    Filter(Vec<Insn>),
     /// Preload or child to command: the listener will be this descriptor number.
     Ready {
         /// Its number in the program.
@@ -101,19 +105,21 @@ impl Message {
     /// The bytes sent.
     pub fn encode(&self) -> Vec<u8> {
         match self {
-            Message::Setup { options, layers } => {
+            Message::Setup { options } => {
                 let mut out = TAG_SETUP.to_vec();
                 out.extend(options.to_ne_bytes());
+                out.extend(0u32.to_ne_bytes());
+                out
+            }
+            Message::Filter { layers, prog } => {
+                let mut out = TAG_FILTER.to_vec();
                 out.extend((layers.len() as u32).to_ne_bytes());
+                out.extend(0u32.to_ne_bytes());
                 for layer in layers {
                     out.extend(layer.kind.to_ne_bytes());
                     out.extend(layer.flags.to_ne_bytes());
                 }
-                out
-            }
-            Message::Filter(prog) => {
                 // `struct sock_filter`, as seccomp() takes it.
-                let mut out = TAG_FILTER.to_vec();
                 for insn in prog {
                     out.extend(insn.code.to_ne_bytes());
                     out.push(insn.jt);
@@ -131,8 +137,12 @@ impl Message {
     pub fn decode(bytes: &[u8]) -> Option<Message> {
         if bytes.starts_with(TAG_SETUP) {
             let options = word(bytes, 0)?;
-            let count = word(bytes, 1)? as usize;
-            if count > MAX_LAYERS || bytes.len() != 16 + 8 * count {
+            return (bytes.len() == 16 && word(bytes, 1)? == 0)
+                .then_some(Message::Setup { options });
+        }
+        if bytes.starts_with(TAG_FILTER) {
+            let count = word(bytes, 0)? as usize;
+            if count > MAX_LAYERS || word(bytes, 1)? != 0 {
                 return None;
             }
             let layers = (0..count)
@@ -143,9 +153,7 @@ impl Message {
                     })
                 })
                 .collect::<Option<Vec<_>>>()?;
-            return Some(Message::Setup { options, layers });
-        }
-        if let Some(body) = bytes.strip_prefix(TAG_FILTER) {
+            let body = &bytes[16 + 8 * count.min(MAX_LAYERS)..];
             if body.is_empty() || !body.len().is_multiple_of(8) {
                 return None;
             }
@@ -158,7 +166,8 @@ impl Message {
                     k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
                 })
                 .collect();
-            return (prog.len() <= scopes::compiler::MAX_INSNS).then_some(Message::Filter(prog));
+            return (prog.len() <= scopes::compiler::MAX_INSNS)
+                .then_some(Message::Filter { layers, prog });
         }
         let text = std::str::from_utf8(bytes).ok()?;
         let mut fields = text.split('\0');
@@ -213,7 +222,7 @@ pub fn apply_unveils(
 }
 
 /// The layer [`apply_unveils`] would enforce in a new single-threaded process, built here and
-/// not enforced: for the preload to enforce on the program (see [`Message::Setup`]).
+/// not enforced: for the preload to enforce on the program (see [`Message::Filter`]).
 pub fn unveil_layer(
     rules: &[(String, std::path::PathBuf)],
     promises: scopes::Promises,
@@ -498,9 +507,19 @@ mod tests {
 
     #[test]
     fn messages_round_trip() {
+        let filter = program_filter(Promises::EMPTY, Arch::native(), CTX);
         let all = [
             Message::Setup {
                 options: SETUP_CLOSE | SETUP_WARM,
+            },
+            Message::Setup { options: 0 },
+            Message::Ready { listener: 4 },
+            Message::Failed("landlock: no".into()),
+            Message::Filter {
+                layers: vec![],
+                prog: filter.clone(),
+            },
+            Message::Filter {
                 layers: vec![
                     LayerInfo {
                         kind: LAYER_PROMISES,
@@ -511,32 +530,33 @@ mod tests {
                         flags: 8,
                     },
                 ],
+                prog: filter,
             },
-            Message::Setup {
-                options: 0,
-                layers: vec![],
-            },
-            Message::Ready { listener: 4 },
-            Message::Failed("landlock: no".into()),
-            Message::Filter(program_filter(Promises::EMPTY, Arch::native(), CTX)),
         ];
         for m in all {
             assert_eq!(Message::decode(&m.encode()), Some(m));
         }
         assert_eq!(Message::decode(b"ready\0-1"), None);
         assert_eq!(Message::decode(b"bogus"), None);
-        assert_eq!(Message::decode(b"filter\0\0"), None);
-        assert_eq!(Message::decode(b"filter\0\0\x01\0\0\0\0\0\0"), None); // 7 bytes
-                                                                          // Three layers, or a length that disagrees with the count.
         let mut setup = b"setup\0\0\0".to_vec();
-        setup.extend(0u32.to_ne_bytes());
-        setup.extend(3u32.to_ne_bytes());
-        setup.extend([0; 24]);
-        assert_eq!(Message::decode(&setup), None);
-        setup[12..16].copy_from_slice(&2u32.to_ne_bytes());
-        assert_eq!(Message::decode(&setup), None);
-        setup.truncate(32);
+        setup.extend([0; 8]);
         assert!(Message::decode(&setup).is_some());
+        setup.push(0);
+        assert_eq!(Message::decode(&setup), None);
+        // No instruction, 7 bytes of one, three layers, reserved word set.
+        let header = |count: u32, reserved: u32| {
+            let mut m = b"filter\0\0".to_vec();
+            m.extend(count.to_ne_bytes());
+            m.extend(reserved.to_ne_bytes());
+            m
+        };
+        assert_eq!(Message::decode(&header(0, 0)), None);
+        assert_eq!(Message::decode(&[header(0, 0), vec![1; 7]].concat()), None);
+        assert!(Message::decode(&[header(0, 0), vec![1; 8]].concat()).is_some());
+        assert_eq!(Message::decode(&[header(3, 0), vec![1; 32]].concat()), None);
+        assert_eq!(Message::decode(&[header(0, 1), vec![1; 8]].concat()), None);
+        // One layer announced, no instruction after it.
+        assert_eq!(Message::decode(&[header(1, 0), vec![0; 8]].concat()), None);
     }
 
     #[test]
