@@ -121,27 +121,7 @@ pub fn spawn(
         supervisor: sys::getpid(),
     };
     if program.start == Start::Dynamic {
-        let unveils = run
-            .unveils
-            .iter()
-            .map(|u| {
-                let path = u.path.to_str().ok_or_else(|| {
-                    io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!("{}: unveil paths must be UTF-8", u.path.display()),
-                    )
-                })?;
-                Ok(vec![(u.permissions.clone(), path.to_string())])
-            })
-            .chain(script_rules(run, program))
-            .collect::<io::Result<Vec<Vec<_>>>>()?;
-        let unveils: Vec<(String, String)> = unveils.into_iter().flatten().collect();
-        let config = Message::Config {
-            promises: run.promises.to_string(),
-            unveils,
-            observed: run.observed,
-        };
-        sys::send(ours.as_raw_fd(), &config.encode())?;
+        sys::send(ours.as_raw_fd(), &setup(run).encode())?;
     }
     let forked = if program.start == Start::Dynamic {
         // The child shares this process's memory until its execve, so no page is copied for
@@ -165,23 +145,38 @@ pub fn spawn(
             drop(theirs);
             let pidfd = sys::pidfd_open(pid)?;
             if program.start == Start::Dynamic {
-                // Compiled here, for the child's pid, while the program loads.
+                let kill = |e: io::Error| {
+                    let _ = sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
+                    let _ = sys::wait(pid, true);
+                    e
+                };
+                // Built here, for the child's pid, while the program loads.
+                let layers = layers(run, program, pid).map_err(kill)?;
                 let ctx = Context {
                     pid: pid as u32,
                     ..Context::current()
                 };
-                let filter = protocol::program_filter(run.promises, Arch::native(), ctx);
-                match sys::send(ours.as_raw_fd(), &Message::Filter(filter).encode()) {
+                let message = Message::Filter {
+                    layers: layers
+                        .iter()
+                        .map(|(kind, layer)| protocol::LayerInfo {
+                            kind: *kind,
+                            flags: layer.flags,
+                        })
+                        .collect(),
+                    prog: protocol::program_filter(run.promises, Arch::native(), ctx),
+                };
+                let fds: Vec<RawFd> = layers.iter().map(|(_, l)| l.ruleset.as_raw_fd()).collect();
+                // The command's copies of the rulesets are closed once sent.
+                let sent = sys::send_with_fds(ours.as_raw_fd(), &message.encode(), &fds);
+                drop(layers);
+                match sent {
                     // The child already closed its end (its execve failed and it said why, or
                     // the program ended without the preload; ECONNRESET when it closed with
                     // the configuration unread): the supervisor reports that. The preload
                     // never runs without the filter.
                     Err(e) if matches!(e.raw_os_error(), Some(libc::EPIPE | libc::ECONNRESET)) => {}
-                    Err(e) => {
-                        let _ = sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
-                        let _ = sys::wait(pid, true);
-                        return Err(e);
-                    }
+                    Err(e) => return Err(kill(e)),
                     Ok(()) => {}
                 }
             }
@@ -194,26 +189,96 @@ pub fn spawn(
     }
 }
 
+/// What the preload needs to know besides the layers and the filter, sent before the program
+/// starts ([`Message::Setup`]).
+fn setup(run: &Run) -> Message {
+    // With `rpath` and no unveiled paths the program can load libc's files itself, later.
+    let reads_anything =
+        run.promises.contains(Promise::Rpath) && run.unveils.iter().all(|u| u.is_port());
+    let mut options = 0;
+    if run.promises.contains(Promise::Stdio) || run.observed {
+        options |= protocol::SETUP_CLOSE;
+    }
+    if !reads_anything {
+        options |= protocol::SETUP_WARM;
+    }
+    Message::Setup { options }
+}
+
+/// Builds the program's Landlock layers here (the promises' paths, then the `-v` rules), with
+/// the library code a process that narrows itself uses, for the preload to enforce on the
+/// program (pid `pid`). Paths are opened here: `/proc/self` and `/proc/thread-self` in a rule
+/// mean the program's, as they did when the program opened them itself.
+fn layers(
+    run: &Run,
+    program: &Program,
+    pid: libc::pid_t,
+) -> io::Result<Vec<(u32, scopes::supervised::Layer)>> {
+    let failed = |text: String| io::Error::other(text);
+    let mut layers = Vec::new();
+    if let Some(layer) = scopes::supervised::path_layer(run.promises, &[])
+        .map_err(|e| failed(format!("promise paths: {e}")))?
+    {
+        layers.push((protocol::LAYER_PROMISES, layer));
+    }
+    let rules: Vec<(String, PathBuf)> = run
+        .unveils
+        .iter()
+        .map(|u| {
+            let path = if u.is_port() {
+                u.path.clone()
+            } else {
+                in_program(&u.path, pid)
+            };
+            (u.permissions.clone(), path)
+        })
+        .chain(script_rules(run, program))
+        .collect();
+    if let Some(layer) = protocol::unveil_layer(&rules, run.promises).map_err(failed)? {
+        layers.push((protocol::LAYER_UNVEIL, layer));
+    }
+    Ok(layers)
+}
+
+/// `path` as the program (pid `pid`, whose only thread is `pid` while its preload runs) would
+/// open it: `/proc/self` and `/proc/thread-self` at its start name the program's entries, not
+/// the command's.
+fn in_program(path: &Path, pid: libc::pid_t) -> PathBuf {
+    let mut parts = path.components();
+    let start: Vec<_> = parts.by_ref().take(3).collect();
+    use std::path::Component::{Normal, RootDir};
+    match start.as_slice() {
+        [RootDir, Normal(proc), Normal(which)] if *proc == "proc" => {
+            let own = if *which == "self" {
+                PathBuf::from(format!("/proc/{pid}"))
+            } else if *which == "thread-self" {
+                PathBuf::from(format!("/proc/{pid}/task/{pid}"))
+            } else {
+                return path.to_path_buf();
+            };
+            let rest = parts.as_path();
+            if rest.as_os_str().is_empty() {
+                own
+            } else {
+                own.join(rest)
+            }
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
 /// With `-v` path rules, the files the command line names stay readable: a script and each
 /// interpreter on the way to it (`executed`), kept reachable (read and execute), so that an
 /// interpreter can read the script it was asked to run even outside the unveiled paths.
 /// Without path rules nothing is added (a rule would hide everything else).
-fn script_rules(run: &Run, program: &Program) -> Vec<io::Result<Vec<(String, String)>>> {
+fn script_rules(run: &Run, program: &Program) -> Vec<(String, PathBuf)> {
     if program.scripts.is_empty() || !run.unveils.iter().any(|u| !u.is_port()) {
         return Vec::new();
     }
     program
         .executed
         .iter()
-        .map(|p| {
-            let path = p.to_str().ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("{}: script paths must be UTF-8", p.display()),
-                )
-            })?;
-            Ok(vec![(protocol::REACHABLE.to_string(), path.to_string())])
-        })
+        .map(|p| (protocol::REACHABLE.to_string(), p.clone()))
         .collect()
 }
 
@@ -362,4 +427,30 @@ fn set_limits(limits: &Limits, last: bool) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_self_in_a_rule_is_the_programs() {
+        let p = |s: &str| in_program(Path::new(s), 42);
+        assert_eq!(p("/proc/self"), Path::new("/proc/42"));
+        assert_eq!(p("/proc/self/status"), Path::new("/proc/42/status"));
+        assert_eq!(
+            p("/proc/thread-self/attr"),
+            Path::new("/proc/42/task/42/attr")
+        );
+        for same in [
+            "/proc/selfish",
+            "/proc/1/status",
+            "/proc",
+            "/etc/self",
+            "self",
+            "/",
+        ] {
+            assert_eq!(p(same), Path::new(same));
+        }
+    }
 }

@@ -22,8 +22,53 @@ use crate::Promises;
 /// and there is no extra grant: their system calls are then denied by the filter alone. Fails
 /// (changing nothing) when the kernel cannot enforce the layer.
 pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(), Error> {
-    if !paths::reaches_paths(promises) && extra.is_empty() {
+    let Some((plan, abi)) = path_plan(promises, extra)? else {
         return Ok(());
+    };
+    crate::landlock::enforce(&plan, abi)
+}
+
+/// A Landlock layer built by one process for another to enforce on itself: the ruleset
+/// descriptor (close-on-exec) and the flags to pass to `landlock_restrict_self`. Whoever holds
+/// the descriptor can only restrict itself with it, never widen anything.
+#[derive(Debug)]
+pub struct Layer {
+    /// The ruleset, with every rule added.
+    pub ruleset: OwnedFd,
+    /// The flags for `landlock_restrict_self` (`LANDLOCK_RESTRICT_SELF_TSYNC` where the kernel
+    /// confines every thread at once, ABI 8).
+    pub flags: u32,
+    /// Whether the layer is refused in a process with other threads when `flags` cannot
+    /// confine them (unveil's layer is; the promises' is not, as with [`restrict_paths`]).
+    pub single_threaded: bool,
+}
+
+/// [`restrict_paths`]'s layer, built but not enforced: for a process (the `pledge` command)
+/// that prepares the layer of another (the program), which enforces it before its filter.
+/// `None` when [`restrict_paths`] would enforce nothing. The paths are opened here, by the
+/// calling process.
+pub fn path_layer(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<Option<Layer>, Error> {
+    let Some((plan, abi)) = path_plan(promises, extra)? else {
+        return Ok(None);
+    };
+    let prepared = sys::landlock::Prepared::new(&plan, crate::landlock::all_threads_flag(abi))?;
+    let ruleset = prepared
+        .create()
+        .map_err(|f| crate::landlock::failure(&plan, f))?;
+    Ok(Some(Layer {
+        ruleset,
+        flags: prepared.flags(),
+        single_threaded: false,
+    }))
+}
+
+/// The plan of [`restrict_paths`] and the Landlock ABI, or `None` when nothing is enforced.
+fn path_plan(
+    promises: Promises,
+    extra: &[(PathBuf, &str)],
+) -> Result<Option<(paths::LayerPlan, i32)>, Error> {
+    if !paths::reaches_paths(promises) && extra.is_empty() {
+        return Ok(None);
     }
     let abi = crate::landlock::check_available()?;
     let roots = if paths::grants(promises).any(|g| g.outside_kernel()) {
@@ -42,7 +87,7 @@ pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(
         unveiled: None,
         extra: &extra,
     };
-    crate::landlock::enforce(&paths::plan(promises, &inputs), abi)
+    Ok(Some((paths::plan(promises, &inputs), abi)))
 }
 
 /// Confines the signals of the calling process, and of everything it starts from now on, to

@@ -1,5 +1,5 @@
-//! The system calls both halves of the handshake make: the command and the preload it puts in
-//! the program (which includes this file by path, as it does `protocol.rs`).
+//! The system calls of the command's half of the handshake (the preload's are in
+//! `preload/preload.c`).
 
 use std::io;
 use std::os::fd::RawFd;
@@ -21,25 +21,42 @@ pub fn send(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Receives one message; an empty result means the peer closed.
-pub fn recv(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
-    // Not zeroed: only the pages the message lands on are ever touched. Zeroing `max` bytes
-    // (64 KiB) cost 16 page faults per message in the program's fresh process.
-    let mut buf: Vec<u8> = Vec::with_capacity(max);
-    loop {
-        // SAFETY: the buffer has room for `max` bytes; the kernel writes at most that many.
-        let n = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, max, 0) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        // SAFETY: the kernel initialised the first `n` (≤ `max`) bytes.
-        unsafe { buf.set_len(n as usize) };
-        return Ok(buf);
+/// Sends one message with descriptors (`SCM_RIGHTS`), which the receiver gets in its own
+/// table; the sender's stay open. MSG_NOSIGNAL as in [`send`].
+pub fn send_with_fds(fd: RawFd, bytes: &[u8], fds: &[RawFd]) -> io::Result<()> {
+    if fds.is_empty() {
+        return send(fd, bytes);
     }
+    let data_len = std::mem::size_of_val(fds);
+    // SAFETY: CMSG_SPACE only computes a size.
+    let space = unsafe { libc::CMSG_SPACE(data_len as u32) } as usize;
+    // u64 words: aligned for `struct cmsghdr`.
+    let mut control = vec![0u64; space.div_ceil(8)];
+    let mut iov = libc::iovec {
+        iov_base: bytes.as_ptr() as *mut libc::c_void,
+        iov_len: bytes.len(),
+    };
+    // SAFETY: a zeroed msghdr is valid (no name, no control yet).
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+    msg.msg_controllen = space;
+    // SAFETY: the control buffer holds `space` bytes, room for one header with `data_len`
+    // bytes of data (CMSG_SPACE); CMSG_FIRSTHDR/CMSG_DATA point inside it; the descriptors
+    // are copied in; `iov` and `control` outlive the sendmsg call, which only reads them.
+    let n = unsafe {
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(data_len as u32) as usize;
+        std::ptr::copy_nonoverlapping(fds.as_ptr() as *const u8, libc::CMSG_DATA(cmsg), data_len);
+        libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL)
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The number the next new descriptor will get (the lowest free one), found by duplicating

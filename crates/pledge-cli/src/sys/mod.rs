@@ -9,7 +9,7 @@ use std::ffi::CString;
 #[allow(dead_code)]
 mod handshake;
 
-pub use handshake::{exit_now, lowest_free_fd, send};
+pub use handshake::{exit_now, lowest_free_fd, send, send_with_fds};
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};

@@ -147,10 +147,47 @@ impl Prepared {
         }
         let ruleset = ruleset as i32;
         let result = self.add_executed(ruleset, executed);
-        let result = result.and_then(|()| self.fill_and_restrict(ruleset));
+        let result = result
+            .and_then(|()| self.fill(ruleset))
+            .and_then(|()| self.restrict(ruleset));
         // SAFETY: closing the ruleset descriptor created above, which nothing else uses.
         unsafe { libc::close(ruleset) };
         result
+    }
+
+    /// Creates the ruleset and adds the rules, restricting nothing: for another process to
+    /// enforce with `landlock_restrict_self` (the descriptor is close-on-exec).
+    pub fn create(&self) -> Result<std::os::fd::OwnedFd, Failure> {
+        use std::os::fd::FromRawFd as _;
+        let attr = RulesetAttr {
+            handled_access_fs: self.fs,
+            handled_access_net: self.net,
+            scoped: self.scopes,
+        };
+        // SAFETY: the attribute is a valid struct of the size passed, read during the call.
+        let ruleset = unsafe {
+            libc::syscall(
+                libc::SYS_landlock_create_ruleset,
+                &attr as *const RulesetAttr,
+                std::mem::size_of::<RulesetAttr>(),
+                0u32,
+            )
+        };
+        if ruleset < 0 {
+            return Err(Failure {
+                errno: errno(),
+                rule: None,
+            });
+        }
+        // SAFETY: a descriptor the kernel just created (close-on-exec), owned by nothing else.
+        let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(ruleset as i32) };
+        self.fill(ruleset as i32)?;
+        Ok(owned)
+    }
+
+    /// The flags for `landlock_restrict_self`.
+    pub fn flags(&self) -> u32 {
+        self.flags
     }
 
     fn add_executed(&self, ruleset: i32, executed: Option<Executed>) -> Result<(), Failure> {
@@ -177,7 +214,7 @@ impl Prepared {
         }
     }
 
-    fn fill_and_restrict(&self, ruleset: i32) -> Result<(), Failure> {
+    fn fill(&self, ruleset: i32) -> Result<(), Failure> {
         for (index, (target, access)) in self.rules.iter().enumerate() {
             let fail = |errno| Failure {
                 errno,
@@ -227,6 +264,10 @@ impl Prepared {
                 });
             }
         }
+        Ok(())
+    }
+
+    fn restrict(&self, ruleset: i32) -> Result<(), Failure> {
         // SAFETY: restricting the calling process (or every thread, with TSYNC) with a
         // ruleset we own.
         let r = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset, self.flags) };

@@ -13,13 +13,15 @@ use landlock::{
 
 use super::{State, UnveilReport};
 use crate::error::Error;
-use crate::landlock::{negotiate, thread_count, Want};
+use crate::landlock::{negotiate, Want};
 use crate::Promises;
 
 /// A layer ready to be enforced.
 pub(crate) struct Layer {
     ruleset: Option<RulesetCreated>,
     report: UnveilReport,
+    /// Whether the ruleset confines every thread (`LANDLOCK_RESTRICT_SELF_TSYNC`).
+    all_threads: bool,
 }
 
 /// Every filesystem right unveil restricts once a path is unveiled: what the letters `rwxc`
@@ -80,7 +82,7 @@ fn landlock_error(e: RulesetError) -> Error {
 pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer, Error> {
     let want = want(state, promises);
     // Best effort was asked per batch: only the kinds of gap a best-effort batch accepted pass.
-    let plan = negotiate(crate::sys::landlock_abi(), thread_count()?, &want, true)?;
+    let plan = negotiate(crate::sys::landlock_abi(), state.threads()?, &want, true)?;
     state.refuse_unaccepted(&plan.gaps)?;
     let mut report = UnveilReport {
         abi: plan.abi,
@@ -93,6 +95,7 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
         return Ok(Layer {
             ruleset: None,
             report,
+            all_threads: plan.all_threads,
         });
     }
 
@@ -182,10 +185,23 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
     Ok(Layer {
         ruleset: Some(ruleset),
         report,
+        all_threads: plan.all_threads,
     })
 }
 
 impl Layer {
+    /// The ruleset for another process to enforce on itself (see
+    /// [`crate::Unveil::layer_for_another_process`]); `None` when there is nothing to enforce.
+    pub(crate) fn into_layer(self) -> Option<crate::supervised::Layer> {
+        let ruleset: Option<std::os::fd::OwnedFd> = self.ruleset?.into();
+        Some(crate::supervised::Layer {
+            ruleset: ruleset?,
+            // LANDLOCK_RESTRICT_SELF_TSYNC.
+            flags: if self.all_threads { 8 } else { 0 },
+            single_threaded: true,
+        })
+    }
+
     /// Restricts the process (or only records the report when there is nothing to enforce).
     pub(crate) fn enforce(self) -> Result<UnveilReport, Error> {
         if let Some(ruleset) = self.ruleset {

@@ -66,6 +66,9 @@ pub(crate) struct State {
     report: Option<UnveilReport>,
     /// The rules the lock enforced, held open: later pledge layers re-state them.
     committed: Vec<Rule>,
+    /// Collected for another process, single-threaded when it enforces the layer (see
+    /// [`Unveil::layer_for_another_process`]), rather than for this one.
+    elsewhere: bool,
 }
 
 impl State {
@@ -74,6 +77,15 @@ impl State {
             || self.connect.is_some()
             || self.bind.is_some()
             || !self.scopes.is_empty()
+    }
+
+    /// The number of threads of the process that enforces the layer.
+    fn threads(&self) -> Result<usize, Error> {
+        if self.elsewhere {
+            Ok(1)
+        } else {
+            crate::landlock::thread_count()
+        }
     }
 
     fn locked(&self, promises: Option<Promises>) -> bool {
@@ -116,17 +128,24 @@ impl State {
     }
 }
 
-static STATE: Mutex<State> = Mutex::new(State {
-    rules: Vec::new(),
-    connect: None,
-    bind: None,
-    scopes: BitFlags::EMPTY,
-    accepted: Vec::new(),
-    narrowing: Vec::new(),
-    locked: false,
-    report: None,
-    committed: Vec::new(),
-});
+impl State {
+    const fn new(elsewhere: bool) -> State {
+        State {
+            rules: Vec::new(),
+            connect: None,
+            bind: None,
+            scopes: BitFlags::EMPTY,
+            accepted: Vec::new(),
+            narrowing: Vec::new(),
+            locked: false,
+            report: None,
+            committed: Vec::new(),
+            elsewhere,
+        }
+    }
+}
+
+static STATE: Mutex<State> = Mutex::new(State::new(false));
 
 /// The state. Callers take pledge's lock (through `current_promises`) before this one, never
 /// while holding it: pledge() holds its own lock when it calls [`before_pledge`], and fork
@@ -347,6 +366,21 @@ impl Unveil {
         state.commit(implied)
     }
 
+    /// Builds the layer [`Unveil::lock`] would enforce in a new, never pledged,
+    /// single-threaded process, enforcing nothing and leaving this process's unveil state
+    /// alone: for a launcher (the `pledge` command) that prepares the layer of the program it
+    /// starts, which enforces it on itself. The paths are opened here, by the calling process.
+    /// `None`: nothing to enforce (nothing asked, or best effort and the kernel cannot).
+    pub fn layer_for_another_process(self) -> Result<Option<crate::supervised::Layer>, Error> {
+        let implied = self.implied_by;
+        let mut state = State::new(true);
+        self.add_to(&mut state)?;
+        if !state.pending() {
+            return Ok(None);
+        }
+        Ok(layer::prepare(&state, implied)?.into_layer())
+    }
+
     fn add_to(self, state: &mut State) -> Result<(), Error> {
         let mut added = Vec::with_capacity(self.paths.len());
         for (path, permissions, kind) in &self.paths {
@@ -378,7 +412,7 @@ impl Unveil {
         probe.scopes |= self.scopes;
         let plan = crate::landlock::negotiate(
             crate::sys::landlock_abi(),
-            crate::landlock::thread_count()?,
+            state.threads()?,
             &probe,
             self.best_effort,
         )?;
