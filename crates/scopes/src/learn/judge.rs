@@ -190,29 +190,37 @@ fn grants_root(p: Promise) -> bool {
 
 /// Whether the Landlock grants of `set` ([`PATH_GRANTS`]) give `access` on `path`.
 pub fn reaches(set: Promises, path: &Path, access: Permissions) -> bool {
-    LETTERS
-        .iter()
-        .filter(|(_, p)| access.contains(*p))
-        .all(|(letter, _)| {
-            PATH_GRANTS.iter().any(|g| {
-                g.needs.satisfied_by(set, false) && g.access.contains(*letter) && g.reaches(path)
-            })
-        })
+    covered(set, path, access, |_| true)
 }
 
 /// Whether `path` with `access` is among what `set` grants by itself, not counting the `/`
 /// grants that make rpath, wpath... unlimited: such paths need no unveil entry.
 pub fn implied(set: Promises, path: &Path, access: Permissions) -> bool {
+    covered(set, path, access, |g| !g.unlimited())
+}
+
+/// Whether the grants of `set` that pass `which` and reach `path` hold, together, every right
+/// each letter of `access` stands for (a grant may hold part of a letter: `wpath` writes
+/// contents outside the kernel's filesystems and truncates everywhere).
+fn covered(
+    set: Promises,
+    path: &Path,
+    access: Permissions,
+    which: impl Fn(&crate::policy::paths::PathGrant) -> bool,
+) -> bool {
+    use landlock::{Access as _, AccessFs, ABI};
+    let granted = PATH_GRANTS
+        .iter()
+        .filter(|g| which(g) && g.needs.satisfied_by(set, false) && g.reaches(path))
+        .fold(landlock::BitFlags::<AccessFs>::empty(), |acc, g| {
+            acc | crate::landlock::rights(g.access)
+        });
     LETTERS
         .iter()
         .filter(|(_, p)| access.contains(*p))
         .all(|(letter, _)| {
-            PATH_GRANTS.iter().any(|g| {
-                !g.unlimited()
-                    && g.needs.satisfied_by(set, false)
-                    && g.access.contains(*letter)
-                    && g.reaches(path)
-            })
+            let needed = crate::landlock::rights(&letter.to_string()) & AccessFs::from_all(ABI::V3);
+            granted.contains(needed)
         })
 }
 
