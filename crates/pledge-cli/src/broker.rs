@@ -96,7 +96,7 @@ fn open_dir(root: &OwnedFd, path: &str) -> Option<OwnedFd> {
 
 /// Splits an absolute path into its components, without empty ones; `None` for relative
 /// paths and for `.` or `..` anywhere (never served: the list names plain paths).
-fn components(path: &[u8]) -> Option<Vec<&[u8]>> {
+pub(crate) fn components(path: &[u8]) -> Option<Vec<&[u8]>> {
     if path.first() != Some(&b'/') {
         return None;
     }

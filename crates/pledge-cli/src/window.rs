@@ -37,6 +37,8 @@ use std::path::{Path, PathBuf};
 
 use scopes::policy::harmless::{LOADER_DIRS, LOADER_FILES, LOADER_PROBES};
 
+use crate::broker::components;
+
 use crate::supervisor::{Answer, Call};
 use crate::sys;
 
@@ -129,18 +131,6 @@ fn open_dir(path: &str) -> Option<OwnedFd> {
         libc::RESOLVE_NO_MAGICLINKS,
     )
     .ok()
-}
-
-/// An absolute path's components; `None` for relative paths, `.` and `..`.
-fn components(path: &[u8]) -> Option<Vec<&[u8]>> {
-    if path.first() != Some(&b'/') {
-        return None;
-    }
-    let parts: Vec<&[u8]> = path
-        .split(|b| *b == b'/')
-        .filter(|c| !c.is_empty())
-        .collect();
-    (!parts.iter().any(|c| *c == b"." || *c == b"..")).then_some(parts)
 }
 
 impl Windows {

@@ -125,27 +125,7 @@ impl Prepared {
     /// [`Prepared::apply`], with one more rule: the file about to be executed may be read and
     /// executed (what `execve` needs of it), named by a NUL-terminated path or a descriptor.
     pub fn apply_with(&self, executed: Option<Executed>) -> Result<(), Failure> {
-        let attr = RulesetAttr {
-            handled_access_fs: self.fs,
-            handled_access_net: self.net,
-            scoped: self.scopes,
-        };
-        // SAFETY: the attribute is a valid struct of the size passed, read during the call.
-        let ruleset = unsafe {
-            libc::syscall(
-                libc::SYS_landlock_create_ruleset,
-                &attr as *const RulesetAttr,
-                std::mem::size_of::<RulesetAttr>(),
-                0u32,
-            )
-        };
-        if ruleset < 0 {
-            return Err(Failure {
-                errno: errno(),
-                rule: None,
-            });
-        }
-        let ruleset = ruleset as i32;
+        let ruleset = self.empty_ruleset()?;
         let result = self.add_executed(ruleset, executed);
         let result = result
             .and_then(|()| self.fill(ruleset))
@@ -159,6 +139,15 @@ impl Prepared {
     /// enforce with `landlock_restrict_self` (the descriptor is close-on-exec).
     pub fn create(&self) -> Result<std::os::fd::OwnedFd, Failure> {
         use std::os::fd::FromRawFd as _;
+        let ruleset = self.empty_ruleset()?;
+        // SAFETY: a descriptor the kernel just created (close-on-exec), owned by nothing else.
+        let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(ruleset) };
+        self.fill(ruleset)?;
+        Ok(owned)
+    }
+
+    /// A new ruleset handling what the layer handles, with no rule yet (close-on-exec).
+    fn empty_ruleset(&self) -> Result<i32, Failure> {
         let attr = RulesetAttr {
             handled_access_fs: self.fs,
             handled_access_net: self.net,
@@ -179,10 +168,7 @@ impl Prepared {
                 rule: None,
             });
         }
-        // SAFETY: a descriptor the kernel just created (close-on-exec), owned by nothing else.
-        let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(ruleset as i32) };
-        self.fill(ruleset as i32)?;
-        Ok(owned)
+        Ok(ruleset as i32)
     }
 
     /// The flags for `landlock_restrict_self`.
