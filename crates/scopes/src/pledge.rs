@@ -127,6 +127,11 @@ extern "C" fn release_after_fork() {
 ///   [`crate::exec`]; see the docs on exec.
 ///
 /// Every thread of the process is restricted, including threads started before the call.
+/// Each change of promises starts a Landlock domain of its own (so that no process can reach
+/// one holding more promises), and a process holding capabilities (root) keeps only those its
+/// promises need. Both belong to the calling thread on kernels before Landlock ABI 8 and for
+/// capabilities always: where they are needed, a pledge with other threads running fails
+/// (EOPNOTSUPP), changing nothing. Pledge before starting threads.
 ///
 /// ```no_run
 /// scopes::pledge(Some("stdio rpath"), None)?;
