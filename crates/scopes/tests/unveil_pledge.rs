@@ -209,6 +209,10 @@ fn locking_before_pledge_keeps_what_a_later_pledge_implies() {
     run(move || {
         unveil(&jail, "r");
         lock();
+        // Never pledged: /tmp, /proc and /dev/tty stay hidden, as unveil asked.
+        let scratch = format!("/tmp/scopes-early-lock-{}", std::process::id());
+        assert_eq!(errno(fs::write(&scratch, "x")), EACCES);
+        assert_eq!(errno(fs::read("/proc/1/status")), EACCES);
         pledge("stdio rpath");
         assert_eq!(errno(fs::read("/etc/hosts")), EACCES);
         assert_eq!(errno(fs::read("/etc/passwd")), EACCES);

@@ -75,10 +75,20 @@ fn landlock_error(e: RulesetError) -> Error {
     }
 }
 
-/// Builds the layer for `state` in a process holding `promises` (`None`: never pledged, and so
-/// holding every promise). The files those promises imply stay reachable, as on OpenBSD where
-/// they bypass unveil, so that a later pledge() keeping such a promise can still use them; the
-/// layer that pledge() adds then hides those its promises do not imply.
+/// The promises whose files a lock before any pledge keeps reachable, for a later pledge() to
+/// use: those that imply files to read (the resolver's, `/etc/passwd`, the time zone, a few
+/// statistics). Not `tmppath`, `ps` or `tty`: writing `/tmp`, reading all of `/proc` or the
+/// terminal would then be open to a process that unveiled none of them and may never pledge.
+fn kept_before_pledge() -> Promises {
+    use crate::Promise::{Ps, Tmppath, Tty};
+    Promises::all().without(Tmppath).without(Ps).without(Tty)
+}
+
+/// Builds the layer for `state` in a process holding `promises` (`None`: never pledged). The
+/// files those promises imply stay reachable, as on OpenBSD where they bypass unveil, so that a
+/// later pledge() keeping such a promise can still use them (before any pledge: those of
+/// [`kept_before_pledge`]); the layer that pledge() adds then hides those its promises do not
+/// imply.
 pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer, Error> {
     let want = want(state, promises);
     // Best effort was asked per batch: only the kinds of gap a best-effort batch accepted pass.
@@ -132,7 +142,7 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
                     .map_err(landlock_error)?;
             }
         }
-        let held = promises.unwrap_or_else(Promises::all);
+        let held = promises.unwrap_or_else(kept_before_pledge);
         for grant in
             crate::compiler::paths::grants(held).filter(|g| !g.everywhere() && !g.outside_kernel())
         {
