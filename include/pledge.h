@@ -18,8 +18,9 @@ extern "C" {
  * Restricts the process to the system calls `promises` allow, with OpenBSD's meaning.
  *
  * `promises` is a space-separated list of words ("stdio rpath inet" ...). NULL leaves the
- * current promises unchanged; "" allows only _exit(2). Promises only shrink: asking for one
- * not currently held fails with EPERM. A call the promises do not allow kills the whole
+ * current promises unchanged; "" allows only _exit(2) (and clocks, one's own ids and
+ * pledge()). Promises only shrink: asking for one not currently held fails with EPERM. A call
+ * the promises do not allow kills the whole
  * process with SIGSYS after a one-line report on stderr naming the call and the promise that
  * would allow it (with the "error" promise the call fails with ENOSYS instead). Every thread
  * is restricted, including threads started before the call. The paths promises imply (the
