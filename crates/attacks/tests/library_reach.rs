@@ -95,3 +95,32 @@ fn exec_does_not_widen_a_path_limited_promise() {
         run(&prog, &["read", set, "/usr/lib/os-release"]).line("read: ok");
     }
 }
+
+/// As root, `rpath` reads /proc, but not the environment of a process holding capabilities the
+/// pledged process dropped (pid 1 here): ptrace read access needs them, or CAP_SYS_PTRACE,
+/// which no promise keeps.
+#[test]
+fn root_under_rpath_cannot_read_a_more_privileged_processs_environment() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("")
+            .to_string()
+    };
+    let init = std::fs::read_to_string("/proc/1/status").unwrap_or_default();
+    if field("Uid:") != "0" || !init.contains("CapPrm:\t000001ff") {
+        eprintln!("skipped: needs root and a pid 1 holding every capability");
+        return;
+    }
+    run_forked(|| {
+        scopes::pledge(Some("stdio rpath"), None).unwrap();
+        match std::fs::read("/proc/1/environ") {
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => 0,
+            other => panic!("/proc/1/environ: {other:?}"),
+        }
+    })
+    .ok();
+}
