@@ -50,7 +50,7 @@ pub fn text() -> String {
          \x20 pledge -p 'stdio rpath' -- cat /etc/hostname  # reading files needs rpath\n\
          \x20 pledge -p stdio -- cat /etc/hostname         # denied, and reported\n\
          \x20 pledge -p 'stdio rpath' -v /usr/share -- ls /usr/share/doc   # only /usr/share is visible\n\
-         \x20 pledge -p 'stdio rpath wpath cpath' -v rwc:/tmp/out -- gzip -k /tmp/out/log\n\
+         \x20 pledge -p 'stdio rpath wpath cpath fattr' -v rwc:/tmp/out -- gzip -k /tmp/out/log\n\
          \x20 pledge -k -p stdio -- ./untrusted-filter < in > out   # kill on the first violation\n\
          \x20 pledge -p 'stdio rpath proc exec' -- sh -c 'ls | wc -l'\n\
          \x20 pledge --fsize 10M --cpu 60 --close-fds --drop-caps -p stdio -- xz -9 < big > big.xz\n\
