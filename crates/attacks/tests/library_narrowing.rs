@@ -160,3 +160,25 @@ fn too_many_narrowings_fail_cleanly() {
     })
     .ok();
 }
+
+/// A pledge after an unveil lock re-states the unveiled paths through the descriptors unveil
+/// holds. A program that closed them (closefrom) and reused their numbers must not have the
+/// rules attached to whatever those numbers name now: the pledge fails, saying why.
+#[test]
+fn a_pledge_after_closefrom_attaches_no_rule_to_another_file() {
+    let dir = attacks::scratch("closefrom");
+    run_forked(move || {
+        scopes::unveil(Some(&dir), Some("r")).unwrap();
+        scopes::unveil(None, None).unwrap();
+        // SAFETY (test): closes every descriptor above stderr, as closefrom(3) does.
+        unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
+        let _reused: Vec<_> = (0..8)
+            .map(|_| std::fs::File::open("/dev/null").unwrap())
+            .collect();
+        match scopes::pledge(Some("stdio rpath"), None) {
+            Err(e) if e.errno() == libc::EBADF => 0,
+            other => panic!("pledge after closefrom: {other:?}"),
+        }
+    })
+    .ok();
+}

@@ -237,16 +237,22 @@ static unsigned long threads(void) {
 /* Enforces one layer on this process and closes its descriptor; a failure says why. */
 static void enforce_layer(int fd, int ruleset, uint32_t kind, uint32_t flags) {
     const char *what = kind == LAYER_UNVEIL ? "unveil" : "promise paths";
-    if (kind == LAYER_UNVEIL && !(flags & RESTRICT_SELF_TSYNC)) {
-        /* As unveil refuses: Landlock would confine this thread only. */
+    if (!(flags & RESTRICT_SELF_TSYNC)) {
+        /* As the library refuses: Landlock would confine this thread only (a library
+         * constructor may have started threads before this one runs). */
         unsigned long n = threads();
-        if (n == 0)
-            fail(fd, "unveil: counting threads in /proc/self/task", errno);
-        if (n > 1)
-            fail(fd,
-                 "unveil: other threads exist and Landlock before ABI 8 confines only the "
-                 "calling thread: unveil before starting threads",
-                 0);
+        char why[192];
+        if (n == 0) {
+            snprintf(why, sizeof why, "%s: counting threads in /proc/self/task", what);
+            fail(fd, why, errno);
+        }
+        if (n > 1) {
+            snprintf(why, sizeof why,
+                     "%s: other threads exist and Landlock before ABI 8 confines only the "
+                     "calling thread: %s before starting threads",
+                     what, kind == LAYER_UNVEIL ? "unveil" : "restrict paths");
+            fail(fd, why, 0);
+        }
     }
     long r = syscall(SYS_landlock_restrict_self, ruleset, flags);
     int err = errno;

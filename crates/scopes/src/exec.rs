@@ -116,7 +116,7 @@ fn execpromises_landlock(
     } else {
         Vec::new()
     };
-    let unveiled = crate::unveil::rules_for_layer(exec.with(Promise::Unveil));
+    let unveiled = crate::unveil::rules_for_layer(exec.with(Promise::Unveil))?;
     // Starting a program needs Execute on it (and on its ELF interpreter): allowed
     // everywhere, as the filter refuses execve itself unless the execpromises hold `exec`.
     let extra = [(

@@ -13,7 +13,8 @@ use crate::error::Error;
 /// truncation; before it, `O_TRUNC` would escape the rules.
 pub const MIN_ABI: i32 = 3;
 
-/// The rights an access string (`r`, `w`, `x`, `c`, `d`) stands for.
+/// The rights an access string stands for: unveil's `r`, `w`, `x`, `c`, and the path table's
+/// `d`, `s`, `v`, `t` (see [`crate::policy::paths`]).
 pub fn rights(access: &str) -> landlock::BitFlags<AccessFs> {
     let mut set = landlock::BitFlags::<AccessFs>::empty();
     for letter in access.chars() {
@@ -106,18 +107,13 @@ pub(crate) fn roots(may_list: bool) -> Vec<PathBuf> {
     if !may_list {
         return standard();
     }
-    let kernel = |name: &std::ffi::OsStr| {
-        crate::policy::paths::KERNEL_FILESYSTEMS
-            .iter()
-            .any(|k| std::ffi::OsStr::new(k.trim_start_matches('/')) == name)
-    };
     match std::fs::read_dir("/") {
         Ok(entries) => {
             // A link (usrmerge's /bin -> usr/bin) leads to another entry, which has its own
             // rule, or elsewhere, which gets none: stricter, never wider.
             let listed: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
-                .filter(|e| !kernel(&e.file_name()))
+                .filter(|e| !crate::policy::paths::is_kernel_filesystem(&e.file_name()))
                 .filter(|e| e.file_type().is_ok_and(|t| !t.is_symlink()))
                 .map(|e| Path::new("/").join(e.file_name()))
                 .collect();

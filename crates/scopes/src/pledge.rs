@@ -308,6 +308,12 @@ impl Pledge {
                 // exec removed: violations already end in SIGSYS's default action, death, so
                 // ours end the same way, without a report (the guard cannot be lifted).
                 Err(e) if e.raw_os_error() == Some(libc::EPERM) && sys::filtered() => {
+                    if !sys::action_available(ret::KILL_PROCESS) {
+                        return Err(Error::Unsupported {
+                            feature: "SECCOMP_RET_KILL_PROCESS (Linux 4.14)".into(),
+                            errno: libc::ENOSYS,
+                        });
+                    }
                     penalty = Penalty::KillQuietly;
                 }
                 Err(e) => {
@@ -355,15 +361,6 @@ impl Pledge {
     }
 }
 
-/// The promises of `set` that reach paths.
-fn path_side(set: Promises) -> Promises {
-    crate::policy::paths::PATH_PROMISES
-        .iter()
-        .copied()
-        .filter(|p| set.contains(*p))
-        .collect()
-}
-
 /// What a filter answering violations with `penalty` is compiled for, on this machine.
 fn target(penalty: Penalty, ctx: Context) -> Target {
     Target {
@@ -392,7 +389,7 @@ fn plan_layer(new: Promises, current: Option<Promises>) -> Result<Option<(LayerP
             // narrows every thread); one that changes what paths are reached cannot be
             // enforced on the other threads, and fails.
             Err(Error::Thread { .. })
-                if current.is_some_and(|c| path_side(c) == path_side(new)) =>
+                if current.is_some_and(|c| paths::path_side(c) == paths::path_side(new)) =>
             {
                 return Ok(None)
             }
@@ -417,7 +414,7 @@ fn plan_layer(new: Promises, current: Option<Promises>) -> Result<Option<(LayerP
     } else {
         Vec::new()
     };
-    let unveiled = crate::unveil::rules_for_layer(new);
+    let unveiled = crate::unveil::rules_for_layer(new)?;
     let inputs = paths::Inputs {
         abi,
         roots: &roots,

@@ -30,7 +30,9 @@ pub fn restrict_paths(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<(
 
 /// A Landlock layer built by one process for another to enforce on itself: the ruleset
 /// descriptor (close-on-exec) and the flags to pass to `landlock_restrict_self`. Whoever holds
-/// the descriptor can only restrict itself with it, never widen anything.
+/// the descriptor can only restrict itself with it, never widen anything. Without
+/// `LANDLOCK_RESTRICT_SELF_TSYNC` in `flags`, the process enforcing it must refuse while other
+/// threads exist (the layer would confine only the calling one).
 #[derive(Debug)]
 pub struct Layer {
     /// The ruleset, with every rule added.
@@ -38,9 +40,6 @@ pub struct Layer {
     /// The flags for `landlock_restrict_self` (`LANDLOCK_RESTRICT_SELF_TSYNC` where the kernel
     /// confines every thread at once, ABI 8).
     pub flags: u32,
-    /// Whether the layer is refused in a process with other threads when `flags` cannot
-    /// confine them (unveil's layer is; the promises' is not, as with [`restrict_paths`]).
-    pub single_threaded: bool,
 }
 
 /// [`restrict_paths`]'s layer, built but not enforced: for a process (the `pledge` command)
@@ -58,7 +57,6 @@ pub fn path_layer(promises: Promises, extra: &[(PathBuf, &str)]) -> Result<Optio
     Ok(Some(Layer {
         ruleset,
         flags: prepared.flags(),
-        single_threaded: false,
     }))
 }
 

@@ -86,7 +86,16 @@ fn grant_rights(g: &PathGrant, abi: i32) -> BitFlags<AccessFs> {
 /// Whether `promises` reach paths at all (hold a promise of
 /// [`crate::policy::paths::PATH_PROMISES`]).
 pub fn reaches_paths(promises: Promises) -> bool {
-    PATH_PROMISES.iter().any(|p| promises.contains(*p))
+    !path_side(promises).is_empty()
+}
+
+/// The promises of `promises` that reach paths.
+pub fn path_side(promises: Promises) -> Promises {
+    PATH_PROMISES
+        .iter()
+        .copied()
+        .filter(|p| promises.contains(*p))
+        .collect()
 }
 
 /// The grants of `promises`: those whose promises are held (grants every pledge has apply only
@@ -230,9 +239,9 @@ pub fn plan(promises: Promises, inputs: &Inputs<'_>) -> LayerPlan {
 }
 
 impl LayerPlan {
-    /// Whether the layer lets `right` through at `path` (absolute, normalised), for rules
-    /// whose places are paths: `roots` says which entries of `/` the rules were planned with.
-    /// The reference the property tests compare the table with.
+    /// Whether the layer lets `right` through at `path` (absolute, normalised), counting the
+    /// rules whose places are paths (held descriptors cannot be compared with a path). What
+    /// the property tests compare the table with.
     pub fn allows(&self, path: &str, right: AccessFs) -> bool {
         if !self.fs.contains(right) {
             return true;
@@ -276,6 +285,16 @@ mod tests {
         "/work/f",
         "/",
     ];
+
+    /// Inputs of a plan on Landlock ABI 7 with `roots` and nothing unveiled.
+    fn on_abi_7(roots: &[PathBuf]) -> Inputs<'_> {
+        Inputs {
+            abi: 7,
+            roots,
+            unveiled: None,
+            extra: &[],
+        }
+    }
 
     fn roots() -> Vec<PathBuf> {
         ROOTS.iter().map(PathBuf::from).collect()
@@ -331,12 +350,7 @@ mod tests {
     #[test]
     fn each_right_reaches_exactly_what_the_promises_grant() {
         let roots = roots();
-        let inputs = Inputs {
-            abi: 7,
-            roots: &roots,
-            unveiled: None,
-            extra: &[],
-        };
+        let inputs = on_abi_7(&roots);
         for set in random_sets(400) {
             let layer = plan(set, &inputs);
             for right in every_right() {
@@ -397,12 +411,7 @@ mod tests {
     #[test]
     fn unix_leaves_tmppath_confined() {
         let roots = roots();
-        let inputs = Inputs {
-            abi: 7,
-            roots: &roots,
-            unveiled: None,
-            extra: &[],
-        };
+        let inputs = on_abi_7(&roots);
         let layer = plan("stdio tmppath unix".parse().unwrap(), &inputs);
         assert!(layer.allows("/tmp/x", AccessFs::MakeReg));
         assert!(!layer.allows("/etc/x", AccessFs::MakeReg));
@@ -414,12 +423,7 @@ mod tests {
     #[test]
     fn writing_never_reaches_the_kernels_filesystems() {
         let roots = roots();
-        let inputs = Inputs {
-            abi: 7,
-            roots: &roots,
-            unveiled: None,
-            extra: &[],
-        };
+        let inputs = on_abi_7(&roots);
         for set in [
             "stdio rpath wpath",
             "stdio rpath wpath cpath dpath",
@@ -445,12 +449,7 @@ mod tests {
 
     #[test]
     fn dns_without_inet_connects_to_port_53_only() {
-        let inputs = Inputs {
-            abi: 7,
-            roots: &[],
-            unveiled: None,
-            extra: &[],
-        };
+        let inputs = on_abi_7(&[]);
         let layer = plan("stdio dns".parse().unwrap(), &inputs);
         assert_eq!(layer.net, AccessNet::ConnectTcp | AccessNet::BindTcp);
         assert_eq!(layer.ports, vec![(53, AccessNet::ConnectTcp)]);

@@ -2,7 +2,7 @@
 //! that depend on the process, paths (Landlock in the library), and violation reports.
 
 use super::{Approximation, Direction, STATIC_CONTEXT};
-use crate::policy::paths::{PATH_GRANTS, PATH_PROMISES};
+use crate::policy::paths::PATH_GRANTS;
 use crate::policy::{decide_by_name, table, Context, Needs, Value, Verdict};
 use crate::{Promise, Promises};
 
@@ -96,11 +96,7 @@ pub(crate) fn own_ids(promises: Promises, present: &dyn Fn(&str) -> bool) -> Vec
 /// The path side of the promises, which the library enforces with Landlock and no seccomp
 /// format can express.
 pub(crate) fn paths(promises: Promises) -> Vec<Approximation> {
-    let held: Promises = PATH_PROMISES
-        .iter()
-        .copied()
-        .filter(|p| promises.contains(*p))
-        .collect();
+    let held = crate::compiler::paths::path_side(promises);
     if held.is_empty() {
         return Vec::new();
     }

@@ -46,15 +46,20 @@ pub const OUTSIDE_KERNEL: &str = "/*";
 /// of such a path can.
 pub const KERNEL_FILESYSTEMS: &[&str] = &["/proc", "/sys"];
 
+/// Whether the entry `name` of `/` is one of [`KERNEL_FILESYSTEMS`].
+pub fn is_kernel_filesystem(name: &std::ffi::OsStr) -> bool {
+    KERNEL_FILESYSTEMS
+        .iter()
+        .any(|k| std::ffi::OsStr::new(k.trim_start_matches('/')) == name)
+}
+
 impl PathGrant {
     /// Whether the grant reaches `path` (absolute, normalised), as the layer built from it does.
     pub fn reaches(&self, path: impl AsRef<std::path::Path>) -> bool {
         let path = path.as_ref();
         match self.path {
             OUTSIDE_KERNEL => match path.components().nth(1) {
-                Some(std::path::Component::Normal(first)) => !KERNEL_FILESYSTEMS
-                    .iter()
-                    .any(|k| std::ffi::OsStr::new(k.trim_start_matches('/')) == first),
+                Some(std::path::Component::Normal(first)) => !is_kernel_filesystem(first),
                 _ => false,
             },
             place => path.starts_with(place),

@@ -208,7 +208,6 @@ impl Layer {
             ruleset: ruleset?,
             // LANDLOCK_RESTRICT_SELF_TSYNC.
             flags: if self.all_threads { 8 } else { 0 },
-            single_threaded: true,
         })
     }
 

@@ -541,21 +541,29 @@ fn narrowings(rules: &[Entry<'_>]) -> Vec<(Gap, bool)> {
 /// this pledge is about to enforce (when `new` lacks `unveil`); `None` when no path was
 /// unveiled. Within them, the promises' grants on `/` mean "everywhere unveil left visible",
 /// while the files promises imply stay reachable however they were unveiled.
-pub(crate) fn rules_for_layer(new: Promises) -> Option<Vec<crate::compiler::paths::Unveiled>> {
+pub(crate) fn rules_for_layer(
+    new: Promises,
+) -> Result<Option<Vec<crate::compiler::paths::Unveiled>>, Error> {
     use std::os::fd::AsRawFd as _;
     let state = state();
     let locking = !new.contains(Promise::Unveil) && !state.locked;
     let pending = state.rules.iter().filter(|_| locking);
-    let rules: Vec<_> = state
-        .committed
-        .iter()
-        .chain(pending)
-        .map(|r| crate::compiler::paths::Unveiled {
+    let mut rules = Vec::new();
+    for r in state.committed.iter().chain(pending) {
+        if !r.node.still_open() {
+            // The program closed the descriptor held since unveil() (closefrom?): its number
+            // may name another file now, so no rule may be attached through it.
+            return Err(Error::Path {
+                path: r.node.path.clone(),
+                source: std::io::Error::from_raw_os_error(libc::EBADF),
+            });
+        }
+        rules.push(crate::compiler::paths::Unveiled {
             place: crate::compiler::paths::Place::Held(r.node.file.as_raw_fd()),
             access: r.permissions.rights(),
-        })
-        .collect();
-    (!rules.is_empty()).then_some(rules)
+        });
+    }
+    Ok((!rules.is_empty()).then_some(rules))
 }
 
 /// What pledge() enforces for unveil before installing its filter.
