@@ -13,6 +13,7 @@ mod broker;
 mod decode;
 mod enforce;
 mod export;
+mod filters;
 mod harmless;
 mod help;
 mod launch;
@@ -20,7 +21,8 @@ mod learn;
 mod options;
 mod preload;
 mod program;
-mod protocol;
+// Its old name, until the call sites move.
+use filters as protocol;
 mod supervisor;
 mod sys;
 mod window;
