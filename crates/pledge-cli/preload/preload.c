@@ -3,7 +3,8 @@
  * has mapped the program and its libraries, this library's constructor narrows the program
  * from the wide start-up filter to exactly its promises, with a listener the command takes
  * over, before `main` runs. See docs/command.md for the design and its limits, and
- * src/protocol.rs for the handshake, whose constants and layouts are repeated here.
+ * crates/handshake (the pledge-handshake crate) for the handshake, whose constants and layouts
+ * are repeated here (a test of the command checks them).
  *
  * The command does everything that allocates or needs its library: it compiles the filter and
  * builds the Landlock layers (created, not enforced), and hands over the finished results:
@@ -43,12 +44,12 @@
 #define SYS_landlock_restrict_self 446
 #endif
 
-/* protocol.rs: ENV_FD, ENV_USER_PRELOAD, SETUP_FAILED, MAX_MESSAGE. */
+/* pledge-handshake: ENV_FD, ENV_USER_PRELOAD, SETUP_FAILED, MAX_MESSAGE. */
 #define ENV_FD "PLEDGE_CLI_FD"
 #define ENV_USER_PRELOAD "PLEDGE_CLI_USER_LD_PRELOAD"
 #define SETUP_FAILED 125
 #define MAX_MESSAGE (64 * 1024)
-/* protocol.rs: SETUP_CLOSE, SETUP_WARM, LAYER_UNVEIL, MAX_LAYERS, the tags. The setup: the
+/* pledge-handshake: SetupOptions' bits, LayerKind::Unveil, MAX_LAYERS, the tags. The setup: the
  * tag, the options, a zero word. The filter: the tag, the number of layers, a zero word, a
  * (kind, flags) pair of words per layer, then the instructions (struct sock_filter). */
 #define SETUP_CLOSE 1u
@@ -58,7 +59,7 @@
 #define TAG_LEN 8
 static const char TAG_SETUP[TAG_LEN] = "setup\0\0";
 static const char TAG_FILTER[TAG_LEN] = "filter\0";
-/* scopes::compiler::MAX_INSNS. */
+/* pledge-handshake: MAX_INSNS (scopes::compiler::MAX_INSNS). */
 #define MAX_INSNS 4096
 
 /* LANDLOCK_RESTRICT_SELF_TSYNC (ABI 8). */

@@ -1,195 +1,14 @@
-//! What the `pledge` command and its preload (`libpledge_preload.so`, written in C:
-//! `preload/preload.c`) agree on: the environment variables, the messages on the handshake
-//! socket, and the filters each side installs. The preload's side of every constant and layout
-//! here is in that file; the tests of `tests/` run both.
-//!
-//! The handshake, for a dynamically linked program (docs/command.md has the why):
-//!
-//! 1. the command sends [`Message::Setup`] on its end of a `SOCK_SEQPACKET` pair, then starts
-//!    the child; the child installs the *startup* filter ([`startup_filter`]) and executes the
-//!    program with the other end at the descriptor named by [`ENV_FD`] and the preload in
-//!    `LD_PRELOAD`. Meanwhile the command builds everything that allocates or needs the
-//!    library, for the child's pid: the Landlock layers (the promises' paths and the `-v`
-//!    rules, `/proc/self` being the program's), created but not enforced, and the *program*
-//!    filter ([`program_filter`]); it sends them as [`Message::Filter`], the layers'
-//!    descriptors attached (and closes its copies). This work overlaps the program's loading;
-//! 2. the preload's constructor, once the loader is done, receives both, enforces each layer
-//!    on itself (`landlock_restrict_self`) and closes it, sends [`Message::Ready`] with the
-//!    descriptor number the listener will get, and installs the program filter with a
-//!    listener;
-//! 3. the command takes the listener with `pidfd_getfd`; the preload then makes the barrier
-//!    call ([`is_barrier`]), which the program filter always sends to the listener, and which the
-//!    command answers with 0 once it holds the listener. From then on the command reports.
-//!
-//! A statically linked program is handled by the forked child itself: it installs the program
-//! filter before `execve`, sends [`Message::Ready`], and its `execve` is the barrier.
+//! The two seccomp filters of a supervised program (the handshake that installs them is
+//! [`pledge_handshake`]'s): the *startup* filter ([`startup_filter`]), which the command's
+//! child installs before executing a dynamically linked program and which lets its loader and
+//! the preload work, and the *program* filter ([`program_filter`]), exactly the promises, with
+//! every violation and every `execve` sent to the supervisor. Built by the command, with the
+//! scopes compiler, for the child's pid.
 
 use scopes::bpf::{data, ret, Insn};
 use scopes::compiler::{compile, Target};
 use scopes::policy::Context;
 use scopes::{Arch, Promise, Promises};
-
-/// The descriptor number of the preload's end of the handshake socket.
-pub const ENV_FD: &str = "PLEDGE_CLI_FD";
-/// The user's own `LD_PRELOAD`, which the preload puts back for the program's children.
-pub const ENV_USER_PRELOAD: &str = "PLEDGE_CLI_USER_LD_PRELOAD";
-/// The exit status of a child or preload that could not set the sandbox up. The command reports
-/// the message it got and exits 125 itself.
-pub const SETUP_FAILED: i32 = 125;
-/// The largest message on the handshake socket.
-pub const MAX_MESSAGE: usize = 64 * 1024;
-
-/// [`Message::Setup`]'s options: close the handshake socket, the listener and the preload's memfd once
-/// narrowed (the program holds `stdio`, or `pledge --learn` observes the run and lets the
-/// closes through, so that the learned program holds no descriptor an unwatched run would not).
-pub const SETUP_CLOSE: u32 = 1;
-/// [`Message::Setup`]'s options: load libc's lazily read files (locale, message catalog, time zone)
-/// before narrowing: the program cannot read them itself later (no `rpath`, or `-v` rules).
-pub const SETUP_WARM: u32 = 2;
-
-/// [`LayerInfo::kind`]: the promises' paths.
-pub const LAYER_PROMISES: u32 = 0;
-/// [`LayerInfo::kind`]: the `-v` rules; refused in a process with other threads unless the
-/// flags confine them too (as `unveil` is).
-pub const LAYER_UNVEIL: u32 = 1;
-
-/// The tags of the binary messages, 8 bytes each.
-const TAG_SETUP: &[u8; 8] = b"setup\0\0\0";
-const TAG_FILTER: &[u8; 8] = b"filter\0\0";
-/// The most layers a filter message carries (the promises' and unveil's).
-pub const MAX_LAYERS: usize = 2;
-
-/// One Landlock layer of a [`Message::Filter`]; its ruleset descriptor travels with the message
-/// (`SCM_RIGHTS`), in the same order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LayerInfo {
-    /// [`LAYER_PROMISES`] or [`LAYER_UNVEIL`].
-    pub kind: u32,
-    /// The flags for `landlock_restrict_self`.
-    pub flags: u32,
-}
-
-/// A message on the handshake socket. The command's are binary (fixed layouts the preload
-/// reads as they are: an 8-byte tag, then native 32-bit words or `struct sock_filter`s); the
-/// preload's and the child's are text, fields NUL-separated.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Message {
-    /// Command to preload, before the program starts: what to do besides narrowing.
-    Setup {
-        /// [`SETUP_CLOSE`], [`SETUP_WARM`].
-        options: u32,
-    },
-    /// Command to preload: the Landlock layers to enforce, whose descriptors come with it, and
-    /// the program filter to install.
-    Filter {
-        /// The layers, in the order of the descriptors.
-        layers: Vec<LayerInfo>,
-        /// The filter.
-        prog: Vec<Insn>,
-    },
-    /// Preload or child to command: the listener will be this descriptor number.
-    Ready {
-        /// Its number in the program.
-        listener: i32,
-    },
-    /// Preload or child to command: the sandbox could not be set up; the text says why.
-    Failed(String),
-}
-
-fn word(bytes: &[u8], i: usize) -> Option<u32> {
-    let b = bytes.get(8 + 4 * i..12 + 4 * i)?;
-    Some(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-}
-
-impl Message {
-    /// The bytes sent.
-    pub fn encode(&self) -> Vec<u8> {
-        match self {
-            Message::Setup { options } => {
-                let mut out = TAG_SETUP.to_vec();
-                out.extend(options.to_ne_bytes());
-                out.extend(0u32.to_ne_bytes());
-                out
-            }
-            Message::Filter { layers, prog } => {
-                let mut out = TAG_FILTER.to_vec();
-                out.extend((layers.len() as u32).to_ne_bytes());
-                out.extend(0u32.to_ne_bytes());
-                for layer in layers {
-                    out.extend(layer.kind.to_ne_bytes());
-                    out.extend(layer.flags.to_ne_bytes());
-                }
-                // `struct sock_filter`, as seccomp() takes it.
-                for insn in prog {
-                    out.extend(insn.code.to_ne_bytes());
-                    out.push(insn.jt);
-                    out.push(insn.jf);
-                    out.extend(insn.k.to_ne_bytes());
-                }
-                out
-            }
-            Message::Ready { listener } => format!("ready\0{listener}").into_bytes(),
-            Message::Failed(text) => format!("failed\0{text}").into_bytes(),
-        }
-    }
-
-    /// Parses received bytes; `None` for anything malformed.
-    pub fn decode(bytes: &[u8]) -> Option<Message> {
-        if bytes.starts_with(TAG_SETUP) {
-            let options = word(bytes, 0)?;
-            return (bytes.len() == 16 && word(bytes, 1)? == 0)
-                .then_some(Message::Setup { options });
-        }
-        if bytes.starts_with(TAG_FILTER) {
-            let count = word(bytes, 0)? as usize;
-            if count > MAX_LAYERS || word(bytes, 1)? != 0 {
-                return None;
-            }
-            let layers = (0..count)
-                .map(|i| {
-                    Some(LayerInfo {
-                        kind: word(bytes, 2 + 2 * i)?,
-                        flags: word(bytes, 3 + 2 * i)?,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()?;
-            let body = &bytes[16 + 8 * count.min(MAX_LAYERS)..];
-            if body.is_empty() || !body.len().is_multiple_of(8) {
-                return None;
-            }
-            let prog: Vec<Insn> = body
-                .chunks(8)
-                .map(|c| Insn {
-                    code: u16::from_ne_bytes([c[0], c[1]]),
-                    jt: c[2],
-                    jf: c[3],
-                    k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
-                })
-                .collect();
-            return (prog.len() <= scopes::compiler::MAX_INSNS)
-                .then_some(Message::Filter { layers, prog });
-        }
-        let text = std::str::from_utf8(bytes).ok()?;
-        let mut fields = text.split('\0');
-        match fields.next()? {
-            "ready" => {
-                let listener = fields.next()?.parse().ok().filter(|n| *n >= 0)?;
-                fields
-                    .next()
-                    .is_none()
-                    .then_some(Message::Ready { listener })
-            }
-            "failed" => Some(Message::Failed(fields.collect::<Vec<_>>().join(" "))),
-            _ => None,
-        }
-    }
-}
-
-/// Whether a notified `execve` is the preload's barrier: `execve(NULL, NULL, NULL)`, which
-/// could never execute anything.
-pub fn is_barrier(args: &[u64; 6]) -> bool {
-    args[0] == 0 && args[1] == 0 && args[2] == 0
-}
 
 /// The rule kind that carries a `--connect-port` through the handshake, in place of unveil
 /// permissions (which never hold more than the letters `rwxc`).
@@ -222,7 +41,7 @@ pub fn apply_unveils(
 }
 
 /// The layer [`apply_unveils`] would enforce in a new single-threaded process, built here and
-/// not enforced: for the preload to enforce on the program (see [`Message::Filter`]).
+/// not enforced: for the preload to enforce on the program (see [`pledge_handshake::Message::Filter`]).
 pub fn unveil_layer(
     rules: &[(String, std::path::PathBuf)],
     promises: scopes::Promises,
@@ -503,60 +322,6 @@ mod tests {
             instruction_pointer: 0,
             args,
         }
-    }
-
-    #[test]
-    fn messages_round_trip() {
-        let filter = program_filter(Promises::EMPTY, Arch::native(), CTX);
-        let all = [
-            Message::Setup {
-                options: SETUP_CLOSE | SETUP_WARM,
-            },
-            Message::Setup { options: 0 },
-            Message::Ready { listener: 4 },
-            Message::Failed("landlock: no".into()),
-            Message::Filter {
-                layers: vec![],
-                prog: filter.clone(),
-            },
-            Message::Filter {
-                layers: vec![
-                    LayerInfo {
-                        kind: LAYER_PROMISES,
-                        flags: 0,
-                    },
-                    LayerInfo {
-                        kind: LAYER_UNVEIL,
-                        flags: 8,
-                    },
-                ],
-                prog: filter,
-            },
-        ];
-        for m in all {
-            assert_eq!(Message::decode(&m.encode()), Some(m));
-        }
-        assert_eq!(Message::decode(b"ready\0-1"), None);
-        assert_eq!(Message::decode(b"bogus"), None);
-        let mut setup = b"setup\0\0\0".to_vec();
-        setup.extend([0; 8]);
-        assert!(Message::decode(&setup).is_some());
-        setup.push(0);
-        assert_eq!(Message::decode(&setup), None);
-        // No instruction, 7 bytes of one, three layers, reserved word set.
-        let header = |count: u32, reserved: u32| {
-            let mut m = b"filter\0\0".to_vec();
-            m.extend(count.to_ne_bytes());
-            m.extend(reserved.to_ne_bytes());
-            m
-        };
-        assert_eq!(Message::decode(&header(0, 0)), None);
-        assert_eq!(Message::decode(&[header(0, 0), vec![1; 7]].concat()), None);
-        assert!(Message::decode(&[header(0, 0), vec![1; 8]].concat()).is_some());
-        assert_eq!(Message::decode(&[header(3, 0), vec![1; 32]].concat()), None);
-        assert_eq!(Message::decode(&[header(0, 1), vec![1; 8]].concat()), None);
-        // One layer announced, no instruction after it.
-        assert_eq!(Message::decode(&[header(1, 0), vec![0; 8]].concat()), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Starting the program: the fork, and everything the child does before `execve` — limits,
-//! descriptor hygiene, capabilities, and the first filter (see [`crate::protocol`]).
+//! descriptor hygiene, capabilities, and the first filter (see [`pledge_handshake`]).
 
 use std::ffi::{CString, OsString};
 use std::io;
@@ -14,8 +14,11 @@ use scopes::{Arch, Promise};
 
 use crate::options::{Limits, Run};
 use crate::program::{Program, Start};
-use crate::protocol::{self, Message, ENV_FD, ENV_USER_PRELOAD, SETUP_FAILED};
+use crate::protocol;
 use crate::sys::{self, SigSet};
+use pledge_handshake::{
+    LayerInfo, LayerKind, Message, SetupOptions, ENV_FD, ENV_USER_PRELOAD, SETUP_FAILED,
+};
 
 /// The started child, seen from the command.
 pub struct Child {
@@ -159,7 +162,7 @@ pub fn spawn(
                 let message = Message::Filter {
                     layers: layers
                         .iter()
-                        .map(|(kind, layer)| protocol::LayerInfo {
+                        .map(|(kind, layer)| LayerInfo {
                             kind: *kind,
                             flags: layer.flags,
                         })
@@ -195,14 +198,12 @@ fn setup(run: &Run) -> Message {
     // With `rpath` and no unveiled paths the program can load libc's files itself, later.
     let reads_anything =
         run.promises.contains(Promise::Rpath) && run.unveils.iter().all(|u| u.is_port());
-    let mut options = 0;
-    if run.promises.contains(Promise::Stdio) || run.observed {
-        options |= protocol::SETUP_CLOSE;
+    Message::Setup {
+        options: SetupOptions {
+            close_descriptors: run.promises.contains(Promise::Stdio) || run.observed,
+            warm_libc_caches: !reads_anything,
+        },
     }
-    if !reads_anything {
-        options |= protocol::SETUP_WARM;
-    }
-    Message::Setup { options }
 }
 
 /// Builds the program's Landlock layers here (the promises' paths, then the `-v` rules), with
@@ -213,13 +214,13 @@ fn layers(
     run: &Run,
     program: &Program,
     pid: libc::pid_t,
-) -> io::Result<Vec<(u32, scopes::supervised::Layer)>> {
+) -> io::Result<Vec<(LayerKind, scopes::supervised::Layer)>> {
     let failed = |text: String| io::Error::other(text);
     let mut layers = Vec::new();
     if let Some(layer) = scopes::supervised::path_layer(run.promises, &[])
         .map_err(|e| failed(format!("promise paths: {e}")))?
     {
-        layers.push((protocol::LAYER_PROMISES, layer));
+        layers.push((LayerKind::Promises, layer));
     }
     let rules: Vec<(String, PathBuf)> = run
         .unveils
@@ -235,7 +236,7 @@ fn layers(
         .chain(script_rules(run, program))
         .collect();
     if let Some(layer) = protocol::unveil_layer(&rules, run.promises).map_err(failed)? {
-        layers.push((protocol::LAYER_UNVEIL, layer));
+        layers.push((LayerKind::Unveil, layer));
     }
     Ok(layers)
 }

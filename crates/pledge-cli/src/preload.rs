@@ -85,4 +85,78 @@ mod tests {
             .and_then(|mut f| std::io::Write::write_all(&mut f, b"changed"));
         assert!(written.is_err());
     }
+
+    /// preload.c repeats what [`pledge_handshake`] says: every constant it defines must be the
+    /// crate's, as the crate encodes it.
+    #[test]
+    fn the_c_preload_repeats_the_handshake_crate() {
+        use pledge_handshake::{LayerInfo, LayerKind, Message, SetupOptions};
+        let source = include_str!("../preload/preload.c");
+        let define = |name: &str| -> String {
+            let prefix = format!("#define {name} ");
+            let line = source.lines().find(|l| l.starts_with(&prefix));
+            line.unwrap_or_else(|| panic!("preload.c defines no {name}"))[prefix.len()..]
+                .trim()
+                .to_string()
+        };
+        // The bytes of `static const char NAME[TAG_LEN] = "...";`, its final NUL included.
+        let tag = |name: &str| -> Vec<u8> {
+            let prefix = format!("static const char {name}[TAG_LEN] = \"");
+            let line = source.lines().find(|l| l.starts_with(&prefix));
+            let literal = line.unwrap_or_else(|| panic!("preload.c has no {name}"))[prefix.len()..]
+                .trim_end_matches("\";");
+            let mut bytes = literal.replace("\\0", "\0").into_bytes();
+            bytes.push(0);
+            bytes
+        };
+        let word = |m: &Message, i: usize| {
+            u32::from_ne_bytes(m.encode()[8 + 4 * i..12 + 4 * i].try_into().unwrap())
+        };
+        let setup = |close_descriptors, warm_libc_caches| Message::Setup {
+            options: SetupOptions {
+                close_descriptors,
+                warm_libc_caches,
+            },
+        };
+        let filter = Message::Filter {
+            layers: vec![LayerInfo {
+                kind: LayerKind::Unveil,
+                flags: 0,
+            }],
+            prog: crate::filters::program_filter(
+                scopes::Promises::EMPTY,
+                scopes::Arch::native(),
+                scopes::policy::Context::current(),
+            ),
+        };
+
+        assert_eq!(define("ENV_FD"), format!("{:?}", pledge_handshake::ENV_FD));
+        assert_eq!(
+            define("ENV_USER_PRELOAD"),
+            format!("{:?}", pledge_handshake::ENV_USER_PRELOAD)
+        );
+        assert_eq!(
+            define("SETUP_FAILED"),
+            pledge_handshake::SETUP_FAILED.to_string()
+        );
+        assert_eq!(define("MAX_MESSAGE"), "(64 * 1024)");
+        assert_eq!(pledge_handshake::MAX_MESSAGE, 64 * 1024);
+        assert_eq!(
+            define("MAX_LAYERS"),
+            pledge_handshake::MAX_LAYERS.to_string()
+        );
+        assert_eq!(define("MAX_INSNS"), pledge_handshake::MAX_INSNS.to_string());
+        assert_eq!(
+            define("SETUP_CLOSE"),
+            format!("{}u", word(&setup(true, false), 0))
+        );
+        assert_eq!(
+            define("SETUP_WARM"),
+            format!("{}u", word(&setup(false, true), 0))
+        );
+        assert_eq!(define("LAYER_UNVEIL"), format!("{}u", word(&filter, 2)));
+        assert_eq!(define("TAG_LEN"), "8");
+        assert_eq!(tag("TAG_SETUP"), setup(false, false).encode()[..8]);
+        assert_eq!(tag("TAG_FILTER"), filter.encode()[..8]);
+    }
 }

@@ -4,7 +4,7 @@
 //!
 //! It knows nothing of promises: a [`Handler`] decides each stopped call (the enforcing one
 //! reports and denies; a learning one could record and let it run). The loop itself handles
-//! the handshake of [`crate::protocol`], so no handler ever sees it.
+//! the handshake of [`pledge_handshake`], so no handler ever sees it.
 
 mod call;
 mod tree;
@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use crate::launch::Child;
 use crate::program::Start;
-use crate::protocol::{self, Message, MAX_MESSAGE};
 use crate::sys::{self, notif, Ended, SigSet};
+use pledge_handshake::{self as handshake, Message, MAX_MESSAGE};
 
 /// The signals forwarded to the program (when sent with kill(); the terminal's own go to the
 /// program directly, since it shares the command's process group).
@@ -300,7 +300,7 @@ impl Supervisor {
     fn setup_failed(&mut self, why: String) -> Outcome {
         Outcome::Failed {
             why: self.failure.take().unwrap_or(why),
-            status: protocol::SETUP_FAILED,
+            status: handshake::SETUP_FAILED,
         }
     }
 
@@ -332,12 +332,12 @@ impl Supervisor {
         if let Some(why) = self.failure.take() {
             let status = match ended {
                 Ended::Exited(code @ (126 | 127)) => code,
-                _ => protocol::SETUP_FAILED,
+                _ => handshake::SETUP_FAILED,
             };
             return Outcome::Failed { why, status };
         }
         if self.handshake != Handshake::Done {
-            if ended == Ended::Exited(protocol::SETUP_FAILED) {
+            if ended == Ended::Exited(handshake::SETUP_FAILED) {
                 return self.setup_failed(
                     "the program could not be narrowed to its promises (the preload gave up)"
                         .into(),
@@ -508,7 +508,7 @@ impl Supervisor {
         let is_exec = call.name() == Some("execve");
         let from_child = call.tid() == self.child.pid as u32;
         match self.start {
-            Start::Dynamic if is_exec && from_child && protocol::is_barrier(call.args()) => {
+            Start::Dynamic if is_exec && from_child && handshake::is_barrier(call.args()) => {
                 notif::succeed(listener, call.id(), 0)
                     .map_err(|e| format!("handshake: {}", crate::describe_io(&e)))?;
             }
