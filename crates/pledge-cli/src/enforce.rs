@@ -176,11 +176,11 @@ impl Handler for Enforcer {
             // The filter answers these itself; should one arrive, answer the same.
             Decision::Errno(e) => return Answer::Fail(e),
             // Every seccomp(SECCOMP_SET_MODE_FILTER) is sent here (see
-            // `protocol::program_filter`), also those the promises allow.
+            // `filters::program_filter`), also those the promises allow.
             Decision::Allow if name == "seccomp" => return self.own_filter(call, &args),
             // The loader's hand-over, sent here to end the caller's loader window (which
             // `windows.handle` just did); allowed, and decided on registers alone.
-            Decision::Allow if crate::protocol::is_start_marker(name, &args) => {
+            Decision::Allow if crate::filters::is_start_marker(name, &args) => {
                 return Answer::Continue
             }
             Decision::Allow | Decision::Violation | Decision::Kill => {}

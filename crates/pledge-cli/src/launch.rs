@@ -12,9 +12,10 @@ use crate::preload::Preload;
 use scopes::policy::Context;
 use scopes::{Arch, Promise};
 
+use crate::filters;
 use crate::options::{Limits, Run};
 use crate::program::{Program, Start};
-use crate::protocol;
+use crate::rules::{self, Rule};
 use crate::sys::{self, SigSet};
 use pledge_handshake::{
     LayerInfo, LayerKind, Message, SetupOptions, ENV_FD, ENV_USER_PRELOAD, SETUP_FAILED,
@@ -167,7 +168,7 @@ pub fn spawn(
                             flags: layer.flags,
                         })
                         .collect(),
-                    prog: protocol::program_filter(run.promises, Arch::native(), ctx),
+                    prog: filters::program_filter(run.promises, Arch::native(), ctx),
                 };
                 let fds: Vec<RawFd> = layers.iter().map(|(_, l)| l.ruleset.as_raw_fd()).collect();
                 // The command's copies of the rulesets are closed once sent.
@@ -222,20 +223,19 @@ fn layers(
     {
         layers.push((LayerKind::Promises, layer));
     }
-    let rules: Vec<(String, PathBuf)> = run
+    let rules: Vec<Rule> = run
         .unveils
         .iter()
-        .map(|u| {
-            let path = if u.is_port() {
-                u.path.clone()
-            } else {
-                in_program(&u.path, pid)
-            };
-            (u.permissions.clone(), path)
+        .map(|rule| match rule {
+            Rule::Unveil { permissions, path } => Rule::Unveil {
+                permissions: *permissions,
+                path: in_program(path, pid),
+            },
+            other => other.clone(),
         })
         .chain(script_rules(run, program))
         .collect();
-    if let Some(layer) = protocol::unveil_layer(&rules, run.promises).map_err(failed)? {
+    if let Some(layer) = rules::layer(&rules, run.promises).map_err(failed)? {
         layers.push((LayerKind::Unveil, layer));
     }
     Ok(layers)
@@ -272,14 +272,14 @@ fn in_program(path: &Path, pid: libc::pid_t) -> PathBuf {
 /// interpreter on the way to it (`executed`), kept reachable (read and execute), so that an
 /// interpreter can read the script it was asked to run even outside the unveiled paths.
 /// Without path rules nothing is added (a rule would hide everything else).
-fn script_rules(run: &Run, program: &Program) -> Vec<(String, PathBuf)> {
+fn script_rules(run: &Run, program: &Program) -> Vec<Rule> {
     if program.scripts.is_empty() || !run.unveils.iter().any(|u| !u.is_port()) {
         return Vec::new();
     }
     program
         .executed
         .iter()
-        .map(|p| (protocol::REACHABLE.to_string(), p.clone()))
+        .map(|p| Rule::Reachable(p.clone()))
         .collect()
 }
 
@@ -362,7 +362,7 @@ fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
         set_limits(&plan.run.limits, true)?;
         // Here, in the child: "own pid" checks need the program's pid, and this filter
         // stays in force for the program's life (seccomp takes the strictest answer).
-        let filter = protocol::startup_filter(
+        let filter = filters::startup_filter(
             plan.run.promises,
             Arch::native(),
             Context::current(),
@@ -382,14 +382,8 @@ fn prepare(plan: &Plan<'_>, fd: &mut RawFd) -> Result<(), String> {
         .collect();
     scopes::supervised::restrict_paths(plan.run.promises, &executed)
         .map_err(|e| format!("promise paths: {e}"))?;
-    let rules: Vec<(String, PathBuf)> = plan
-        .run
-        .unveils
-        .iter()
-        .map(|u| (u.permissions.clone(), u.path.clone()))
-        .collect();
-    protocol::apply_unveils(&rules, &plan.program.executed, plan.run.promises)?;
-    let filter = protocol::program_filter(plan.run.promises, Arch::native(), Context::current());
+    rules::apply(&plan.run.unveils, &plan.program.executed, plan.run.promises)?;
+    let filter = filters::program_filter(plan.run.promises, Arch::native(), Context::current());
     let listener =
         sys::lowest_free_fd(*fd).map_err(|e| os("finding a descriptor for the listener", e))?;
     sys::send(*fd, &Message::Ready { listener }.encode()).map_err(|e| os("handshake", e))?;

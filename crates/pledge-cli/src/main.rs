@@ -21,8 +21,7 @@ mod learn;
 mod options;
 mod preload;
 mod program;
-// Its old name, until the call sites move.
-use filters as protocol;
+mod rules;
 mod supervisor;
 mod sys;
 mod window;
@@ -94,7 +93,7 @@ fn real_main() -> i32 {
         )),
         Command::PrintFilter { promises, arch } => {
             let ctx = Context::current();
-            let prog = protocol::program_filter(promises, arch, ctx);
+            let prog = filters::program_filter(promises, arch, ctx);
             print(&format!(
                 "; pledge -p '{promises}' on {arch}: {} instructions\n\
                  ; violations and every execve go to the pledge supervisor (USER_NOTIF);\n\
@@ -138,12 +137,14 @@ fn run_program(run: &Run) -> i32 {
             return 126;
         }
     };
-    for rule in run.unveils.iter().filter(|r| !r.is_port()) {
-        if let Err(e) = std::fs::symlink_metadata(&rule.path) {
+    for rule in &run.unveils {
+        let rules::Rule::Unveil { permissions, path } = rule else {
+            continue;
+        };
+        if let Err(e) = std::fs::symlink_metadata(path) {
             error(&format!(
-                "-v {}:{}: {}",
-                rule.permissions,
-                rule.path.display(),
+                "-v {permissions}:{}: {}",
+                path.display(),
                 describe_io(&e)
             ));
             return EXIT_ERROR;
@@ -215,8 +216,8 @@ fn run_program(run: &Run) -> i32 {
         unveiled: run
             .unveils
             .iter()
-            .filter(|u| !u.is_port())
-            .map(|u| std::fs::canonicalize(&u.path).unwrap_or_else(|_| u.path.clone()))
+            .filter_map(|u| u.unveiled())
+            .map(|path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
             .collect(),
     };
     match supervisor::supervise(child, program.start, signals, &mut enforcer) {

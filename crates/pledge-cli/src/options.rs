@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use scopes::{Arch, Permissions, Promises};
 
+use crate::rules::Rule;
+
 /// The promises used when no `-p` is given.
 pub const DEFAULT_PROMISES: &str = "stdio rpath";
 
@@ -57,30 +59,13 @@ pub struct Limits {
     pub processes: Option<u64>,
 }
 
-/// One `-v` rule.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnveilRule {
-    /// Permission letters as given (`rwxc`, possibly empty), or one of the port rule kinds
-    /// ([`crate::protocol::CONNECT_PORT`], [`crate::protocol::BIND_PORT`]).
-    pub permissions: String,
-    /// The path (for a port rule, the port number).
-    pub path: PathBuf,
-}
-
-impl UnveilRule {
-    /// Whether this is a TCP port rule (`--connect-port`, `--bind-port`) rather than a path.
-    pub fn is_port(&self) -> bool {
-        crate::protocol::is_port_rule(&self.permissions)
-    }
-}
-
 /// Everything needed to run a program.
 #[derive(Clone, Debug)]
 pub struct Run {
     /// The promises.
     pub promises: Promises,
-    /// `-v` rules.
-    pub unveils: Vec<UnveilRule>,
+    /// `-v`, `--connect-port` and `--bind-port` rules, in order.
+    pub unveils: Vec<Rule>,
     /// `-k`: kill the program on a violation.
     pub kill: bool,
     /// `-q`: no violation reports.
@@ -98,7 +83,8 @@ pub struct Run {
     pub program: OsString,
     /// Its arguments (not including the program itself).
     pub args: Vec<OsString>,
-    /// Observed by `pledge --learn` rather than enforced (see `protocol::Message::Config`).
+    /// Observed by `pledge --learn` rather than enforced (see
+    /// `pledge_handshake::SetupOptions::close_descriptors`).
     pub observed: bool,
 }
 
@@ -110,7 +96,7 @@ pub struct UsageError(pub String);
 #[derive(Default)]
 pub struct Parsed {
     promises: Option<Vec<String>>,
-    unveils: Vec<UnveilRule>,
+    unveils: Vec<Rule>,
     kill: bool,
     quiet: bool,
     limits: Limits,
@@ -171,7 +157,7 @@ pub const OPTIONS: &[Opt] = &[
         value: Some("PORT"),
         help: "allow TCP connect() to PORT only (repeatable; Landlock ABI 4+, narrows inet)",
         apply: |p, v| {
-            p.unveils.push(parse_port(crate::protocol::CONNECT_PORT, v)?);
+            p.unveils.push(Rule::ConnectPort(parse_port(v)?));
             Ok(())
         },
     },
@@ -181,7 +167,7 @@ pub const OPTIONS: &[Opt] = &[
         value: Some("PORT"),
         help: "allow TCP bind() to PORT only (repeatable; 0 for an ephemeral port; Landlock ABI 4+)",
         apply: |p, v| {
-            p.unveils.push(parse_port(crate::protocol::BIND_PORT, v)?);
+            p.unveils.push(Rule::BindPort(parse_port(v)?));
             Ok(())
         },
     },
@@ -373,35 +359,30 @@ pub const OPTIONS: &[Opt] = &[
     },
 ];
 
-fn parse_unveil(v: &str) -> Result<UnveilRule, String> {
+fn parse_unveil(v: &str) -> Result<Rule, String> {
     // PERM: is optional; a path that itself holds a colon needs an explicit PERM.
     let (permissions, path) = match v.split_once(':') {
-        Some((perm, path)) if perm.chars().all(|c| "rwxc".contains(c)) => (perm.to_string(), path),
+        Some((perm, path)) if perm.chars().all(|c| "rwxc".contains(c)) => (perm, path),
         Some((perm, _)) if !perm.contains('/') => {
             return Err(format!(
                 "bad permissions \"{perm}\" in \"{v}\" (use any of r, w, x, c)"
             ))
         }
-        _ => ("r".to_string(), v),
+        _ => ("r", v),
     };
-    Permissions::parse(&permissions).map_err(|e| e.to_string())?;
+    let permissions = Permissions::parse(permissions).map_err(|e| e.to_string())?;
     if path.is_empty() {
         return Err(format!("empty path in \"{v}\""));
     }
-    Ok(UnveilRule {
+    Ok(Rule::Unveil {
         permissions,
         path: PathBuf::from(path),
     })
 }
 
-fn parse_port(kind: &str, v: &str) -> Result<UnveilRule, String> {
-    let port: u16 = v
-        .parse()
-        .map_err(|_| format!("\"{v}\" is not a TCP port (0 to 65535)"))?;
-    Ok(UnveilRule {
-        permissions: kind.to_string(),
-        path: PathBuf::from(port.to_string()),
-    })
+fn parse_port(v: &str) -> Result<u16, String> {
+    v.parse()
+        .map_err(|_| format!("\"{v}\" is not a TCP port (0 to 65535)"))
 }
 
 fn parse_count(v: &str) -> Result<u64, String> {
@@ -628,6 +609,7 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn parse_str(args: &[&str]) -> Result<Command, UsageError> {
         parse(args.iter().map(OsString::from))
@@ -678,18 +660,61 @@ mod tests {
     #[test]
     fn unveil_rules() {
         let r = run(&["-v", "/etc", "-v", "rwc:/tmp", "-v", ":/hidden", "x"]);
-        let got: Vec<(&str, &str)> = r
-            .unveils
-            .iter()
-            .map(|u| (u.permissions.as_str(), u.path.to_str().unwrap()))
-            .collect();
-        assert_eq!(got, [("r", "/etc"), ("rwc", "/tmp"), ("", "/hidden")]);
+        let unveil = |permissions: &str, path: &str| Rule::Unveil {
+            permissions: permissions.parse().unwrap(),
+            path: PathBuf::from(path),
+        };
         assert_eq!(
-            run(&["-v", "/a:b", "x"]).unveils[0].path,
-            PathBuf::from("/a:b")
+            r.unveils,
+            [
+                unveil("r", "/etc"),
+                unveil("rwc", "/tmp"),
+                unveil("", "/hidden")
+            ]
+        );
+        assert_eq!(
+            run(&["-v", "/a:b", "x"]).unveils[0].unveiled(),
+            Some(Path::new("/a:b"))
         );
         assert!(err(&["-v", "rz:/tmp", "x"]).contains("bad permissions"));
         assert!(err(&["-v", "r:", "x"]).contains("empty path"));
+    }
+
+    #[test]
+    fn port_rules_keep_their_place_among_the_paths() {
+        let r = run(&[
+            "--connect-port",
+            "443",
+            "-v",
+            "/etc",
+            "--bind-port=0",
+            "--connect-port",
+            "65535",
+            "x",
+        ]);
+        assert_eq!(
+            r.unveils,
+            [
+                Rule::ConnectPort(443),
+                Rule::Unveil {
+                    permissions: Permissions::READ,
+                    path: PathBuf::from("/etc")
+                },
+                Rule::BindPort(0),
+                Rule::ConnectPort(65535),
+            ]
+        );
+        assert!(r.unveils[0].is_port() && !r.unveils[1].is_port());
+        for bad in ["65536", "-1", "http", ""] {
+            assert!(
+                err(&["--connect-port", bad, "x"]).contains("is not a TCP port"),
+                "{bad}"
+            );
+            assert!(
+                err(&["--bind-port", bad, "x"]).contains("is not a TCP port"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

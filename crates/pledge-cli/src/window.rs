@@ -137,7 +137,7 @@ impl Windows {
     /// Prepares the windows for `promises` (opens the library directories: call before the
     /// program starts).
     pub fn new(promises: scopes::Promises) -> Windows {
-        let enabled = crate::protocol::has_loader_windows(promises);
+        let enabled = crate::filters::has_loader_windows(promises);
         let dirs = if enabled {
             LOADER_DIRS
                 .iter()
