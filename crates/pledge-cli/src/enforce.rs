@@ -16,6 +16,9 @@ use scopes::policy::{decide_by_name, promises_needed, Context, Decision};
 use scopes::{Promise, Promises};
 
 use crate::decode;
+use crate::options::Run;
+use crate::program::Program;
+use crate::runner;
 use crate::supervisor::{Answer, Call, Handler};
 
 /// Enforces a promise set on the stopped calls.
@@ -39,6 +42,54 @@ pub struct Enforcer {
     pub seen: Denials,
     /// The paths of the `-v` rules (resolved), to tell when a promise alone would not help.
     pub unveiled: Vec<PathBuf>,
+}
+
+/// Running a program under its promises (`pledge PROGRAM`): the [`runner::Mode`] whose
+/// handler is an [`Enforcer`].
+pub struct Enforcing<'a> {
+    /// The command line.
+    pub run: &'a Run,
+}
+
+/// What an [`Enforcer`] holds that is opened before the program exists, so that the program
+/// cannot swap it for something else.
+pub struct Opened {
+    broker: crate::broker::Broker,
+    windows: crate::window::Windows,
+    scripts: Vec<Script>,
+}
+
+impl runner::Mode for Enforcing<'_> {
+    type Prepared = Opened;
+    type Handler = Enforcer;
+
+    fn prepare(&mut self, program: &Program) -> Result<Opened, i32> {
+        Ok(Opened {
+            broker: crate::broker::Broker::new(self.run.promises),
+            windows: crate::window::Windows::new(self.run.promises),
+            scripts: program.scripts.iter().map(|p| Script::open(p)).collect(),
+        })
+    }
+
+    fn handler(&mut self, opened: Opened, _program: &Program, ctx: Context) -> Enforcer {
+        let run = self.run;
+        Enforcer {
+            promises: run.promises,
+            ctx,
+            kill: run.kill,
+            quiet: run.quiet,
+            scripts: opened.scripts,
+            broker: opened.broker,
+            windows: opened.windows,
+            seen: Denials::default(),
+            unveiled: run
+                .unveils
+                .iter()
+                .filter_map(|u| u.unveiled())
+                .map(|path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+                .collect(),
+        }
+    }
 }
 
 /// The distinct denials of a run: a program that makes the same denied call again and again

@@ -22,6 +22,7 @@ mod options;
 mod preload;
 mod program;
 mod rules;
+mod runner;
 mod supervisor;
 mod sys;
 mod window;
@@ -32,8 +33,6 @@ use scopes::bpf::Disassembly;
 use scopes::policy::Context;
 
 use options::{Command, Run, UsageError};
-use program::{LaunchError, Start};
-use supervisor::Outcome;
 
 /// Exit status for the command's own errors.
 const EXIT_ERROR: i32 = 125;
@@ -125,108 +124,10 @@ fn print(text: &str) -> i32 {
     }
 }
 
+/// Runs the program under its promises; its exit status, or the command's.
 fn run_program(run: &Run) -> i32 {
-    let program = match program::resolve(&run.program) {
-        Ok(p) => p,
-        Err(LaunchError::NotFound(text)) => {
-            error(&text);
-            return 127;
-        }
-        Err(LaunchError::CannotExecute(text)) => {
-            error(&text);
-            return 126;
-        }
-    };
-    for rule in &run.unveils {
-        let rules::Rule::Unveil { permissions, path } = rule else {
-            continue;
-        };
-        if let Err(e) = std::fs::symlink_metadata(path) {
-            error(&format!(
-                "-v {permissions}:{}: {}",
-                path.display(),
-                describe_io(&e)
-            ));
-            return EXIT_ERROR;
-        }
-    }
-    let preload = match program.start {
-        Start::Dynamic => match preload::Preload::get() {
-            Ok(p) => Some(p),
-            Err(text) => {
-                error(&text);
-                return EXIT_ERROR;
-            }
-        },
-        Start::Static => None,
-    };
-    if let Err(text) = supervisor::handshake_timeout() {
-        error(&text);
-        return EXIT_ERROR;
-    }
-    if let Err(e) = sys::notif::check_sizes() {
-        error(&format!(
-            "the kernel lacks seccomp user notification (Linux 5.0): {}",
-            describe_io(&e)
-        ));
-        return EXIT_ERROR;
-    }
-    let (signals, mask) = match supervisor::take_signals() {
-        Ok(s) => s,
-        Err(e) => {
-            error(&format!(
-                "setting up signal forwarding: {}",
-                describe_io(&e)
-            ));
-            return EXIT_ERROR;
-        }
-    };
-    // Opened before the program exists, so that it cannot swap them for something else.
-    let broker = broker::Broker::new(run.promises);
-    let windows = window::Windows::new(run.promises);
-    let scripts = program
-        .scripts
-        .iter()
-        .map(|p| enforce::Script::open(p))
-        .collect();
-    let child = match launch::spawn(run, &program, preload.as_ref(), mask) {
-        Ok(c) => c,
-        Err(e) => {
-            error(&format!(
-                "starting {}: {}",
-                program.path.display(),
-                describe_io(&e)
-            ));
-            return EXIT_ERROR;
-        }
-    };
-    let mut enforcer = enforce::Enforcer {
-        promises: run.promises,
-        ctx: Context {
-            pid: child.pid as u32,
-            uid: Context::current().uid,
-            gid: Context::current().gid,
-        },
-        kill: run.kill,
-        quiet: run.quiet,
-        scripts,
-        broker,
-        windows,
-        seen: enforce::Denials::default(),
-        unveiled: run
-            .unveils
-            .iter()
-            .filter_map(|u| u.unveiled())
-            .map(|path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
-            .collect(),
-    };
-    match supervisor::supervise(child, program.start, signals, &mut enforcer) {
-        Outcome::Ended(ended) => ended.code(),
-        Outcome::Killed => 128 + libc::SIGSYS,
-        Outcome::Failed { why, status } => {
-            // Written on the program's side of the handshake: shown escaped, like reports.
-            error(&decode::escape(why.as_bytes()));
-            status
-        }
+    match runner::run(run, &mut enforce::Enforcing { run }) {
+        Ok(finished) => finished.status,
+        Err(status) => status,
     }
 }

@@ -941,3 +941,30 @@ fn learn_a_failed_unlink_or_exec_of_nothing_is_a_probe() {
         assert!(t.report.contains("unlink(\"-\")"), "{}", t.report);
     }
 }
+
+/// Learning starts the program the way running does, with the same checks first: a bad
+/// `$PLEDGE_HANDSHAKE_TIMEOUT` is refused before the program runs.
+#[test]
+fn learn_refuses_a_bad_handshake_timeout_as_running_does() {
+    let marker = scratch("learn-bad-timeout").join("ran");
+    for learn in [true, false] {
+        let (ended, stderr) = ran(
+            {
+                let mut c = pledge();
+                c.env("PLEDGE_HANDSHAKE_TIMEOUT", "soon");
+                if learn {
+                    c.arg("--learn");
+                }
+                c.args(["--", "touch", marker.to_str().unwrap()]);
+                c
+            },
+            b"",
+        );
+        assert_eq!(ended.code, 125, "learn {learn}: {stderr}");
+        assert!(
+            stderr.contains("is not a positive number of seconds"),
+            "learn {learn}: {stderr}"
+        );
+        assert!(!marker.exists(), "learn {learn}");
+    }
+}

@@ -2,11 +2,12 @@
 //! restricted, and prints the smallest pledge that would have let it do what it did (see
 //! docs/learn.md).
 //!
-//! The program starts exactly as under enforcement, with the empty promise set: the same
-//! startup filter lets the dynamic loader work, the same preload and handshake mark the point
-//! where the program's own promises begin, and the same program filter stops every call
-//! `pledge("")` would not allow. The only difference is the [`Handler`](crate::supervisor):
-//! the [`Observer`] records each stopped call and lets it run. So the loader's needs are left
+//! The program starts exactly as under enforcement, through the same [`crate::runner::run`],
+//! with the empty promise set: the same startup filter lets the dynamic loader work, the same
+//! preload and handshake mark the point where the program's own promises begin, and the same
+//! program filter stops every call `pledge("")` would not allow. The only difference is the
+//! [`Handler`](crate::supervisor): the [`Observer`] records each stopped call and lets it run
+//! (and, under `--verify`, the output is recorded). So the loader's needs are left
 //! out of the suggestion exactly as the enforcement admits them, children (forked or
 //! executed) are followed by the filter they inherit, and the program's exit status is the
 //! command's.
@@ -21,14 +22,15 @@ use std::fs::File;
 use std::io::Write as _;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use scopes::policy::Context;
 use scopes::{Permissions, Promises};
 
 use crate::options::Run;
-use crate::program::{LaunchError, Program, Start};
-use crate::supervisor::{self, Outcome};
+use crate::program::{Program, Start};
+use crate::runner::{self, Finished};
+use crate::window::Windows;
 use crate::{error, EXIT_ERROR};
 use observer::Observer;
 
@@ -49,59 +51,6 @@ pub fn learn(run: &Run, output: Option<&Path>, verify: bool) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let program = match crate::program::resolve(&run.program) {
-        Ok(p) => p,
-        Err(LaunchError::NotFound(text)) => {
-            error(&text);
-            return 127;
-        }
-        Err(LaunchError::CannotExecute(text)) => {
-            error(&text);
-            return 126;
-        }
-    };
-    let preload = match program.start {
-        Start::Dynamic => match crate::preload::Preload::get() {
-            Ok(p) => Some(p),
-            Err(text) => {
-                error(&text);
-                return EXIT_ERROR;
-            }
-        },
-        Start::Static => None,
-    };
-    if let Err(e) = crate::sys::notif::check_sizes() {
-        error(&format!(
-            "the kernel lacks seccomp user notification (Linux 5.0): {}",
-            crate::describe_io(&e)
-        ));
-        return EXIT_ERROR;
-    }
-    let (signals, mask) = match supervisor::take_signals() {
-        Ok(s) => s,
-        Err(e) => {
-            error(&format!(
-                "setting up signal forwarding: {}",
-                crate::describe_io(&e)
-            ));
-            return EXIT_ERROR;
-        }
-    };
-    // With --verify, the input is kept for the replays and the output recorded as it passes.
-    let input = if verify {
-        match capture::Input::capture() {
-            Ok(i) => Some(i),
-            Err(e) => {
-                error(&format!(
-                    "--verify: reading standard input: {}",
-                    crate::describe_io(&e)
-                ));
-                return EXIT_ERROR;
-            }
-        }
-    } else {
-        None
-    };
     // Observed under the empty promise set: every call beyond it stops at the observer.
     let observed = Run {
         promises: Promises::EMPTY,
@@ -112,88 +61,33 @@ pub fn learn(run: &Run, output: Option<&Path>, verify: bool) -> i32 {
         observed: true,
         ..run.clone()
     };
-    let started = Instant::now();
-    let (child, recorders) =
-        match start(&observed, &program, preload.as_ref(), mask, input.as_ref()) {
-            Ok(c) => c,
-            Err(e) => {
-                error(&format!(
-                    "starting {}: {}",
-                    program.path.display(),
-                    crate::describe_io(&e)
-                ));
-                return EXIT_ERROR;
-            }
-        };
-    let here = Context::current();
-    let child_pid = child.pid as u32;
-    let mut observer = Observer::new(
-        Context {
-            pid: child.pid as u32,
-            ..here
-        },
-        program.scripts.clone(),
-        program.start == Start::Dynamic,
-    );
-    let status = match supervisor::supervise(child, program.start, signals, &mut observer) {
-        Outcome::Ended(ended) => ended.code(),
-        Outcome::Killed => 128 + libc::SIGKILL,
-        Outcome::Failed { why, status } => {
-            // No suggestion from a run that never reached the program.
-            error(&why);
-            return status;
-        }
+    let mut mode = Learning {
+        verify,
+        input: None,
+        recorders: None,
     };
-    let wall = started.elapsed();
-
-    let executed: Vec<PathBuf> = program
-        .executed
-        .iter()
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .collect();
-    // Under -v the command keeps reachable the files it executes and the paths the promises
-    // imply (as a library caller's unveil does): neither needs suggesting.
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let mut suggestion = observer.learner.suggest(
-        |p| p.exists(),
-        |p, access, promises| {
-            executed.iter().any(|e| e == p) || scopes::learn::implied(promises, p, access)
-        },
-        home.as_deref(),
-    );
-    keep_scripts_readable(&mut suggestion, &program, child_pid);
-    keep_harmless_readable(&mut suggestion, &observer.harmless_files, &here, child_pid);
-    let verdict = match (input.as_ref(), recorders) {
-        (Some(input), Some((out, err))) => {
-            let (stdout, out_done) = out.finish(Duration::from_secs(2));
-            let (stderr, err_done) = err.finish(Duration::from_secs(2));
-            if !out_done || !err_done {
-                Some(replay::Verdict::NotVerified(
-                    "not replayed: a process the program started still holds its output open"
-                        .into(),
-                ))
-            } else {
-                let ran = replay::Ran {
-                    status,
-                    stdout,
-                    stderr,
-                };
-                let changed = observer.learner.touched().uses().any(|(p, u)| {
-                    (u.access.contains(Permissions::WRITE)
-                        || u.access.contains(Permissions::CREATE))
-                        && !scopes::policy::harmless::is_harmless_read(p)
-                        && !p.starts_with("/dev")
-                });
-                Some(replay::verify(
-                    &mut suggestion,
-                    run,
-                    input,
-                    &ran,
-                    wall,
-                    changed,
-                ))
-            }
-        }
+    let Finished {
+        program,
+        handler: mut observer,
+        ctx,
+        status,
+        wall,
+    } = match runner::run(&observed, &mut mode) {
+        Ok(finished) => finished,
+        // No suggestion from a run that never reached the program.
+        Err(status) => return status,
+    };
+    let mut suggestion = suggest(&mut observer, &program, &ctx);
+    let verdict = match (mode.input.as_ref(), mode.recorders) {
+        (Some(input), Some(recorders)) => Some(replayed(
+            &mut suggestion,
+            run,
+            input,
+            recorders,
+            &mut observer,
+            status,
+            wall,
+        )),
         _ => None,
     };
     let text = output::report(
@@ -223,6 +117,113 @@ pub fn learn(run: &Run, output: Option<&Path>, verify: bool) -> i32 {
         return if status == 0 { EXIT_ERROR } else { status };
     }
     status
+}
+
+/// The suggestion from what `observer` saw of `program` (whose filter had `ctx`).
+fn suggest(observer: &mut Observer, program: &Program, ctx: &Context) -> scopes::learn::Suggestion {
+    let executed: Vec<PathBuf> = program
+        .executed
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    // Under -v the command keeps reachable the files it executes and the paths the promises
+    // imply (as a library caller's unveil does): neither needs suggesting.
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let mut suggestion = observer.learner.suggest(
+        |p| p.exists(),
+        |p, access, promises| {
+            executed.iter().any(|e| e == p) || scopes::learn::implied(promises, p, access)
+        },
+        home.as_deref(),
+    );
+    keep_scripts_readable(&mut suggestion, program, ctx.pid);
+    keep_harmless_readable(&mut suggestion, &observer.harmless_files, ctx, ctx.pid);
+    suggestion
+}
+
+/// `--verify`: replays the program under `suggestion` (see [`replay`]) once the observed run's
+/// output is recorded, and narrows the suggestion in place.
+fn replayed(
+    suggestion: &mut scopes::learn::Suggestion,
+    run: &Run,
+    input: &capture::Input,
+    (out, err): (capture::Recorder, capture::Recorder),
+    observer: &mut Observer,
+    status: i32,
+    wall: Duration,
+) -> replay::Verdict {
+    let (stdout, out_done) = out.finish(Duration::from_secs(2));
+    let (stderr, err_done) = err.finish(Duration::from_secs(2));
+    if !out_done || !err_done {
+        return replay::Verdict::NotVerified(
+            "not replayed: a process the program started still holds its output open".into(),
+        );
+    }
+    let ran = replay::Ran {
+        status,
+        stdout,
+        stderr,
+    };
+    let changed = observer.learner.touched().uses().any(|(p, u)| {
+        (u.access.contains(Permissions::WRITE) || u.access.contains(Permissions::CREATE))
+            && !scopes::policy::harmless::is_harmless_read(p)
+            && !p.starts_with("/dev")
+    });
+    replay::verify(suggestion, run, input, &ran, wall, changed)
+}
+
+/// Observing a program (`pledge --learn`): the [`runner::Mode`] whose handler is an
+/// [`Observer`].
+struct Learning {
+    /// `--verify`: standard input is captured for the replays, and the output recorded.
+    verify: bool,
+    /// The captured standard input, with `--verify`.
+    input: Option<capture::Input>,
+    /// What the observed run wrote, with `--verify`.
+    recorders: Option<(capture::Recorder, capture::Recorder)>,
+}
+
+impl runner::Mode for Learning {
+    type Prepared = Windows;
+    type Handler = Observer;
+
+    fn prepare(&mut self, _program: &Program) -> Result<Windows, i32> {
+        if self.verify {
+            // With --verify, the input is kept for the replays.
+            match capture::Input::capture() {
+                Ok(i) => self.input = Some(i),
+                Err(e) => {
+                    error(&format!(
+                        "--verify: reading standard input: {}",
+                        crate::describe_io(&e)
+                    ));
+                    return Err(EXIT_ERROR);
+                }
+            }
+        }
+        Ok(Windows::learning())
+    }
+
+    fn spawn(
+        &mut self,
+        run: &Run,
+        program: &Program,
+        preload: Option<&crate::preload::Preload>,
+        mask: crate::sys::SigSet,
+    ) -> std::io::Result<crate::launch::Child> {
+        let (child, recorders) = start(run, program, preload, mask, self.input.as_ref())?;
+        self.recorders = recorders;
+        Ok(child)
+    }
+
+    fn handler(&mut self, windows: Windows, program: &Program, ctx: Context) -> Observer {
+        Observer::new(
+            ctx,
+            program.scripts.clone(),
+            program.start == Start::Dynamic,
+            windows,
+        )
+    }
 }
 
 /// Starts the observed program. With `input` (`--verify`), its standard input is the one every

@@ -39,8 +39,14 @@ impl Observer {
     /// An observer for a program whose filter is specialised with `ctx`; `scripts` are the
     /// `#!` scripts the command hands to their interpreter itself.
     /// `dynamic` says whether the program starts with the preload, which closes its two
-    /// descriptors first thing.
-    pub fn new(ctx: Context, scripts: Vec<PathBuf>, dynamic: bool) -> Observer {
+    /// descriptors first thing. `windows` ([`crate::window::Windows::learning`]) were opened
+    /// before the program started.
+    pub fn new(
+        ctx: Context,
+        scripts: Vec<PathBuf>,
+        dynamic: bool,
+        windows: crate::window::Windows,
+    ) -> Observer {
         Observer {
             learner: Learner::new(ctx),
             stopped: 0,
@@ -50,7 +56,7 @@ impl Observer {
             ctx_pid: ctx.pid,
             preload_closes: if dynamic { 2 } else { 0 },
             harmless_files: Default::default(),
-            windows: crate::window::Windows::learning(),
+            windows,
         }
     }
 }
