@@ -506,6 +506,7 @@ fn promises(option: &str, text: &str) -> Result<Promises, UsageError> {
     Promises::parse(text).map_err(|e| UsageError(format!("{option}: {e}")))
 }
 
+/// The command the parsed options and the rest of the line ask for.
 fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
     if p.help {
         return Ok(Command::Help);
@@ -513,15 +514,15 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
     if p.version {
         return Ok(Command::Version);
     }
-    let no_program = |what: &str| -> Result<(), UsageError> {
-        match rest.first() {
-            Some(extra) => Err(UsageError(format!(
-                "{what} takes no program (got \"{}\")",
-                extra.to_string_lossy()
-            ))),
-            None => Ok(()),
-        }
-    };
+    check_combinations(&p)?;
+    if let Some(command) = without_program(&p, &rest)? {
+        return Ok(command);
+    }
+    with_program(p, rest)
+}
+
+/// Refuses options given where they do not apply.
+fn check_combinations(p: &Parsed) -> Result<(), UsageError> {
     if p.arch.is_some() && p.print_filter.is_none() && p.export.is_none() {
         return Err(UsageError(
             "--arch only applies to --print-filter and --export".into(),
@@ -538,7 +539,21 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
     if p.verify && !p.learn {
         return Err(UsageError("--verify only applies to --learn".into()));
     }
-    let (learn, output, verify) = (p.learn, p.output.clone(), p.verify);
+    Ok(())
+}
+
+/// `--export`, `--explain` or `--print-filter`, which run no program (and refuse one); `None`
+/// when none of them was given.
+fn without_program(p: &Parsed, rest: &[OsString]) -> Result<Option<Command>, UsageError> {
+    let no_program = |what: &str| -> Result<(), UsageError> {
+        match rest.first() {
+            Some(extra) => Err(UsageError(format!(
+                "{what} takes no program (got \"{}\")",
+                extra.to_string_lossy()
+            ))),
+            None => Ok(()),
+        }
+    };
     if let Some(format) = p.export {
         no_program("--export")?;
         let words = p
@@ -546,35 +561,30 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
             .as_ref()
             .ok_or_else(|| UsageError("--export needs -p PROMISES".into()))?
             .join(" ");
-        return Ok(Command::Export(Box::new(crate::export::Request {
+        return Ok(Some(Command::Export(Box::new(crate::export::Request {
             format,
             promises: promises("-p", &words)?,
-            arches: p.arches,
-            output: p.output,
-        })));
+            arches: p.arches.clone(),
+            output: p.output.clone(),
+        }))));
     }
     if let Some(text) = &p.explain {
         no_program("--explain")?;
-        return Ok(Command::Explain(promises("--explain", text)?));
+        return Ok(Some(Command::Explain(promises("--explain", text)?)));
     }
     if let Some(text) = &p.print_filter {
         no_program("--print-filter")?;
-        return Ok(Command::PrintFilter {
+        return Ok(Some(Command::PrintFilter {
             promises: promises("--print-filter", text)?,
             arch: p.arch.unwrap_or_else(Arch::native),
-        });
+        }));
     }
-    let words = match &p.promises {
-        // Repeated -p values are joined; empty ones add nothing.
-        Some(list) => list
-            .iter()
-            .map(|s| s.trim_end_matches(' '))
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" "),
-        None => DEFAULT_PROMISES.to_string(),
-    };
-    let promises = promises("-p", &words)?;
+    Ok(None)
+}
+
+/// Running (or learning) the program that starts `rest`.
+fn with_program(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
+    let promises = promises("-p", &promise_words(p.promises.as_deref()))?;
     let mut rest = rest.into_iter();
     let program = rest
         .next()
@@ -595,15 +605,29 @@ fn finish(p: Parsed, rest: Vec<OsString>) -> Result<Command, UsageError> {
         args: rest.collect(),
         observed: false,
     });
-    Ok(if learn {
+    Ok(if p.learn {
         Command::Learn {
             run,
-            output,
-            verify,
+            output: p.output,
+            verify: p.verify,
         }
     } else {
         Command::Run(run)
     })
+}
+
+/// The words of the `-p` values: repeated values are joined, empty ones add nothing;
+/// [`DEFAULT_PROMISES`] without any.
+fn promise_words(values: Option<&[String]>) -> String {
+    match values {
+        Some(list) => list
+            .iter()
+            .map(|s| s.trim_end_matches(' '))
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => DEFAULT_PROMISES.to_string(),
+    }
 }
 
 #[cfg(test)]
