@@ -13,7 +13,7 @@ use scopes::{Arch, Promise, Promises};
 // Opcodes (linux/bpf_common.h) for the few instructions written here by hand.
 const JEQ_K: u16 = 0x05 | 0x10;
 
-/// One argument condition of a [`Rule`].
+/// One argument condition of a [`PrefixRule`].
 #[derive(Clone, Copy, Debug)]
 enum Cond {
     /// The full 64-bit argument equals the value.
@@ -28,7 +28,7 @@ enum Cond {
 
 /// A rule placed in front of a compiled filter: the system call `nr` with every condition
 /// holding gets `action`; anything else falls through to the compiled filter.
-struct Rule {
+struct PrefixRule {
     nr: u32,
     conds: Vec<Cond>,
     action: u32,
@@ -36,7 +36,7 @@ struct Rule {
 
 /// Puts `rules` in front of `body`. The body's jumps are relative, so it runs unchanged; it
 /// checks the architecture again itself, so a foreign one falls straight through to it.
-fn with_rules(arch: Arch, rules: &[Rule], body: Vec<Insn>) -> Vec<Insn> {
+fn with_rules(arch: Arch, rules: &[PrefixRule], body: Vec<Insn>) -> Vec<Insn> {
     let mut blocks: Vec<Vec<Insn>> = Vec::new();
     for rule in rules {
         // Jumps with jf = u8::MAX are "to the next rule" and are resolved below.
@@ -111,13 +111,13 @@ pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn>
     let body = compile(promises, &target);
     let mut rules = ["execve", "execveat"]
         .iter()
-        .map(|name| Rule {
+        .map(|name| PrefixRule {
             nr: nr(arch, name),
             conds: Vec::new(),
             action: ret::USER_NOTIF,
         })
         .collect::<Vec<_>>();
-    rules.push(Rule {
+    rules.push(PrefixRule {
         nr: nr(arch, "seccomp"),
         conds: vec![Cond::Eq32(0, SECCOMP_SET_MODE_FILTER)],
         action: ret::USER_NOTIF,
@@ -125,7 +125,7 @@ pub fn program_filter(promises: Promises, arch: Arch, ctx: Context) -> Vec<Insn>
     if has_loader_windows(promises) {
         // glibc's start-up reads the stack limit once the loader is done, before any
         // constructor: the supervisor closes that process's loader window there.
-        rules.push(Rule {
+        rules.push(PrefixRule {
             nr: nr(arch, "prlimit64"),
             conds: vec![
                 Cond::Eq32(0, 0),
@@ -193,12 +193,12 @@ pub fn startup_filter(promises: Promises, arch: Arch, ctx: Context, exec_path: u
     };
     let body = compile(promises.union(&startup_promises()), &target);
     let rules = vec![
-        Rule {
+        PrefixRule {
             nr: nr(arch, "execve"),
             conds: vec![Cond::Eq64(0, exec_path)],
             action: ret::ALLOW,
         },
-        Rule {
+        PrefixRule {
             nr: nr(arch, "seccomp"),
             conds: vec![
                 Cond::Eq32(0, SECCOMP_SET_MODE_FILTER),
@@ -208,7 +208,7 @@ pub fn startup_filter(promises: Promises, arch: Arch, ctx: Context, exec_path: u
             action: ret::ALLOW,
         },
         // Any other filter: not even what the promises allow (they let `pledge()` narrow).
-        Rule {
+        PrefixRule {
             nr: nr(arch, "seccomp"),
             conds: vec![Cond::Eq32(0, SECCOMP_SET_MODE_FILTER)],
             action: ret::USER_NOTIF,
