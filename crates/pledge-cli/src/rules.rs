@@ -89,3 +89,34 @@ fn batch(rules: &[Rule], executed: &[PathBuf], promises: Promises) -> Option<sco
     }
     Some(batch)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_rule_makes_the_layer_and_none_makes_none() {
+        let promises: Promises = "stdio rpath inet".parse().unwrap();
+        assert!(layer(&[], promises).unwrap().is_none());
+        for rule in [
+            Rule::Unveil {
+                permissions: Permissions::READ,
+                path: PathBuf::from("/etc"),
+            },
+            Rule::Unveil {
+                permissions: Permissions::NONE,
+                path: PathBuf::from("/etc"),
+            },
+            Rule::Reachable(PathBuf::from("/bin/sh")),
+            Rule::ConnectPort(443),
+            Rule::BindPort(0),
+        ] {
+            let built = layer(std::slice::from_ref(&rule), promises);
+            assert!(matches!(built, Ok(Some(_))), "{rule:?}: {built:?}");
+            assert_eq!(
+                rule.is_port(),
+                rule.unveiled().is_none() && !matches!(rule, Rule::Reachable(_))
+            );
+        }
+    }
+}
