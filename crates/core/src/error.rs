@@ -3,6 +3,8 @@
 use std::fmt;
 use std::io;
 
+use crate::abi;
+
 /// Why a `pledge()` or `unveil()` call failed. On any error nothing has changed: the process is
 /// exactly as restricted as before the call.
 #[derive(Debug)]
@@ -93,8 +95,8 @@ impl Error {
     /// The errno value the C API sets for this error.
     ///
     /// ```
-    /// let err = scopes::pledge(Some("stdio wroute"), None).unwrap_err();
-    /// assert_eq!(err.errno(), libc::EINVAL);
+    /// let err = "stdio wroute".parse::<scopes_core::Promises>().unwrap_err();
+    /// assert_eq!(err.errno(), scopes_core::abi::EINVAL);
     /// ```
     pub fn errno(&self) -> i32 {
         match self {
@@ -102,15 +104,15 @@ impl Error {
             | Error::NoLinuxMeaning { .. }
             | Error::BadString
             | Error::ExecPromisesNotSubset { .. }
-            | Error::BadPermissions { .. } => libc::EINVAL,
-            Error::TooLong { .. } => libc::ENAMETOOLONG,
-            Error::Increase { .. } | Error::NeedsStdio | Error::UnveilLocked => libc::EPERM,
+            | Error::BadPermissions { .. } => abi::EINVAL,
+            Error::TooLong { .. } => abi::ENAMETOOLONG,
+            Error::Increase { .. } | Error::NeedsStdio | Error::UnveilLocked => abi::EPERM,
             Error::Unsupported { errno, .. } | Error::TooManyLayers { errno, .. } => *errno,
-            Error::Thread { tid: Some(_), .. } => libc::EPERM,
-            Error::Thread { tid: None, .. } => libc::EOPNOTSUPP,
-            Error::NullArgument => libc::EFAULT,
+            Error::Thread { tid: Some(_), .. } => abi::EPERM,
+            Error::Thread { tid: None, .. } => abi::EOPNOTSUPP,
+            Error::NullArgument => abi::EFAULT,
             Error::Path { source, .. } | Error::Os { source, .. } => {
-                source.raw_os_error().unwrap_or(libc::EIO)
+                source.raw_os_error().unwrap_or(abi::EIO)
             }
         }
     }

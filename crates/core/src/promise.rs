@@ -1,12 +1,10 @@
 //! The promise words and sets of them.
 //!
 //! A [`Promise`] is one OpenBSD word (`stdio`, `rpath`, ...); [`Promises`] is a set of them that
-//! parses from and prints to the space-separated word list `pledge()` takes.
+//! parses from (see [`crate::parse`]) and prints to the space-separated word list `pledge()`
+//! takes.
 
 use std::fmt;
-use std::str::FromStr;
-
-use crate::error::Error;
 
 macro_rules! promises {
     ($($variant:ident = $word:literal: $summary:literal,)*) => {
@@ -24,7 +22,7 @@ macro_rules! promises {
             /// The OpenBSD word for this promise.
             ///
             /// ```
-            /// assert_eq!(scopes::Promise::Rpath.word(), "rpath");
+            /// assert_eq!(scopes_core::Promise::Rpath.word(), "rpath");
             /// ```
             pub fn word(self) -> &'static str {
                 match self { $(Promise::$variant => $word,)* }
@@ -38,8 +36,8 @@ macro_rules! promises {
             /// Looks a word up; `None` when it is not a promise this library knows.
             ///
             /// ```
-            /// assert_eq!(scopes::Promise::from_word("inet"), Some(scopes::Promise::Inet));
-            /// assert_eq!(scopes::Promise::from_word("bogus"), None);
+            /// assert_eq!(scopes_core::Promise::from_word("inet"), Some(scopes_core::Promise::Inet));
+            /// assert_eq!(scopes_core::Promise::from_word("bogus"), None);
             /// ```
             pub fn from_word(word: &str) -> Option<Promise> {
                 match word { $($word => Some(Promise::$variant),)* _ => None }
@@ -95,7 +93,7 @@ pub const OPENBSD_ONLY: &[(&str, &str)] = &[
 /// A set of promises.
 ///
 /// ```
-/// use scopes::{Promise, Promises};
+/// use scopes_core::{Promise, Promises};
 /// let set: Promises = "stdio rpath".parse().unwrap();
 /// assert!(set.contains(Promise::Rpath));
 /// assert!(set.is_subset(&"stdio rpath inet".parse().unwrap()));
@@ -111,54 +109,10 @@ impl Promises {
     /// Every promise.
     ///
     /// ```
-    /// assert_eq!(scopes::Promises::all().iter().count(), scopes::Promise::ALL.len());
+    /// assert_eq!(scopes_core::Promises::all().iter().count(), scopes_core::Promise::ALL.len());
     /// ```
     pub fn all() -> Promises {
         Promise::ALL.iter().copied().collect()
-    }
-
-    /// Parses the OpenBSD word list: words separated by single ASCII spaces (runs of spaces
-    /// and trailing spaces are fine, a leading space or a tab is not, as on OpenBSD).
-    ///
-    /// ```
-    /// let err = scopes::Promises::parse("stdio bogus").unwrap_err();
-    /// assert_eq!(err.errno(), libc::EINVAL);
-    /// assert!(err.to_string().contains("bogus"));
-    /// ```
-    pub fn parse(words: &str) -> Result<Promises, Error> {
-        if words.len() >= 1024 {
-            return Err(Error::TooLong { len: words.len() });
-        }
-        let mut set = Promises::EMPTY;
-        let mut rest = words;
-        if rest.starts_with(' ') {
-            return Err(Error::UnknownPromise {
-                word: String::new(),
-            });
-        }
-        while !rest.is_empty() {
-            let end = rest.find(' ').unwrap_or(rest.len());
-            let word = &rest[..end];
-            rest = rest[end..].trim_start_matches(' ');
-            if word.is_empty() {
-                continue;
-            }
-            match Promise::from_word(word) {
-                Some(p) => set.insert(p),
-                None => {
-                    if let Some((_, meaning)) = OPENBSD_ONLY.iter().find(|(w, _)| *w == word) {
-                        return Err(Error::NoLinuxMeaning {
-                            word: word.to_string(),
-                            meaning,
-                        });
-                    }
-                    return Err(Error::UnknownPromise {
-                        word: word.to_string(),
-                    });
-                }
-            }
-        }
-        Ok(set)
     }
 
     /// Whether `p` is in the set.
@@ -179,7 +133,7 @@ impl Promises {
     /// The set with `p` added.
     ///
     /// ```
-    /// use scopes::{Promise, Promises};
+    /// use scopes_core::{Promise, Promises};
     /// assert_eq!(Promises::EMPTY.with(Promise::Stdio).to_string(), "stdio");
     /// ```
     #[must_use]
@@ -246,13 +200,6 @@ impl FromIterator<Promise> for Promises {
     }
 }
 
-impl FromStr for Promises {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Promises::parse(s)
-    }
-}
-
 impl fmt::Display for Promises {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut first = true;
@@ -282,31 +229,6 @@ impl fmt::Display for Promise {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_like_openbsd() {
-        assert_eq!(Promises::parse("").unwrap(), Promises::EMPTY);
-        assert_eq!(
-            Promises::parse("stdio  rpath ").unwrap().to_string(),
-            "stdio rpath"
-        );
-        assert!(matches!(
-            Promises::parse(" stdio"),
-            Err(Error::UnknownPromise { .. })
-        ));
-        assert!(matches!(
-            Promises::parse("stdio\trpath"),
-            Err(Error::UnknownPromise { .. })
-        ));
-        assert!(matches!(
-            Promises::parse("stdio pf"),
-            Err(Error::NoLinuxMeaning { .. })
-        ));
-        assert!(matches!(
-            Promises::parse(&"stdio ".repeat(300)),
-            Err(Error::TooLong { .. })
-        ));
-    }
 
     #[test]
     fn round_trips_every_word() {

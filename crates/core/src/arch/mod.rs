@@ -30,7 +30,7 @@ impl Arch {
     ///
     /// ```
     /// # #[cfg(target_arch = "x86_64")]
-    /// assert_eq!(scopes::Arch::native(), scopes::Arch::X86_64);
+    /// assert_eq!(scopes_core::Arch::native(), scopes_core::Arch::X86_64);
     /// ```
     pub fn native() -> Arch {
         #[cfg(target_arch = "x86_64")]
@@ -70,7 +70,7 @@ impl Arch {
     /// Every system call of this arch, sorted by number.
     ///
     /// ```
-    /// let table = scopes::Arch::Aarch64.syscalls();
+    /// let table = scopes_core::Arch::Aarch64.syscalls();
     /// assert_eq!(table.iter().find(|(name, _)| *name == "openat"), Some(("openat", 56)));
     /// ```
     pub fn syscalls(self) -> Syscalls {
@@ -84,7 +84,7 @@ impl Arch {
     /// The number of a system call, if this arch has it.
     ///
     /// ```
-    /// use scopes::Arch;
+    /// use scopes_core::Arch;
     /// assert_eq!(Arch::X86_64.syscall_nr("openat"), Some(257));
     /// assert_eq!(Arch::Aarch64.syscall_nr("open"), None);
     /// ```

@@ -7,7 +7,7 @@
 /// One architecture's system calls, sorted by number. Cheap to copy.
 ///
 /// ```
-/// let table = scopes::Arch::X86_64.syscalls();
+/// let table = scopes_core::Arch::X86_64.syscalls();
 /// assert!(table.len() > 300 && !table.is_empty());
 /// assert_eq!(table.position_of(257).map(|i| table.get(i)), Some(("openat", 257)));
 /// assert!(table.iter().all(|(name, _)| !name.is_empty()));
@@ -48,7 +48,7 @@ impl Syscalls {
     /// The name and number of the call at `position` (in number order).
     ///
     /// ```
-    /// assert_eq!(scopes::Arch::X86_64.syscalls().get(0), ("read", 0));
+    /// assert_eq!(scopes_core::Arch::X86_64.syscalls().get(0), ("read", 0));
     /// ```
     pub fn get(&self, position: usize) -> (&'static str, u32) {
         let start = usize::from(self.starts[position]);

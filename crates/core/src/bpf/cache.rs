@@ -11,7 +11,7 @@ use super::{
 /// Whether the kernel would mark `nr` as always allowed for `arch` when attaching `prog`.
 ///
 /// ```
-/// use scopes::bpf::{cache::is_const_allow, Insn, ret};
+/// use scopes_core::bpf::{cache::is_const_allow, Insn, ret};
 /// assert!(is_const_allow(&[Insn::ret(ret::ALLOW)], 0xC000_003E, 39));
 /// ```
 pub fn is_const_allow(prog: &[Insn], arch: u32, nr: u32) -> bool {

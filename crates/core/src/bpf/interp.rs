@@ -51,7 +51,7 @@ pub enum RunError {
 /// Runs `prog` on `data` and returns the seccomp return value.
 ///
 /// ```
-/// use scopes::bpf::{interp::{run, SeccompData}, Insn, ret};
+/// use scopes_core::bpf::{interp::{run, SeccompData}, Insn, ret};
 /// let prog = [Insn::ret(ret::ALLOW)];
 /// assert_eq!(run(&prog, &SeccompData::default()), Ok(ret::ALLOW));
 /// ```

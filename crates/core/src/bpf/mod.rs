@@ -7,6 +7,8 @@ pub mod walk;
 
 use std::fmt;
 
+use crate::abi;
+
 /// One classic BPF instruction, laid out as the kernel's `struct sock_filter`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[repr(C)]
@@ -21,16 +23,24 @@ pub struct Insn {
     pub k: u32,
 }
 
-// Opcode parts (linux/bpf_common.h).
-/// BPF_LD | BPF_W | BPF_ABS.
-pub(crate) const LD_W_ABS: u16 = 0x20;
-pub(crate) const ALU_AND_K: u16 = 0x04 | 0x50;
-pub(crate) const JMP_JA: u16 = 0x05;
-pub(crate) const JMP_JEQ_K: u16 = 0x05 | 0x10;
-pub(crate) const JMP_JGT_K: u16 = 0x05 | 0x20;
-pub(crate) const JMP_JGE_K: u16 = 0x05 | 0x30;
-pub(crate) const JMP_JSET_K: u16 = 0x05 | 0x40;
-pub(crate) const RET_K: u16 = 0x06;
+// Opcodes (linux/bpf_common.h): the few a seccomp filter built here uses. Public so that the
+// code that builds small programs outside the compiler (exec's pid check) speaks the same names.
+/// BPF_LD | BPF_W | BPF_ABS: load the 32-bit word at offset `k` of `seccomp_data`.
+pub const LD_W_ABS: u16 = 0x20;
+/// BPF_ALU | BPF_AND | BPF_K: `A &= k`.
+pub const ALU_AND_K: u16 = 0x04 | 0x50;
+/// BPF_JMP | BPF_JA: jump `k` forward.
+pub const JMP_JA: u16 = 0x05;
+/// BPF_JMP | BPF_JEQ | BPF_K: jump `jt` if `A == k`, else `jf`.
+pub const JMP_JEQ_K: u16 = 0x05 | 0x10;
+/// BPF_JMP | BPF_JGT | BPF_K: jump `jt` if `A > k`, else `jf`.
+pub const JMP_JGT_K: u16 = 0x05 | 0x20;
+/// BPF_JMP | BPF_JGE | BPF_K: jump `jt` if `A >= k`, else `jf`.
+pub const JMP_JGE_K: u16 = 0x05 | 0x30;
+/// BPF_JMP | BPF_JSET | BPF_K: jump `jt` if `A & k != 0`, else `jf`.
+pub const JMP_JSET_K: u16 = 0x05 | 0x40;
+/// BPF_RET | BPF_K: return `k`.
+pub const RET_K: u16 = 0x06;
 
 /// Offsets into `struct seccomp_data`.
 pub mod data {
@@ -117,7 +127,7 @@ impl Insn {
     /// program between processes.
     ///
     /// ```
-    /// use scopes::bpf::Insn;
+    /// use scopes_core::bpf::Insn;
     /// let i = Insn::jump(0x15, 7, 1, 2);
     /// assert_eq!(i.to_bits(), 0x0015_01_02_0000_0007);
     /// assert_eq!(Insn::from_bits(i.to_bits()), i);
@@ -154,10 +164,10 @@ pub fn action_name(k: u32) -> String {
 
 fn errno_name(e: i32) -> String {
     match e {
-        libc::EPERM => "EPERM".into(),
-        libc::ENOSYS => "ENOSYS".into(),
-        libc::EACCES => "EACCES".into(),
-        libc::EINVAL => "EINVAL".into(),
+        abi::EPERM => "EPERM".into(),
+        abi::ENOSYS => "ENOSYS".into(),
+        abi::EACCES => "EACCES".into(),
+        abi::EINVAL => "EINVAL".into(),
         _ => e.to_string(),
     }
 }

@@ -22,7 +22,7 @@ pub struct Trace {
 /// Runs `prog` on `data` like [`super::interp::run`], counting instructions.
 ///
 /// ```
-/// use scopes::bpf::{interp::SeccompData, walk::trace, Insn, ret};
+/// use scopes_core::bpf::{interp::SeccompData, walk::trace, Insn, ret};
 /// let t = trace(&[Insn::ret(ret::ALLOW)], &SeccompData::default()).unwrap();
 /// assert_eq!((t.ret, t.executed, t.dispatch), (ret::ALLOW, 1, None));
 /// ```
@@ -74,7 +74,7 @@ pub fn trace(prog: &[Insn], input: &SeccompData) -> Result<Trace, RunError> {
 /// pass from the end computes it. An upper bound: some paths may be infeasible.
 ///
 /// ```
-/// use scopes::bpf::{walk::longest_path, Insn, ret};
+/// use scopes_core::bpf::{walk::longest_path, Insn, ret};
 /// assert_eq!(longest_path(&[Insn::ret(ret::ALLOW)]), Ok(1));
 /// ```
 pub fn longest_path(prog: &[Insn]) -> Result<usize, RunError> {

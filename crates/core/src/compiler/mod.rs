@@ -18,7 +18,6 @@
 mod checks;
 mod index;
 mod layout;
-pub mod paths;
 mod tree;
 
 use checks::{Acc, Check, Diagram, Rules, Step};
@@ -26,6 +25,7 @@ use index::RuleIndex;
 use layout::{assemble, Label, Op};
 use tree::Range;
 
+use crate::abi;
 use crate::bpf::{data, ret, Insn, JMP_JEQ_K};
 use crate::policy::{table, Context};
 use crate::{Arch, Promises};
@@ -67,7 +67,7 @@ pub fn action_for(decision: crate::policy::Decision, target: &Target) -> u32 {
 /// Compiles `promises` for `target`.
 ///
 /// ```
-/// use scopes::{compiler::{compile, Target}, policy::Context, Arch, bpf::ret};
+/// use scopes_core::{compiler::{compile, Target}, policy::Context, Arch, bpf::ret};
 /// let target = Target {
 ///     arch: Arch::X86_64,
 ///     ctx: Context { pid: 1, uid: 0, gid: 0 },
@@ -80,7 +80,7 @@ pub fn action_for(decision: crate::policy::Decision, target: &Target) -> u32 {
 pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
     let mut diagram = Diagram::default();
     let kill = diagram.ret(ret::KILL_PROCESS);
-    let enosys = diagram.ret(ret::ERRNO | libc::ENOSYS as u32);
+    let enosys = diagram.ret(ret::ERRNO | abi::ENOSYS as u32);
 
     // Every number of the arch table gets a constant answer or a diagram of argument checks,
     // and the whole number space becomes ranges, merged where neighbours agree. Numbers the
@@ -110,7 +110,7 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
     for (position, (name, nr)) in syscalls.iter().enumerate() {
         let (rules, fallback) = index.rules(position);
         let default = if fallback {
-            ret::ERRNO | libc::ENOSYS as u32
+            ret::ERRNO | abi::ENOSYS as u32
         } else {
             target.violation
         };

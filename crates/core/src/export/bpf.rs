@@ -11,7 +11,7 @@ use crate::{Arch, Promises};
 /// report channel, so violations kill the process (or fail with ENOSYS under `error`).
 ///
 /// ```
-/// let program = scopes::export::bpf("stdio".parse().unwrap(), scopes::Arch::X86_64);
+/// let program = scopes_core::export::bpf("stdio".parse().unwrap(), scopes_core::Arch::X86_64);
 /// // The first instruction loads seccomp_data.arch (offset 4).
 /// assert_eq!(&program.output[..8], &[0x20, 0, 0, 0, 4, 0, 0, 0]);
 /// ```

@@ -12,6 +12,7 @@ use super::oci::{
     action_fields, arg_fields, entry_comment, header, json_string, profile, scmp_arch,
 };
 use super::{Approximation, Direction, Export};
+use crate::abi;
 use crate::{Arch, Promises};
 
 /// The resource's API group and version.
@@ -21,7 +22,7 @@ pub const K8S_API_VERSION: &str = "security-profiles-operator.x-k8s.io/v1beta1";
 /// dashes (a DNS subdomain, as Kubernetes names must be); `pledge-none` for no promise.
 ///
 /// ```
-/// assert_eq!(scopes::export::k8s_name("stdio prot_exec".parse().unwrap()), "pledge-stdio-prot-exec");
+/// assert_eq!(scopes_core::export::k8s_name("stdio prot_exec".parse().unwrap()), "pledge-stdio-prot-exec");
 /// ```
 pub fn k8s_name(promises: Promises) -> String {
     let words: Vec<String> = promises
@@ -40,7 +41,7 @@ pub fn k8s_name(promises: Promises) -> String {
 /// adds: it has no field for the default action's errno.
 ///
 /// ```
-/// use scopes::export;
+/// use scopes_core::export;
 /// let resource = export::k8s("stdio".parse().unwrap(), &[]).output;
 /// assert!(resource.contains("kind: SeccompProfile\n"));
 /// assert!(resource.contains("  defaultAction: SCMP_ACT_KILL_PROCESS\n"));
@@ -56,7 +57,7 @@ pub fn k8s(promises: Promises, arches: &[Arch]) -> Export<String> {
             detail: format!(
                 "the SeccompProfile resource has no field for the default action's errno, so calls outside the \
                  promises fail with the runtime's default (EPERM) instead of {}",
-                if errno == libc::ENOSYS as u32 { "ENOSYS".to_string() } else { errno.to_string() }
+                if errno == abi::ENOSYS as u32 { "ENOSYS".to_string() } else { errno.to_string() }
             ),
         });
     }

@@ -10,7 +10,7 @@
 //! and as data for the caller.
 //!
 //! ```
-//! use scopes::{export, Arch, Promises};
+//! use scopes_core::{export, Arch, Promises};
 //! let promises: Promises = "stdio rpath".parse().unwrap();
 //! let profile = export::oci(promises, &[Arch::X86_64]);
 //! assert!(profile.output.contains("\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\""));
@@ -30,6 +30,7 @@ mod systemd;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::abi;
 use crate::bpf::ret;
 use crate::policy::Context;
 use crate::{Arch, Promise, Promises};
@@ -198,11 +199,11 @@ pub struct Export<T> {
 /// (none means native), none for `systemd`.
 ///
 /// ```
-/// use scopes::export::{export, Format};
+/// use scopes_core::export::{export, Format};
 /// let promises = "stdio".parse().unwrap();
 /// let out = export(Format::Systemd, promises, &[]).unwrap();
 /// assert!(String::from_utf8(out.output).unwrap().contains("SystemCallFilter="));
-/// assert!(export(Format::Bpf, promises, &[scopes::Arch::X86_64, scopes::Arch::Aarch64]).is_err());
+/// assert!(export(Format::Bpf, promises, &[scopes_core::Arch::X86_64, scopes_core::Arch::Aarch64]).is_err());
 /// ```
 pub fn export(
     format: Format,
@@ -237,7 +238,7 @@ pub fn export(
 /// fails with ENOSYS.
 pub fn violation_action(promises: Promises) -> u32 {
     if promises.contains(Promise::Error) {
-        ret::ERRNO | libc::ENOSYS as u32
+        ret::ERRNO | abi::ENOSYS as u32
     } else {
         ret::KILL_PROCESS
     }

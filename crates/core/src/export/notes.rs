@@ -96,7 +96,7 @@ pub(crate) fn own_ids(promises: Promises, present: &dyn Fn(&str) -> bool) -> Vec
 /// The path side of the promises, which the library enforces with Landlock and no seccomp
 /// format can express.
 pub(crate) fn paths(promises: Promises) -> Vec<Approximation> {
-    let held = crate::compiler::paths::path_side(promises);
+    let held = crate::policy::paths::path_side(promises);
     if held.is_empty() {
         return Vec::new();
     }

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use super::regions::{tree_for, Literal};
 use super::{notes, violation_action, Approximation, Direction, Export, STATIC_CONTEXT};
+use crate::abi;
 use crate::bpf::ret;
 use crate::policy::{syscall_names, table, Needs};
 use crate::{Arch, Promise, Promises};
@@ -36,7 +37,7 @@ pub(super) struct Profile {
 /// The seccomp profile for `promises` on `arches` (none: the native architecture).
 ///
 /// ```
-/// use scopes::{export, Arch};
+/// use scopes_core::{export, Arch};
 /// let profile = export::oci("stdio".parse().unwrap(), &[Arch::X86_64, Arch::Aarch64]).output;
 /// assert!(profile.contains("\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_AARCH64\"]"));
 /// // clone3 and friends answer ENOSYS, so that libc falls back to calls the filter can inspect.
@@ -113,7 +114,7 @@ pub(super) fn profile(promises: Promises, arches: &[Arch]) -> Profile {
 /// What only a profile loaded by a runtime's libseccomp differs in.
 fn profile_notes(violation: u32) -> Vec<Approximation> {
     let mut notes = Vec::new();
-    if violation != ret::ERRNO | libc::ENOSYS as u32 {
+    if violation != ret::ERRNO | abi::ENOSYS as u32 {
         notes.push(Approximation {
             direction: Direction::Stricter,
             subject: "system calls newer than the table".into(),

@@ -10,6 +10,7 @@
 //! values). Checks on 32-bit arguments only ever fix bits of the low word, so the upper half of
 //! the register stays free exactly as in the compiled filter.
 
+use crate::abi;
 use crate::bpf::ret;
 use crate::policy::{table, Context};
 use crate::Promises;
@@ -198,7 +199,7 @@ pub(crate) fn rules_for(
         });
     }
     let default = if table::FALLBACK_ENOSYS.contains(&name) {
-        ret::ERRNO | libc::ENOSYS as u32
+        ret::ERRNO | abi::ENOSYS as u32
     } else {
         violation
     };

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use super::regions::{rules_for, tree_for, Tree};
 use super::{notes, violation_action, Approximation, Direction, Export, STATIC_CONTEXT};
+use crate::abi;
 use crate::bpf::ret;
 use crate::policy::{decide_by_name, syscall_names, Check, Decision, Value, Width};
 use crate::{Arch, Promise, Promises};
@@ -118,7 +119,7 @@ struct Directives {
 /// The `[Service]` lines for `promises`.
 ///
 /// ```
-/// let unit = scopes::export::systemd("stdio inet".parse().unwrap()).output;
+/// let unit = scopes_core::export::systemd("stdio inet".parse().unwrap()).output;
 /// assert!(unit.contains("RestrictAddressFamilies=AF_INET AF_INET6\n"));
 /// assert!(unit.contains("MemoryDenyWriteExecute=yes\n"));
 /// ```
@@ -378,9 +379,9 @@ fn action_words(action: u32) -> String {
 
 fn errno_name(e: u32) -> String {
     match e as i32 {
-        libc::EPERM => "EPERM".into(),
-        libc::EACCES => "EACCES".into(),
-        libc::ENOSYS => "ENOSYS".into(),
+        abi::EPERM => "EPERM".into(),
+        abi::EACCES => "EACCES".into(),
+        abi::ENOSYS => "ENOSYS".into(),
         e => format!("errno {e}"),
     }
 }

@@ -277,8 +277,8 @@ pub static TABLE: &[CapRule] = &[
 /// The capabilities one promise needs.
 ///
 /// ```
-/// use scopes::policy::caps::{needed_by, Cap};
-/// use scopes::Promise;
+/// use scopes_core::policy::caps::{needed_by, Cap};
+/// use scopes_core::Promise;
 /// assert!(needed_by(Promise::Rpath).contains(Cap::DAC_READ_SEARCH));
 /// assert!(!needed_by(Promise::Fattr).contains(Cap::SETFCAP));
 /// ```
@@ -292,7 +292,7 @@ pub fn needed_by(p: Promise) -> Caps {
 /// The capabilities a set of promises needs: the union of what each member needs.
 ///
 /// ```
-/// use scopes::policy::caps::needed;
+/// use scopes_core::policy::caps::needed;
 /// assert_eq!(needed("stdio".parse().unwrap()).to_string(), "");
 /// assert_eq!(needed("stdio inet".parse().unwrap()).to_string(), "CAP_NET_BIND_SERVICE");
 /// ```

@@ -6,12 +6,13 @@ use std::fmt::Write as _;
 use super::paths::PATH_GRANTS;
 use super::table::{FALLBACK_ENOSYS, RULES};
 use super::{Check, Needs, Rule, Value, Verdict, Width};
+use crate::abi;
 use crate::promise::{Promise, Promises, OPENBSD_ONLY};
 
 /// Renders one argument check, e.g. `arg2 & 0x4 == 0` or `arg1 in {0x5401, 0x5413}`.
 ///
 /// ```
-/// use scopes::policy::{describe::check, Check, Value, Width};
+/// use scopes_core::policy::{describe::check, Check, Value, Width};
 /// let c = Check { arg: 0, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Const(0), Value::Pid] };
 /// assert_eq!(check(&c), "arg0 in {0, own pid}");
 /// ```
@@ -137,7 +138,7 @@ pub fn promise(p: Promise) -> String {
 /// conditions, plus what every pledge allows.
 ///
 /// ```
-/// let text = scopes::policy::describe::explain("stdio".parse().unwrap());
+/// let text = scopes_core::policy::describe::explain("stdio".parse().unwrap());
 /// assert!(text.contains("### `stdio`"));
 /// assert!(text.contains("mmap, mprotect, pkey_mprotect if arg2 & 0x4 == 0"));
 /// ```
@@ -221,7 +222,7 @@ pub const MAN_END: &str = ".\\\" End of the promise list.";
 /// puts it in place.
 ///
 /// ```
-/// let list = scopes::policy::describe::man_promises();
+/// let list = scopes_core::policy::describe::man_promises();
 /// assert!(list.contains(".It Cm stdio\n"));
 /// assert!(list.contains(".It Cm prot_exec\n"));
 /// ```
@@ -276,21 +277,21 @@ pub fn with_man_promises(page: &str) -> Option<String> {
 /// policy or the escape catalogue mentions.
 ///
 /// ```
-/// assert_eq!(scopes::policy::describe::family_name(2), Some("AF_INET"));
-/// assert_eq!(scopes::policy::describe::family_name(12345), None);
+/// assert_eq!(scopes_core::policy::describe::family_name(2), Some("AF_INET"));
+/// assert_eq!(scopes_core::policy::describe::family_name(12345), None);
 /// ```
 pub fn family_name(family: i32) -> Option<&'static str> {
     Some(match family {
-        libc::AF_UNSPEC => "AF_UNSPEC",
-        libc::AF_UNIX => "AF_UNIX",
-        libc::AF_INET => "AF_INET",
-        libc::AF_INET6 => "AF_INET6",
-        libc::AF_NETLINK => "AF_NETLINK",
-        libc::AF_PACKET => "AF_PACKET",
-        libc::AF_ALG => "AF_ALG",
-        libc::AF_VSOCK => "AF_VSOCK",
-        libc::AF_BLUETOOTH => "AF_BLUETOOTH",
-        libc::AF_KEY => "AF_KEY",
+        abi::AF_UNSPEC => "AF_UNSPEC",
+        abi::AF_UNIX => "AF_UNIX",
+        abi::AF_INET => "AF_INET",
+        abi::AF_INET6 => "AF_INET6",
+        abi::AF_NETLINK => "AF_NETLINK",
+        abi::AF_PACKET => "AF_PACKET",
+        abi::AF_ALG => "AF_ALG",
+        abi::AF_VSOCK => "AF_VSOCK",
+        abi::AF_BLUETOOTH => "AF_BLUETOOTH",
+        abi::AF_KEY => "AF_KEY",
         _ => return None,
     })
 }

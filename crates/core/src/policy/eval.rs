@@ -3,6 +3,7 @@
 //! the promise a call needed. It allocates nothing, so the SIGSYS handler may call it.
 
 use super::{table, Context, Needs, Rule, Verdict};
+use crate::abi;
 use crate::bpf::interp::SeccompData;
 use crate::promise::{Promise, Promises};
 use crate::Arch;
@@ -24,8 +25,8 @@ pub enum Decision {
 /// library's SIGSYS report channel is part of the filter.
 ///
 /// ```
-/// use scopes::{policy::{evaluate, Context, Decision}, Arch, Promises};
-/// use scopes::bpf::interp::SeccompData;
+/// use scopes_core::{policy::{evaluate, Context, Decision}, Arch, Promises};
+/// use scopes_core::bpf::interp::SeccompData;
 /// let ctx = Context { pid: 100, uid: 1000, gid: 1000 };
 /// let stdio: Promises = "stdio".parse().unwrap();
 /// let getpid = SeccompData { nr: 39, arch: Arch::X86_64.audit_arch(), ..Default::default() };
@@ -48,7 +49,7 @@ pub fn evaluate(
         return Decision::Kill;
     }
     let Some(name) = arch.syscall_name(nr) else {
-        return Decision::Errno(libc::ENOSYS);
+        return Decision::Errno(abi::ENOSYS);
     };
     decide_by_name(held, reporting, ctx, name, &data.args)
 }
@@ -73,7 +74,7 @@ pub fn decide_by_name(
         }
     }
     if table::FALLBACK_ENOSYS.contains(&name) {
-        Decision::Errno(libc::ENOSYS)
+        Decision::Errno(abi::ENOSYS)
     } else {
         Decision::Violation
     }
@@ -97,7 +98,7 @@ fn last_resort(p: Promise) -> bool {
 /// path-limited promise. `None` when nothing would. Allocation-free: the SIGSYS handler uses it.
 ///
 /// ```
-/// use scopes::{policy::{promises_needed, Context}, Promises};
+/// use scopes_core::{policy::{promises_needed, Context}, Promises};
 /// let ctx = Context { pid: 1, uid: 0, gid: 0 };
 /// let stdio: Promises = "stdio".parse().unwrap();
 /// let needed = promises_needed(stdio, &ctx, "socket", &[2, 1, 0, 0, 0, 0]).unwrap();

@@ -265,7 +265,7 @@ pub fn describe() -> String {
 ///
 /// ```
 /// use std::path::Path;
-/// use scopes::policy::harmless::is_harmless_read;
+/// use scopes_core::policy::harmless::is_harmless_read;
 /// assert!(is_harmless_read(Path::new("/usr/share/locale/C.UTF-8/LC_MESSAGES/coreutils.mo")));
 /// assert!(is_harmless_read(Path::new("/usr/lib/x86_64-linux-gnu/gconv/UTF-16.so")));
 /// assert!(is_harmless_read(Path::new("/dev/null")));
@@ -321,7 +321,7 @@ pub static HOME_SECRETS: &[&str] = &[".ssh", ".gnupg", ".netrc", ".pgpass", ".aw
 ///
 /// ```
 /// use std::path::Path;
-/// use scopes::policy::harmless::is_secret;
+/// use scopes_core::policy::harmless::is_secret;
 /// let home = Some(Path::new("/root"));
 /// assert!(is_secret(Path::new("/etc/shadow"), home));
 /// assert!(is_secret(Path::new("/root/.ssh/id_ed25519"), home));
@@ -339,7 +339,7 @@ pub fn is_secret(path: &Path, home: Option<&Path>) -> bool {
 ///
 /// ```
 /// use std::path::Path;
-/// use scopes::policy::harmless::holds_secrets;
+/// use scopes_core::policy::harmless::holds_secrets;
 /// let home = Some(Path::new("/home/ann"));
 /// assert!(holds_secrets(Path::new("/etc"), home));
 /// assert!(holds_secrets(Path::new("/"), home));

@@ -30,7 +30,7 @@ pub enum Needs {
     /// Any one of these promises.
     Any(&'static [Promise]),
     /// Only when violations raise SIGSYS for the library's handler, which reports them (the
-    /// default [`crate::Penalty::Kill`]), and all of these promises are held. Under any other
+    /// default `Penalty::Kill` of the `scopes` crate), and all of these promises are held. Under any other
     /// penalty no violation raises SIGSYS, so neither the report channel nor the handler's
     /// protection has anything to do.
     Reporting(&'static [Promise]),
@@ -117,7 +117,8 @@ pub struct Rule {
     pub note: &'static str,
 }
 
-/// Run-time values a filter is specialised with.
+/// Run-time values a filter is specialised with. Reading them from the calling process is a
+/// system call, so it is left to the `scopes` crate (its `CurrentContext` trait).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Context {
     /// The process id.
@@ -129,15 +130,6 @@ pub struct Context {
 }
 
 impl Context {
-    /// The calling process's values.
-    pub fn current() -> Context {
-        Context {
-            pid: std::process::id(),
-            uid: crate::sys::uid(),
-            gid: crate::sys::gid(),
-        }
-    }
-
     /// Resolves a [`Value`] to a number.
     pub fn resolve(&self, v: Value) -> u64 {
         match v {

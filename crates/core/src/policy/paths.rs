@@ -14,6 +14,7 @@
 
 use super::Needs;
 use crate::promise::Promise::*;
+use crate::promise::Promises;
 
 /// One grant: under `needs`, `path` (and everything beneath it) gets `access`.
 #[derive(Clone, Copy, Debug)]
@@ -154,3 +155,26 @@ pub const PATH_PROMISES: &[crate::Promise] = &[
 /// paths. Without, the filter alone already gives OpenBSD's meaning, and the layer is kept only
 /// for its ptrace scoping (see `landlock::enforce`).
 pub const PATH_LIMITED: &[crate::Promise] = &[Tmppath, Dns, Getpw, Vminfo, Ps];
+
+/// Whether `promises` reach paths at all (hold a promise of [`PATH_PROMISES`]).
+pub fn reaches_paths(promises: Promises) -> bool {
+    !path_side(promises).is_empty()
+}
+
+/// The promises of `promises` that reach paths.
+pub fn path_side(promises: Promises) -> Promises {
+    PATH_PROMISES
+        .iter()
+        .copied()
+        .filter(|p| promises.contains(*p))
+        .collect()
+}
+
+/// The grants of `promises`: those whose promises are held (grants every pledge has apply only
+/// to promises that reach paths).
+pub fn grants(promises: Promises) -> impl Iterator<Item = &'static PathGrant> {
+    let any = reaches_paths(promises);
+    PATH_GRANTS
+        .iter()
+        .filter(move |g| any && g.needs.satisfied_by(promises, false))
+}

@@ -5,6 +5,7 @@
 //! Constants are the Linux uapi values shared by x86_64, aarch64 and riscv64.
 
 use super::{Check, Needs, Rule, Value, Verdict, Width};
+use crate::abi;
 use crate::promise::Promise::{self, *};
 
 // ---- constants (linux uapi) ----
@@ -108,8 +109,8 @@ const ALWAYS: Needs = Needs::Always;
 const STDIO: Needs = only(&[Stdio]);
 /// Only under the reporting penalty: the others never raise SIGSYS.
 const STDIO_REPORTING: Needs = Needs::Reporting(&[Stdio]);
-const EPERM: Verdict = Verdict::Errno(libc::EPERM);
-const EACCES: Verdict = Verdict::Errno(libc::EACCES);
+const EPERM: Verdict = Verdict::Errno(abi::EPERM);
+const EACCES: Verdict = Verdict::Errno(abi::EACCES);
 
 /// Promises whose paths can be read (seccomp allows read-only opens; Landlock narrows the
 /// path-limited ones to their files).
@@ -147,7 +148,7 @@ pub static RULES: &[Rule] = &[
         "clocks: the vDSO falls back to these"),
     rule!(["seccomp"], ALWAYS, [lo!(0, [SECCOMP_SET_MODE_FILTER]), masked!(1, !SECCOMP_SAFE_FLAGS & 0xffff_ffff, [0])],
         "pledge() may always narrow further (no user-notification listeners)"),
-    rule!(["prctl"], ALWAYS, [lo!(0, [libc::PR_SET_NO_NEW_PRIVS])],
+    rule!(["prctl"], ALWAYS, [lo!(0, [abi::PR_SET_NO_NEW_PRIVS])],
         "pledge() sets no_new_privs"),
     rule!(["write"], Needs::Reporting(&[]), [lo!(0, [2])],
         "the violation report goes to stderr (never under \"\", whose violations kill quietly)"),

@@ -23,7 +23,7 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use scopes::policy::Context;
+use scopes::policy::{Context, CurrentContext as _};
 use scopes::{Permissions, Promises};
 
 use crate::options::Run;
