@@ -41,7 +41,8 @@
 //! let target = Target { arch: Arch::X86_64, ctx, violation: ret::KILL_PROCESS, reporting: false };
 //! let program = compile(promises, &target);
 //! // write(2) is allowed under stdio; socket(41) is not.
-//! let call = |nr| SeccompData { nr, arch: Arch::X86_64.audit_arch(), instruction_pointer: 0, args: [0; 6] };
+//! let arch = Arch::X86_64.audit_arch();
+//! let call = |nr| SeccompData { nr, arch, instruction_pointer: 0, args: [0; 6] };
 //! assert_eq!(run(&program, &call(1)), Ok(ret::ALLOW));
 //! assert_eq!(run(&program, &call(41)), Ok(ret::KILL_PROCESS));
 //! # Ok::<(), scopes_core::Error>(())

@@ -33,13 +33,13 @@ mod sys;
 mod unveil;
 
 // The pure core, under the paths it had before it became a crate of its own.
+use scopes_core::error;
 #[doc(inline)]
 pub use scopes_core::{arch, bpf, export};
-use scopes_core::error;
 
+pub use pledge::{current_execpromises, current_promises, pledge, Penalty, Pledge};
 #[doc(inline)]
 pub use scopes_core::{Arch, Error, Promise, Promises, OPENBSD_ONLY};
-pub use pledge::{current_execpromises, current_promises, pledge, Penalty, Pledge};
 pub use unveil::{unveil, unveil_report, Gap, Permissions, Unveil, UnveilReport};
 
 /// Formats the one-line violation report for a denied call, as the library's SIGSYS handler

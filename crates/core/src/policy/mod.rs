@@ -30,8 +30,8 @@ pub enum Needs {
     /// Any one of these promises.
     Any(&'static [Promise]),
     /// Only when violations raise SIGSYS for the library's handler, which reports them (the
-    /// default `Penalty::Kill` of the `scopes` crate), and all of these promises are held. Under any other
-    /// penalty no violation raises SIGSYS, so neither the report channel nor the handler's
+    /// default penalty, `scopes::Penalty::Kill`), and all of these promises are held. Under any
+    /// other penalty no violation raises SIGSYS, so neither the report channel nor the handler's
     /// protection has anything to do.
     Reporting(&'static [Promise]),
 }
