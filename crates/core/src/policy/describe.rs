@@ -179,7 +179,7 @@ pub fn always() -> String {
 /// The full promise reference, as in docs/promises.md.
 pub fn reference() -> String {
     let mut out = String::from(
-        "# Promise reference\n\n<!-- Generated from crates/scopes/src/policy (table.rs, paths.rs) by \
+        "# Promise reference\n\n<!-- Generated from crates/core/src/policy (table.rs, paths.rs) by \
          `cargo run -p scopes --example promise-reference`. Do not edit by hand: a test compares. -->\n\n\
          Each promise lists the system calls it allows, with argument conditions (`argN` is the N-th \
          argument; 32-bit arguments are compared on their low 32 bits only), and the paths it reaches \
