@@ -32,7 +32,8 @@ pub mod supervised;
 mod sys;
 mod unveil;
 
-// The pure core, under the paths it had before it became a crate of its own.
+// The pure core, under the paths it had before it became a crate of its own (`error` for the
+// modules here that name `crate::error::Error`).
 use scopes_core::error;
 #[doc(inline)]
 pub use scopes_core::{arch, bpf, export};
