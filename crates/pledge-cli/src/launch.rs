@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::preload::Preload;
 
-use scopes::policy::Context;
+use scopes::policy::{Context, CurrentContext as _};
 use scopes::{Arch, Promise};
 
 use crate::filters;

@@ -30,7 +30,7 @@ mod window;
 use std::io::Write as _;
 
 use scopes::bpf::Disassembly;
-use scopes::policy::Context;
+use scopes::policy::{Context, CurrentContext as _};
 
 use options::{Command, Run, UsageError};
 

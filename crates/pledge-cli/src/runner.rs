@@ -9,7 +9,7 @@
 use std::io;
 use std::time::{Duration, Instant};
 
-use scopes::policy::Context;
+use scopes::policy::{Context, CurrentContext as _};
 
 use crate::launch::{self, Child};
 use crate::options::Run;

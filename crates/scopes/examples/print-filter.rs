@@ -3,7 +3,7 @@
 //! `cargo run -p scopes --example print-filter -- "stdio rpath" [x86_64|aarch64|riscv64]`
 use scopes::bpf::{ret, Disassembly};
 use scopes::compiler::{compile, Target};
-use scopes::policy::Context;
+use scopes::policy::{Context, CurrentContext as _};
 
 fn main() {
     let mut args = std::env::args().skip(1);

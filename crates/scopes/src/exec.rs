@@ -15,7 +15,7 @@ use std::process::Command;
 
 use crate::bpf::{ret, Insn, JMP_JEQ_K};
 use crate::compiler::{compile, Target};
-use crate::policy::Context;
+use crate::policy::{Context, CurrentContext as _};
 use crate::{Arch, Promise};
 
 /// Narrowing for [`std::process::Command`].

@@ -18,26 +18,29 @@
 //! Layout: [`policy`] holds the table (the single source of truth), [`compiler`] turns it into
 //! BPF ([`bpf`] has the instruction set, an interpreter and the kernel's cache rule), and the
 //! `pledge` and `landlock` modules install the result. Architecture tables live in [`arch`].
+//! The table, the compiler, BPF, the architecture tables and the exports are the `scopes-core`
+//! crate, which makes no system call and has no `unsafe` code; this crate re-exports them and
+//! adds what touches the process: reading its ids, seccomp and Landlock, the SIGSYS report.
 
-pub mod arch;
-pub mod bpf;
 pub mod compiler;
-mod error;
 pub mod exec;
-pub mod export;
 mod landlock;
 pub mod learn;
 mod pledge;
 pub mod policy;
-mod promise;
 pub mod supervised;
 mod sys;
 mod unveil;
 
-pub use arch::Arch;
-pub use error::Error;
+// The pure core, under the paths it had before it became a crate of its own (`error` for the
+// modules here that name `crate::error::Error`).
+use scopes_core::error;
+#[doc(inline)]
+pub use scopes_core::{arch, bpf, export};
+
 pub use pledge::{current_execpromises, current_promises, pledge, Penalty, Pledge};
-pub use promise::{Promise, Promises, OPENBSD_ONLY};
+#[doc(inline)]
+pub use scopes_core::{Arch, Error, Promise, Promises, OPENBSD_ONLY};
 pub use unveil::{unveil, unveil_report, Gap, Permissions, Unveil, UnveilReport};
 
 /// Formats the one-line violation report for a denied call, as the library's SIGSYS handler

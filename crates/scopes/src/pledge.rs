@@ -9,7 +9,7 @@ use crate::bpf::{ret, Insn};
 use crate::compiler::paths::{self, LayerPlan};
 use crate::compiler::{compile, Target};
 use crate::error::Error;
-use crate::policy::Context;
+use crate::policy::{Context, CurrentContext as _};
 use crate::sys::{self, Installed};
 use crate::{Arch, Promise, Promises};
 

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use landlock::{Access, AccessFs, AccessNet, BitFlags, Scope, ABI};
 
 use crate::landlock::rights;
-use crate::policy::paths::{PathGrant, PATH_GRANTS, PATH_LIMITED, PATH_PROMISES};
+// Which grants a promise set holds is a question about the table, answered in the pure core.
+pub use crate::policy::paths::{grants, path_side, reaches_paths};
+use crate::policy::paths::{PathGrant, PATH_LIMITED};
 use crate::{Promise, Promises};
 
 /// Where a rule attaches.
@@ -81,30 +83,6 @@ pub struct Inputs<'a> {
 /// The rights the path table's `access` letters stand for, in a layer of Landlock `abi`.
 fn grant_rights(g: &PathGrant, abi: i32) -> BitFlags<AccessFs> {
     rights(g.access) & AccessFs::from_all(ABI::from(abi))
-}
-
-/// Whether `promises` reach paths at all (hold a promise of
-/// [`crate::policy::paths::PATH_PROMISES`]).
-pub fn reaches_paths(promises: Promises) -> bool {
-    !path_side(promises).is_empty()
-}
-
-/// The promises of `promises` that reach paths.
-pub fn path_side(promises: Promises) -> Promises {
-    PATH_PROMISES
-        .iter()
-        .copied()
-        .filter(|p| promises.contains(*p))
-        .collect()
-}
-
-/// The grants of `promises`: those whose promises are held (grants every pledge has apply only
-/// to promises that reach paths).
-pub fn grants(promises: Promises) -> impl Iterator<Item = &'static PathGrant> {
-    let any = reaches_paths(promises);
-    PATH_GRANTS
-        .iter()
-        .filter(move |g| any && g.needs.satisfied_by(promises, false))
 }
 
 /// Whether the filter of `promises` lets a process open and list a directory (`getdents`).
@@ -259,6 +237,7 @@ impl LayerPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::paths::PATH_GRANTS;
     use crate::policy::Needs;
     use crate::Promise;
 
