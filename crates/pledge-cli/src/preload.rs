@@ -126,7 +126,7 @@ mod tests {
             prog: crate::filters::program_filter(
                 scopes::Promises::EMPTY,
                 scopes::Arch::native(),
-                scopes::policy::Context::current(),
+                <scopes::policy::Context as scopes::policy::CurrentContext>::current(),
             ),
         };
 

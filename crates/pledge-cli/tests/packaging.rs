@@ -8,7 +8,13 @@
 use std::path::Path;
 use std::process::Command;
 
-const PUBLISHED: &[&str] = &["scopes-core", "scopes", "pledge-handshake", "libpledge", "pledge-cli"];
+const PUBLISHED: &[&str] = &[
+    "scopes-core",
+    "scopes",
+    "pledge-handshake",
+    "libpledge",
+    "pledge-cli",
+];
 const PRIVATE: &[&str] = &["bench", "attacks", "pledge-preload"];
 
 fn workspace() -> &'static Path {
