@@ -30,15 +30,18 @@ pub mod learn;
 mod pledge;
 pub mod policy;
 mod promise;
+mod seccomp;
+mod state;
 pub mod supervised;
 mod sys;
 mod unveil;
 
 pub use arch::Arch;
 pub use error::Error;
-pub use pledge::{current_execpromises, current_promises, pledge, Penalty, Pledge};
+pub use pledge::{Penalty, Pledge};
 pub use promise::{Promise, Promises, OPENBSD_ONLY};
-pub use unveil::{unveil, unveil_report, Gap, Permissions, Unveil, UnveilReport};
+pub use state::{current_execpromises, current_promises, pledge, unveil, unveil_report};
+pub use unveil::{Gap, Permissions, Unveil, UnveilReport};
 
 /// Formats the one-line violation report for a denied call, as the library's SIGSYS handler
 /// and the `pledge` command print it.

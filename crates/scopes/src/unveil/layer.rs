@@ -11,9 +11,9 @@ use landlock::{
     RulesetStatus, Scope, ABI,
 };
 
+use super::negotiate::{negotiate, Want};
 use super::{State, UnveilReport};
 use crate::error::Error;
-use crate::landlock::{negotiate, Want};
 use crate::Promises;
 
 /// A layer ready to be enforced.
