@@ -476,3 +476,410 @@ fn plan_layer<K: Kernel>(
     };
     Ok(Some((paths::plan(new, &inputs), abi)))
 }
+
+#[cfg(test)]
+mod tests {
+    //! The plan of a pledge, decided against a kernel that answers from fields: no system call.
+
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::unveil::State as UnveilState;
+
+    /// A kernel answering from fields, recording the questions it was asked.
+    struct Fake {
+        filtered: bool,
+        kill_process: bool,
+        user_notif: bool,
+        landlock: fn() -> Result<i32, Error>,
+        caps_refused: bool,
+        asked: RefCell<Vec<String>>,
+    }
+
+    impl Fake {
+        /// An unfiltered process on a kernel with everything, Landlock ABI 7.
+        fn new() -> Fake {
+            Fake {
+                filtered: false,
+                kill_process: true,
+                user_notif: true,
+                landlock: || Ok(7),
+                caps_refused: false,
+                asked: RefCell::new(Vec::new()),
+            }
+        }
+
+        fn filtered(mut self) -> Fake {
+            self.filtered = true;
+            self
+        }
+
+        fn landlock(mut self, answer: fn() -> Result<i32, Error>) -> Fake {
+            self.landlock = answer;
+            self
+        }
+
+        fn was_asked(&self, question: &str) -> bool {
+            self.asked.borrow().iter().any(|q| q == question)
+        }
+    }
+
+    impl Kernel for Fake {
+        /// The promises the drop was planned for.
+        type Caps = Promises;
+
+        fn context(&self) -> Context {
+            Context {
+                pid: 7,
+                uid: 1000,
+                gid: 1000,
+            }
+        }
+
+        fn action_available(&self, action: u32) -> bool {
+            match action {
+                ret::KILL_PROCESS => self.kill_process,
+                ret::USER_NOTIF => self.user_notif,
+                _ => true,
+            }
+        }
+
+        fn filtered(&self) -> bool {
+            self.filtered
+        }
+
+        fn landlock(&self) -> Result<i32, Error> {
+            self.asked.borrow_mut().push("landlock".into());
+            (self.landlock)()
+        }
+
+        fn roots(&self, may_list: bool) -> Vec<PathBuf> {
+            self.asked.borrow_mut().push(format!("roots {may_list}"));
+            vec![PathBuf::from("/usr")]
+        }
+
+        fn caps(&self, promises: Promises) -> Result<Promises, Error> {
+            if self.caps_refused {
+                return Err(Error::Thread {
+                    tid: None,
+                    reason: "other threads would keep the capabilities",
+                });
+            }
+            Ok(promises)
+        }
+    }
+
+    fn set(s: &str) -> Promises {
+        s.parse().unwrap()
+    }
+
+    /// The state after a reporting pledge of `promises` (and execpromises `exec`).
+    fn pledged(promises: &str, exec: Option<&str>) -> State {
+        State {
+            promises: Some(set(promises)),
+            exec: exec.map(set),
+            violation: Some(ret::TRAP),
+        }
+    }
+
+    fn request(promises: &str) -> Pledge {
+        Pledge::new().promises(set(promises))
+    }
+
+    fn plan(
+        pledge: &Pledge,
+        current: &State,
+        unveil: &UnveilState,
+        kernel: &Fake,
+    ) -> Result<Plan<Promises>, Error> {
+        pledge.plan(current, unveil, kernel)
+    }
+
+    fn install(pledge: &Pledge, current: &State, kernel: &Fake) -> Install<Promises> {
+        match plan(pledge, current, &UnveilState::new(false), kernel) {
+            Ok(Plan::Install(install)) => install,
+            other => panic!("expected a filter to install, got {other:?}"),
+        }
+    }
+
+    fn refusal(pledge: &Pledge, current: &State, kernel: &Fake) -> Error {
+        match plan(pledge, current, &UnveilState::new(false), kernel) {
+            Err(e) => e,
+            Ok(other) => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_first_pledge_installs_a_reporting_filter_with_its_layer_and_caps() {
+        let kernel = Fake::new();
+        let install = install(&request("stdio rpath"), &State::NEVER_PLEDGED, &kernel);
+        assert_eq!(install.promises, set("stdio rpath"));
+        assert_eq!(install.target.violation, ret::TRAP);
+        assert!(install.target.reporting);
+        assert_eq!(install.target.ctx.pid, 7);
+        assert_eq!(install.caps, set("stdio rpath"));
+        let (layer, abi) = install.layer.expect("a Landlock layer");
+        assert_eq!(abi, 7);
+        assert_eq!(layer.scopes, paths::scopes_for(set("stdio rpath")));
+        assert!(!install.lock_unveil);
+        assert_eq!(install.before, State::NEVER_PLEDGED);
+        let after = install
+            .before
+            .installed(install.promises, install.target.violation);
+        assert_eq!(after, pledged("stdio rpath", None));
+    }
+
+    #[test]
+    fn narrowing_is_planned_and_widening_refused_with_what_it_adds() {
+        let kernel = Fake::new();
+        let current = pledged("stdio rpath wpath", None);
+        let install = install(&request("stdio rpath"), &current, &kernel);
+        assert_eq!(install.promises, set("stdio rpath"));
+        match refusal(&request("stdio rpath inet"), &current, &kernel) {
+            Error::Increase { which, added } => {
+                assert_eq!(which, "promises");
+                assert_eq!(added, set("inet"));
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn under_error_an_increase_is_dropped_and_violations_answer_enosys() {
+        let kernel = Fake::new();
+        let current = State {
+            violation: Some(ret::ERRNO | libc::ENOSYS as u32),
+            ..pledged("stdio rpath error", None)
+        };
+        let install = install(&request("stdio inet error"), &current, &kernel);
+        assert_eq!(install.promises, set("stdio error"));
+        assert_eq!(install.target.violation, ret::ERRNO | libc::ENOSYS as u32);
+        assert!(!install.target.reporting);
+    }
+
+    #[test]
+    fn a_process_without_stdio_cannot_pledge_again() {
+        let kernel = Fake::new();
+        let current = pledged("rpath wpath", None);
+        assert!(matches!(
+            refusal(&request("rpath"), &current, &kernel),
+            Error::NeedsStdio
+        ));
+    }
+
+    #[test]
+    fn execpromises_stay_within_the_promises_and_only_shrink() {
+        let kernel = Fake::new();
+        let current = pledged("stdio rpath proc exec", Some("stdio rpath"));
+        // Widening the execpromises.
+        let wider = Pledge::new().execpromises(set("stdio rpath inet"));
+        match refusal(&wider, &current, &kernel) {
+            Error::Increase { which, added } => {
+                assert_eq!(which, "execpromises");
+                assert_eq!(added, set("inet"));
+            }
+            e => panic!("{e:?}"),
+        }
+        // Beyond the promises the pledge leaves.
+        let beyond = request("stdio proc exec").execpromises(set("stdio rpath"));
+        match refusal(&beyond, &current, &kernel) {
+            Error::ExecPromisesNotSubset { extra } => assert_eq!(extra, set("rpath")),
+            e => panic!("{e:?}"),
+        }
+        // Execpromises alone are recorded without a filter.
+        let only = Pledge::new().execpromises(set("stdio"));
+        match plan(&only, &current, &UnveilState::new(false), &kernel) {
+            Ok(Plan::Record(state)) => {
+                assert_eq!(state, pledged("stdio rpath proc exec", Some("stdio")))
+            }
+            other => panic!("{other:?}"),
+        }
+        // Those recorded earlier narrow with the promises.
+        let install = install(&request("stdio proc exec"), &current, &kernel);
+        assert_eq!(install.before.exec, Some(set("stdio")));
+    }
+
+    #[test]
+    fn the_same_promises_install_nothing_unless_the_penalty_is_stricter() {
+        let kernel = Fake::new();
+        let eperm = State {
+            violation: Some(ret::ERRNO | libc::EPERM as u32),
+            ..pledged("stdio", None)
+        };
+        let milder = request("stdio").penalty(Penalty::Eperm);
+        match plan(
+            &milder,
+            &pledged("stdio", None),
+            &UnveilState::new(false),
+            &kernel,
+        ) {
+            Ok(Plan::Record(state)) => assert_eq!(state, pledged("stdio", None)),
+            other => panic!("{other:?}"),
+        }
+        // A reporting kill is stricter than EPERM: a filter goes in, without a new layer.
+        let install = install(&request("stdio"), &eperm, &kernel);
+        assert!(install.layer.is_none());
+        assert!(!kernel.was_asked("landlock"));
+        // A notifying pledge always installs its filter, for its descriptor.
+        let notify = request("stdio").penalty(Penalty::Notify);
+        let install = self::install(&notify, &pledged("stdio", None), &kernel);
+        assert_eq!(install.target.violation, ret::USER_NOTIF);
+    }
+
+    #[test]
+    fn the_empty_set_kills_quietly_where_the_kernel_can() {
+        let install = install(&request(""), &pledged("stdio", None), &Fake::new());
+        assert_eq!(install.target.violation, ret::KILL_PROCESS);
+        assert!(!install.target.reporting);
+        let old = Fake {
+            kill_process: false,
+            ..Fake::new()
+        };
+        let e = refusal(&request(""), &pledged("stdio", None), &old);
+        assert!(
+            matches!(
+                e,
+                Error::Unsupported {
+                    errno: libc::ENOSYS,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let no_notif = Fake {
+            user_notif: false,
+            ..Fake::new()
+        };
+        let notify = request("stdio").penalty(Penalty::Notify);
+        let e = refusal(&notify, &State::NEVER_PLEDGED, &no_notif);
+        assert!(
+            matches!(
+                e,
+                Error::Unsupported {
+                    errno: libc::ENOSYS,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_pledge_without_unveil_locks_what_unveil_collected() {
+        let kernel = Fake::new();
+        let collecting = UnveilState::collecting_for_test();
+        let lock = |promises: &str, unveil: &UnveilState| match plan(
+            &request(promises),
+            &State::NEVER_PLEDGED,
+            unveil,
+            &kernel,
+        ) {
+            Ok(Plan::Install(install)) => install.lock_unveil,
+            other => panic!("{other:?}"),
+        };
+        assert!(lock("stdio rpath", &collecting));
+        assert!(!lock("stdio rpath unveil", &collecting), "unveil kept");
+        assert!(
+            !lock("stdio rpath", &UnveilState::locked_for_test()),
+            "already locked"
+        );
+        assert!(
+            !lock("stdio rpath", &UnveilState::new(false)),
+            "nothing collected"
+        );
+    }
+
+    #[test]
+    fn promises_that_reach_paths_need_landlock_the_others_do_without() {
+        let none = || {
+            Err(Error::Unsupported {
+                feature: "Landlock".into(),
+                errno: libc::ENOSYS,
+            })
+        };
+        let kernel = Fake::new().landlock(none);
+        let e = refusal(&request("stdio rpath"), &State::NEVER_PLEDGED, &kernel);
+        assert_eq!(e.errno(), libc::ENOSYS);
+        let install = install(&request("stdio inet"), &State::NEVER_PLEDGED, &kernel);
+        assert!(install.layer.is_none());
+    }
+
+    #[test]
+    fn other_threads_before_abi_8_keep_the_domain_only_for_the_same_path_promises() {
+        let threads = || {
+            Err(Error::Thread {
+                tid: None,
+                reason: "other threads",
+            })
+        };
+        let kernel = Fake::new().landlock(threads);
+        let current = pledged("stdio rpath inet", None);
+        // Same path side: the filter narrows every thread, the domain in force stays.
+        let install = install(&request("stdio rpath"), &current, &kernel);
+        assert!(install.layer.is_none());
+        // Another path side cannot be enforced on the other threads.
+        let e = refusal(
+            &request("stdio wpath"),
+            &pledged("stdio rpath wpath", None),
+            &kernel,
+        );
+        assert!(matches!(e, Error::Thread { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_filter_that_refuses_landlock_is_not_asked_through() {
+        // Under "stdio inet" the filter in force refuses Landlock's calls and /proc: the plan
+        // must not ask, and goes without the scoping layer.
+        let kernel = Fake::new().filtered();
+        let install = install(&request("stdio"), &pledged("stdio inet", None), &kernel);
+        assert!(install.layer.is_none());
+        assert!(!kernel.was_asked("landlock"));
+        // Under a promise that reaches paths it may ask.
+        let install = self::install(&request("stdio"), &pledged("stdio rpath", None), &kernel);
+        assert!(install.layer.is_some());
+        assert!(kernel.was_asked("landlock"));
+    }
+
+    #[test]
+    fn the_root_directory_is_listed_only_where_the_filter_lets_it() {
+        let kernel = Fake::new().filtered();
+        install(
+            &request("stdio wpath"),
+            &pledged("stdio wpath cpath", None),
+            &kernel,
+        );
+        assert!(kernel.was_asked("roots false"));
+        let kernel = Fake::new().filtered();
+        install(
+            &request("stdio wpath"),
+            &pledged("stdio rpath wpath", None),
+            &kernel,
+        );
+        assert!(kernel.was_asked("roots true"));
+        let kernel = Fake::new();
+        install(&request("stdio wpath"), &State::NEVER_PLEDGED, &kernel);
+        assert!(kernel.was_asked("roots true"));
+    }
+
+    #[test]
+    fn a_refused_capability_drop_refuses_the_pledge() {
+        let kernel = Fake {
+            caps_refused: true,
+            ..Fake::new()
+        };
+        let e = refusal(&request("stdio"), &State::NEVER_PLEDGED, &kernel);
+        assert!(matches!(e, Error::Thread { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn the_most_severe_violation_action_stays_in_force() {
+        let quiet = State {
+            violation: Some(ret::KILL_PROCESS),
+            ..pledged("stdio rpath", None)
+        };
+        let after = quiet.installed(set("stdio"), ret::TRAP);
+        assert_eq!(after.violation, Some(ret::KILL_PROCESS));
+        let after = pledged("stdio rpath", None).installed(set("stdio"), ret::KILL_PROCESS);
+        assert_eq!(after.violation, Some(ret::KILL_PROCESS));
+    }
+}

@@ -540,3 +540,21 @@ impl PledgeCommit {
         Ok(())
     }
 }
+
+#[cfg(test)]
+impl State {
+    /// A state that collected something without opening a file (a signal scope), for tests
+    /// of the decisions that depend on it.
+    pub(crate) fn collecting_for_test() -> State {
+        let mut state = State::new(false);
+        state.scopes = Scope::Signal.into();
+        state
+    }
+
+    /// That state, locked.
+    pub(crate) fn locked_for_test() -> State {
+        let mut state = State::collecting_for_test();
+        state.finish(UnveilReport::default());
+        state
+    }
+}
