@@ -338,66 +338,8 @@ impl Unveil {
                 kind: *kind,
             });
         }
-
-        // Fail now, rather than at the lock, when the kernel cannot enforce what is asked. A
-        // strict batch is judged on what it asks; gaps that earlier best-effort batches
-        // accepted are theirs. A best-effort batch is judged on the whole layer, which is what
-        // it accepts gaps for.
-        let mut probe = if self.best_effort {
-            layer::want(state, None)
-        } else {
-            negotiate::Want::default()
-        };
-        if !added.is_empty() {
-            probe.fs = layer::handled_fs();
-        }
-        if self.connect.is_some() {
-            probe.net |= landlock::AccessNet::ConnectTcp;
-        }
-        if self.bind.is_some() {
-            probe.net |= landlock::AccessNet::BindTcp;
-        }
-        probe.scopes |= self.scopes;
-        let plan = negotiate::negotiate(
-            crate::sys::landlock_abi(),
-            state.threads()?,
-            &probe,
-            self.best_effort,
-        )?;
-
-        // Unveiling a file again in the same place replaces its rule, as on OpenBSD (a symbolic
-        // link leads to the place of the file it names).
-        let mut merged: Vec<Entry<'_>> = state
-            .rules
-            .iter()
-            .map(|r| Entry {
-                node: &r.node,
-                permissions: r.permissions,
-                kind: r.kind,
-                new: false,
-            })
-            .collect();
-        for rule in &added {
-            let entry = Entry {
-                node: &rule.node,
-                permissions: rule.permissions,
-                kind: rule.kind,
-                new: true,
-            };
-            match merged.iter().position(|e| e.replaced_by(&entry)) {
-                Some(i) => merged[i] = entry,
-                None => merged.push(entry),
-            }
-        }
-        let narrowing = narrowings(&merged);
-        if !self.best_effort {
-            // Only narrowings this batch is part of: those between earlier rules were accepted
-            // under best effort by the batch that made them.
-            if let Some((gap, _)) = narrowing.iter().find(|(_, new)| *new) {
-                return Err(gap.to_error());
-            }
-        }
-        let narrowing = narrowing.into_iter().map(|(gap, _)| gap).collect();
+        let gaps = self.kernel_gaps(state, !added.is_empty())?;
+        let narrowing = self.narrowings_with(state, &added)?;
 
         for rule in added {
             let same = |r: &Rule| r.kind == rule.kind && r.node.same_place(&rule.node);
@@ -418,18 +360,92 @@ impl Unveil {
         }
         state.scopes |= self.scopes;
         if self.best_effort {
-            for gap in plan.gaps.into_iter().filter(Gap::weakens) {
-                let kind = std::mem::discriminant(&gap);
-                if !state
-                    .accepted
-                    .iter()
-                    .any(|a| std::mem::discriminant(a) == kind)
-                {
-                    state.accepted.push(gap);
-                }
-            }
+            state.accept(gaps);
         }
         Ok(())
+    }
+
+    /// What the kernel cannot enforce of this batch (added to `state`; `paths`: it unveils
+    /// paths): an error now, rather than at the lock, unless best effort. A strict batch is
+    /// judged on what it asks; gaps that earlier best-effort batches accepted are theirs. A
+    /// best-effort batch is judged on the whole layer, which is what it accepts gaps for.
+    fn kernel_gaps(&self, state: &State, paths: bool) -> Result<Vec<Gap>, Error> {
+        let mut probe = if self.best_effort {
+            layer::want(state, None)
+        } else {
+            negotiate::Want::default()
+        };
+        if paths {
+            probe.fs = layer::handled_fs();
+        }
+        if self.connect.is_some() {
+            probe.net |= landlock::AccessNet::ConnectTcp;
+        }
+        if self.bind.is_some() {
+            probe.net |= landlock::AccessNet::BindTcp;
+        }
+        probe.scopes |= self.scopes;
+        let plan = negotiate::negotiate(
+            crate::sys::landlock_abi(),
+            state.threads()?,
+            &probe,
+            self.best_effort,
+        )?;
+        Ok(plan.gaps)
+    }
+
+    /// Every narrowing among `state`'s rules once `added` joins them, or the error for one
+    /// that `added` is part of, unless best effort. Unveiling a file again in the same place
+    /// replaces its rule, as on OpenBSD (a symbolic link leads to the place of the file it
+    /// names).
+    fn narrowings_with(&self, state: &State, added: &[Rule]) -> Result<Vec<Gap>, Error> {
+        let mut merged: Vec<Entry<'_>> = state
+            .rules
+            .iter()
+            .map(|r| Entry {
+                node: &r.node,
+                permissions: r.permissions,
+                kind: r.kind,
+                new: false,
+            })
+            .collect();
+        for rule in added {
+            let entry = Entry {
+                node: &rule.node,
+                permissions: rule.permissions,
+                kind: rule.kind,
+                new: true,
+            };
+            match merged.iter().position(|e| e.replaced_by(&entry)) {
+                Some(i) => merged[i] = entry,
+                None => merged.push(entry),
+            }
+        }
+        let narrowing = narrowings(&merged);
+        if !self.best_effort {
+            // Only narrowings this batch is part of: those between earlier rules were accepted
+            // under best effort by the batch that made them.
+            if let Some((gap, _)) = narrowing.iter().find(|(_, new)| *new) {
+                return Err(gap.to_error());
+            }
+        }
+        Ok(narrowing.into_iter().map(|(gap, _)| gap).collect())
+    }
+}
+
+impl State {
+    /// Records the gaps a best-effort batch accepted that weaken unveil (one of each kind).
+    fn accept(&mut self, gaps: Vec<Gap>) {
+        for gap in gaps.into_iter().filter(Gap::weakens) {
+            let kind = std::mem::discriminant(&gap);
+            if !self
+                .accepted
+                .iter()
+                .any(|a| std::mem::discriminant(a) == kind)
+            {
+                self.accepted.push(gap);
+            }
+        }
     }
 }
 
