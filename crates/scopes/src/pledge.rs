@@ -305,18 +305,18 @@ pub(crate) enum Plan<Caps> {
 #[derive(Debug)]
 pub(crate) struct Install<Caps> {
     /// The promises the filter allows.
-    pub(crate) promises: Promises,
+    promises: Promises,
     /// What the filter is compiled for; with `reporting`, the SIGSYS handler goes in first.
-    pub(crate) target: Target,
+    target: Target,
     /// The Landlock layer of the promises, with the kernel's ABI; `None` when none is needed
     /// or possible.
-    pub(crate) layer: Option<(LayerPlan, i32)>,
+    layer: Option<(LayerPlan, i32)>,
     /// The capabilities to drop.
-    pub(crate) caps: Caps,
+    caps: Caps,
     /// Whether this pledge locks unveil, enforcing what unveil() collected.
-    pub(crate) lock_unveil: bool,
+    lock_unveil: bool,
     /// The state before the filter goes in, with the execpromises this pledge records.
-    pub(crate) before: State,
+    before: State,
 }
 
 impl Install<sys::caps::CapDrop> {
