@@ -90,17 +90,20 @@ impl ExecLayer {
 /// Landlock, execpromises that reach no path get no Landlock layer (the filter alone holds
 /// them); those that do fail.
 pub fn execpromises_layer() -> Result<Option<ExecLayer>, crate::Error> {
-    let Some(exec) = crate::pledge::current_execpromises() else {
+    // One look at the state: the execpromises, the promises in force and the unveiled rules.
+    let process = crate::state::lock();
+    let Some(exec) = process.pledge.exec else {
         return Ok(None);
     };
     Ok(Some(ExecLayer {
-        landlock: execpromises_landlock(exec)?,
+        landlock: execpromises_landlock(exec, &process)?,
         caps: crate::sys::caps::plan_for_exec(exec.with(Promise::Exec))?,
     }))
 }
 
 fn execpromises_landlock(
     exec: crate::Promises,
+    process: &crate::state::Process,
 ) -> Result<Option<crate::sys::landlock::Prepared>, crate::Error> {
     use crate::compiler::paths;
     let abi = match crate::sys::landlock_abi() {
@@ -111,12 +114,15 @@ fn execpromises_landlock(
     };
     let roots = if paths::grants(exec).any(|g| g.outside_kernel()) {
         let may_list = !crate::sys::filtered()
-            || crate::pledge::current_promises().is_some_and(paths::reads_directories);
+            || process
+                .pledge
+                .promises
+                .is_some_and(paths::reads_directories);
         crate::landlock::roots(may_list)
     } else {
         Vec::new()
     };
-    let unveiled = crate::unveil::rules_for_layer(exec.with(Promise::Unveil))?;
+    let unveiled = process.unveil.rules_for_layer(exec.with(Promise::Unveil))?;
     // Starting a program needs Execute on it (and on its ELF interpreter): allowed
     // everywhere, as the filter refuses execve itself unless the execpromises hold `exec`.
     let extra = [(
@@ -144,7 +150,7 @@ pub const UNBOUND_PID: u32 = 0x7fff_fffe;
 /// process without a report (ENOSYS under `error`). Compile it before fork, since compiling
 /// allocates; after fork, on the thread that calls `execve`, [`bind_to_pid`] and install it.
 pub fn execpromises_filter() -> Option<Vec<Insn>> {
-    let exec = crate::pledge::current_execpromises()?;
+    let exec = crate::state::current_execpromises()?;
     let target = Target {
         arch: Arch::native(),
         ctx: Context {

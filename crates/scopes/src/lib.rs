@@ -28,6 +28,8 @@ mod landlock;
 pub mod learn;
 mod pledge;
 pub mod policy;
+mod seccomp;
+mod state;
 pub mod supervised;
 mod sys;
 mod unveil;
@@ -38,10 +40,11 @@ use scopes_core::error;
 #[doc(inline)]
 pub use scopes_core::{arch, bpf, export};
 
-pub use pledge::{current_execpromises, current_promises, pledge, Penalty, Pledge};
+pub use pledge::{Penalty, Pledge};
 #[doc(inline)]
 pub use scopes_core::{Arch, Error, Promise, Promises, OPENBSD_ONLY};
-pub use unveil::{unveil, unveil_report, Gap, Permissions, Unveil, UnveilReport};
+pub use state::{current_execpromises, current_promises, pledge, unveil, unveil_report};
+pub use unveil::{Gap, Permissions, Unveil, UnveilReport};
 
 /// Formats the one-line violation report for a denied call, as the library's SIGSYS handler
 /// and the `pledge` command print it.

@@ -118,5 +118,5 @@ pub fn install_filter(prog: &[Insn], listener: bool) -> Result<Option<OwnedFd>, 
         call: "prctl(PR_SET_NO_NEW_PRIVS)",
         source: e,
     })?;
-    crate::pledge::install_seccomp(prog, listener)
+    crate::seccomp::install(prog, listener)
 }

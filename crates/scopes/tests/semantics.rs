@@ -612,6 +612,52 @@ fn forks_while_another_thread_pledges() {
     .ok();
 }
 
+/// The same with unveil(): pledge and unveil share one lock, which fork holds in the forking
+/// thread while it copies the process. One thread unveils path after path (each opens and
+/// holds the path under the lock); the main thread forks meanwhile, and each child asks for
+/// the unveil report under an alarm.
+#[test]
+fn a_child_forked_while_another_thread_unveils_can_use_the_library() {
+    run(|| {
+        let unveiling = std::thread::spawn(|| {
+            for _ in 0..200 {
+                // Best effort: before Landlock ABI 8 the other thread is a gap, not an error.
+                scopes::Unveil::new()
+                    .path("/usr", scopes::Permissions::READ)
+                    .best_effort()
+                    .add()
+                    .unwrap();
+            }
+        });
+        let (mut forks, mut hung) = (0, 0);
+        while !unveiling.is_finished() || forks == 0 {
+            // SAFETY: the child calls only the library and async-signal-safe functions, and
+            // leaves with _exit.
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0);
+            if pid == 0 {
+                // SAFETY: alarm and _exit have no preconditions.
+                unsafe {
+                    libc::alarm(5);
+                    let _ = scopes::unveil_report();
+                    libc::_exit(0)
+                }
+            }
+            let mut status = 0;
+            // SAFETY: waiting for our own child.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+            forks += 1;
+            if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGALRM {
+                hung += 1;
+            }
+        }
+        unveiling.join().unwrap();
+        assert_eq!(hung, 0, "{hung} of {forks} children hung");
+        0
+    })
+    .ok();
+}
+
 /// OpenBSD's `tty` allows raising and dropping DTR for cu(1); Linux spells it TIOCMBIS and
 /// TIOCMBIC (and TIOCMGET reads the lines). A pty has no modem lines, so the kernel answers
 /// ENOTTY or EINVAL there: what matters is that the call reaches it, not killed by the filter.

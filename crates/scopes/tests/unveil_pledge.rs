@@ -220,3 +220,81 @@ fn locking_before_pledge_keeps_what_a_later_pledge_implies() {
     })
     .ok();
 }
+
+/// unveil() in one thread while another pledges without `unveil`: pledge decides under the
+/// same lock whether unveil is locked and which rules it enforces, so every unveil() either
+/// comes before the lock (and is enforced) or after it (EPERM), never in between. Where
+/// Landlock confines every thread (ABI 8) the pledge keeps `rpath` and each directory is
+/// checked; before it, a pledge that changes its path promises is refused while another
+/// thread exists, so the pledge holds no path promise and the outcome is checked through the
+/// results alone.
+#[test]
+fn unveil_racing_a_pledge_is_either_enforced_or_refused() {
+    let t = Tree::new("race");
+    let dirs: Vec<_> = (0..40)
+        .map(|i| {
+            let dir = t.at(&format!("d{i}"));
+            fs::create_dir(&dir).unwrap();
+            fs::write(dir.join("f"), "f").unwrap();
+            dir
+        })
+        .collect();
+    let every_thread = landlock_abi() >= 8;
+    run(move || {
+        common::without_capabilities();
+        if every_thread {
+            pledge("stdio rpath unveil");
+        }
+        let (first, added) = std::sync::mpsc::channel();
+        let unveiling = {
+            let dirs = dirs.clone();
+            std::thread::spawn(move || {
+                let mut results = Vec::new();
+                for dir in &dirs {
+                    let result = scopes::Unveil::new()
+                        .path(dir, scopes::Permissions::READ)
+                        .best_effort()
+                        .add();
+                    let locked = result.is_err();
+                    results.push(result.map_err(|e| e.errno()));
+                    if results.len() == 1 {
+                        first.send(()).unwrap();
+                    }
+                    if locked {
+                        break;
+                    }
+                }
+                results
+            })
+        };
+        added.recv().unwrap();
+        pledge(if every_thread { "stdio rpath" } else { "stdio" });
+        let results = unveiling.join().unwrap();
+        let enforced = results.iter().take_while(|r| r.is_ok()).count();
+        assert!(enforced >= 1, "{results:?}");
+        assert!(
+            results[enforced..].iter().all(|r| *r == Err(libc::EPERM)),
+            "after the first refusal every unveil is refused with EPERM: {results:?}"
+        );
+        assert_eq!(
+            scopes::unveil(Some(&dirs[0]), Some("r"))
+                .unwrap_err()
+                .errno(),
+            libc::EPERM
+        );
+        let report = scopes::unveil_report().expect("the pledge locked unveil");
+        assert!(report.enforced, "{report:?}");
+        if every_thread {
+            for (i, dir) in dirs.iter().enumerate() {
+                let read = fs::read(dir.join("f"));
+                if i < enforced {
+                    assert!(read.is_ok(), "d{i} was unveiled before the lock");
+                } else {
+                    assert_eq!(errno(read), EACCES, "d{i} came after the lock");
+                }
+            }
+        }
+        0
+    })
+    .ok();
+}

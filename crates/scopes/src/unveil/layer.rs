@@ -11,9 +11,9 @@ use landlock::{
     RulesetStatus, Scope, ABI,
 };
 
+use super::negotiate::{negotiate, Plan, Want};
 use super::{State, UnveilReport};
 use crate::error::Error;
-use crate::landlock::{negotiate, Want};
 use crate::Promises;
 
 /// A layer ready to be enforced.
@@ -108,7 +108,25 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
             all_threads: plan.all_threads,
         });
     }
+    let mut ruleset = create(&plan)?;
+    if !plan.fs.is_empty() {
+        ruleset = add_unveiled(ruleset, state, &plan)?;
+        ruleset = add_implied(ruleset, promises.unwrap_or_else(kept_before_pledge), &plan)?;
+    }
+    ruleset = add_ports(ruleset, state, &plan)?;
+    if plan.all_threads {
+        ruleset = ruleset.all_threads(true).map_err(landlock_error)?;
+    }
+    report.enforced = true;
+    Ok(Layer {
+        ruleset: Some(ruleset),
+        report,
+        all_threads: plan.all_threads,
+    })
+}
 
+/// An empty ruleset handling what `plan` enforces.
+fn create(plan: &Plan) -> Result<RulesetCreated, Error> {
     let mut ruleset = Ruleset::default().set_compatibility(CompatLevel::HardRequirement);
     if !plan.fs.is_empty() {
         ruleset = ruleset.handle_access(plan.fs).map_err(landlock_error)?;
@@ -119,63 +137,82 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
     if !plan.scopes.is_empty() {
         ruleset = ruleset.scope(plan.scopes).map_err(landlock_error)?;
     }
-    let mut ruleset = ruleset.create().map_err(landlock_error)?;
-    let file_rights = AccessFs::from_file(ABI::from(plan.abi));
+    ruleset.create().map_err(landlock_error)
+}
 
-    if !plan.fs.is_empty() {
-        for rule in &state.rules {
-            if !rule.node.still_open() {
-                // The program closed the descriptor held since unveil() (closefrom?): the
-                // rule can no longer be attached to the file the caller meant.
-                return Err(Error::Path {
-                    path: rule.node.path.clone(),
-                    source: std::io::Error::from_raw_os_error(libc::EBADF),
-                });
-            }
-            let mut access = rule.permissions.rights() & plan.fs;
-            if !rule.node.is_dir {
-                access &= file_rights;
-            }
-            if !access.is_empty() {
-                ruleset = ruleset
-                    .add_rule(PathBeneath::new(&rule.node.file, access))
-                    .map_err(landlock_error)?;
-            }
+/// The rights of a rule granting `rights` on a file or directory, within what `plan` handles
+/// (a file holds no directory right).
+fn rule_access(rights: BitFlags<AccessFs>, is_dir: bool, plan: &Plan) -> BitFlags<AccessFs> {
+    let access = rights & plan.fs;
+    if is_dir {
+        access
+    } else {
+        access & AccessFs::from_file(ABI::from(plan.abi))
+    }
+}
+
+/// Adds the unveiled paths, through the descriptors held since unveil().
+fn add_unveiled(
+    mut ruleset: RulesetCreated,
+    state: &State,
+    plan: &Plan,
+) -> Result<RulesetCreated, Error> {
+    for rule in &state.rules {
+        if !rule.node.still_open() {
+            // The program closed the descriptor held since unveil() (closefrom?): the rule can
+            // no longer be attached to the file the caller meant.
+            return Err(Error::Path {
+                path: rule.node.path.clone(),
+                source: std::io::Error::from_raw_os_error(libc::EBADF),
+            });
         }
-        let held = promises.unwrap_or_else(kept_before_pledge);
-        for grant in
-            crate::compiler::paths::grants(held).filter(|g| !g.everywhere() && !g.outside_kernel())
-        {
-            let path = Path::new(grant.path);
-            let file = match crate::landlock::open_path(path) {
-                Ok(file) => file,
-                // Implied files are optional (no /etc/gai.conf here, say).
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => {
-                    return Err(Error::Path {
-                        path: path.to_owned(),
-                        source: e,
-                    })
-                }
-            };
-            let is_dir = file
-                .metadata()
-                .map_err(|e| Error::Path {
-                    path: path.to_owned(),
-                    source: e,
-                })?
-                .is_dir();
-            let mut access = crate::landlock::rights(grant.access) & plan.fs;
-            if !is_dir {
-                access &= file_rights;
-            }
-            if !access.is_empty() {
-                ruleset = ruleset
-                    .add_rule(PathBeneath::new(file, access))
-                    .map_err(landlock_error)?;
-            }
+        let access = rule_access(rule.permissions.rights(), rule.node.is_dir, plan);
+        if !access.is_empty() {
+            ruleset = ruleset
+                .add_rule(PathBeneath::new(&rule.node.file, access))
+                .map_err(landlock_error)?;
         }
     }
+    Ok(ruleset)
+}
+
+/// Adds the files `held` imply (the resolver's, `/etc/passwd`...), those that exist.
+fn add_implied(
+    mut ruleset: RulesetCreated,
+    held: Promises,
+    plan: &Plan,
+) -> Result<RulesetCreated, Error> {
+    for grant in
+        crate::compiler::paths::grants(held).filter(|g| !g.everywhere() && !g.outside_kernel())
+    {
+        let path = Path::new(grant.path);
+        let path_error = |e| Error::Path {
+            path: path.to_owned(),
+            source: e,
+        };
+        let file = match crate::landlock::open_path(path) {
+            Ok(file) => file,
+            // Implied files are optional (no /etc/gai.conf here, say).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(path_error(e)),
+        };
+        let is_dir = file.metadata().map_err(path_error)?.is_dir();
+        let access = rule_access(crate::landlock::rights(grant.access), is_dir, plan);
+        if !access.is_empty() {
+            ruleset = ruleset
+                .add_rule(PathBeneath::new(file, access))
+                .map_err(landlock_error)?;
+        }
+    }
+    Ok(ruleset)
+}
+
+/// Adds the TCP port rules, for the rights `plan` handles.
+fn add_ports(
+    mut ruleset: RulesetCreated,
+    state: &State,
+    plan: &Plan,
+) -> Result<RulesetCreated, Error> {
     for (ports, right) in [
         (&state.connect, AccessNet::ConnectTcp),
         (&state.bind, AccessNet::BindTcp),
@@ -188,15 +225,7 @@ pub(crate) fn prepare(state: &State, promises: Option<Promises>) -> Result<Layer
             }
         }
     }
-    if plan.all_threads {
-        ruleset = ruleset.all_threads(true).map_err(landlock_error)?;
-    }
-    report.enforced = true;
-    Ok(Layer {
-        ruleset: Some(ruleset),
-        report,
-        all_threads: plan.all_threads,
-    })
+    Ok(ruleset)
 }
 
 impl Layer {

@@ -14,12 +14,12 @@
 
 mod gap;
 mod layer;
+mod negotiate;
 mod node;
 mod permissions;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 
 use landlock::{BitFlags, Scope};
 
@@ -48,7 +48,8 @@ struct Rule {
     kind: Kind,
 }
 
-/// The process's unveil state. It is copied by fork, like OpenBSD's.
+/// The process's unveil state (kept with pledge's in `crate::state`). It is copied by fork,
+/// like OpenBSD's.
 #[derive(Debug)]
 pub(crate) struct State {
     rules: Vec<Rule>,
@@ -129,7 +130,9 @@ impl State {
 }
 
 impl State {
-    const fn new(elsewhere: bool) -> State {
+    /// Nothing collected; `elsewhere`: for another process (see
+    /// [`Unveil::layer_for_another_process`]).
+    pub(crate) const fn new(elsewhere: bool) -> State {
         State {
             rules: Vec::new(),
             connect: None,
@@ -145,86 +148,34 @@ impl State {
     }
 }
 
-static STATE: Mutex<State> = Mutex::new(State::new(false));
-
-/// The state. Callers take pledge's lock (through `current_promises`) before this one, never
-/// while holding it: pledge() holds its own lock when it calls [`before_pledge`], and fork
-/// takes both in that order (see `hold_across_fork`).
-fn state() -> MutexGuard<'static, State> {
-    STATE
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-thread_local! {
-    static HELD_ACROSS_FORK: std::cell::RefCell<Option<MutexGuard<'static, State>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Takes the lock in the forking thread just before fork(), with pledge's already held.
-pub(crate) fn hold_across_fork() {
-    let held = state();
-    HELD_ACROSS_FORK.with(|slot| *slot.borrow_mut() = Some(held));
-}
-
-/// Releases it just after fork(), on both sides.
-pub(crate) fn release_after_fork() {
-    HELD_ACROSS_FORK.with(|slot| drop(slot.borrow_mut().take()));
-}
-
-/// Restricts the filesystem view, with OpenBSD's meaning as far as Landlock allows.
-///
-/// - `unveil(Some(path), Some(permissions))`: `path` (and, for a directory, everything
-///   beneath it) gets `permissions`, any of `r`, `w`, `x`, `c`; `""` hides it. The first call
-///   hides everything not unveiled. Unveiling a path again replaces its permissions. Symbolic
-///   links are followed: a path is judged by the file it leads to, where that file is.
-/// - `unveil(None, None)`: enforces what was collected and locks; every later unveil fails with
-///   EPERM. A pledge() without the `unveil` promise does the same.
-///
-/// Errors (nothing changes): EPERM ([`Error::UnveilLocked`]) after the lock; EFAULT
-/// ([`Error::NullArgument`]) when only one argument is `None`; EINVAL
-/// ([`Error::BadPermissions`]) for another letter; ENOENT ([`Error::Path`]) when the path does
-/// not exist (on Linux, even when only its last component is missing); EAGAIN when it was
-/// renamed or replaced while being resolved; EOPNOTSUPP when the permissions would narrow a
-/// wider unveiled directory above it, or differ from those another name of the same file (a
-/// hard link) was unveiled with, which Landlock cannot do;
-/// ENOSYS or EOPNOTSUPP when the kernel lacks Landlock; EOPNOTSUPP ([`Error::Thread`]) when
-/// other threads exist on a kernel that can only confine the calling thread.
-///
-/// Rules take effect at the lock, not at once as on OpenBSD. Denied accesses then fail with
-/// EACCES (OpenBSD: ENOENT for paths not unveiled).
-///
-/// ```no_run
-/// use std::path::Path;
-/// scopes::unveil(Some(Path::new("/var/www")), Some("r"))?;
-/// scopes::unveil(Some(Path::new("/tmp")), Some("rwc"))?;
-/// scopes::unveil(None, None)?; // enforced from here on
-/// assert!(std::fs::read("/etc/hostname").is_err()); // EACCES
-/// # Ok::<(), scopes::Error>(())
-/// ```
-pub fn unveil(path: Option<&Path>, permissions: Option<&str>) -> Result<(), Error> {
-    let promises = crate::current_promises();
-    let mut state = state();
-    match (path, permissions) {
-        (None, None) => {
-            if !state.locked(promises) {
-                state.commit(promises)?;
+impl State {
+    /// `unveil(path, permissions)` in a process holding `held` (the public `unveil()`).
+    pub(crate) fn unveil(
+        &mut self,
+        held: Option<Promises>,
+        path: Option<&Path>,
+        permissions: Option<&str>,
+    ) -> Result<(), Error> {
+        match (path, permissions) {
+            (None, None) => {
+                if !self.locked(held) {
+                    self.commit(held)?;
+                }
+                Ok(())
             }
-            Ok(())
+            _ if self.locked(held) => Err(Error::UnveilLocked),
+            (Some(path), Some(permissions)) => {
+                let permissions = Permissions::parse(permissions)?;
+                Unveil::new().path(path, permissions).add_to(self)
+            }
+            _ => Err(Error::NullArgument),
         }
-        _ if state.locked(promises) => Err(Error::UnveilLocked),
-        (Some(path), Some(permissions)) => {
-            let permissions = Permissions::parse(permissions)?;
-            Unveil::new().path(path, permissions).add_to(&mut state)
-        }
-        _ => Err(Error::NullArgument),
     }
-}
 
-/// The report of the layer the last lock committed (by `unveil(None, None)`, [`Unveil::lock`]
-/// or a pledge() that dropped `unveil`), or `None` before.
-pub fn unveil_report() -> Option<UnveilReport> {
-    state().report.clone()
+    /// The report of the layer the last lock committed, or `None` before.
+    pub(crate) fn report(&self) -> Option<UnveilReport> {
+        self.report.clone()
+    }
 }
 
 /// The typed form of [`unveil`]: a batch of rules added at once (all or nothing), with what
@@ -331,37 +282,34 @@ impl Unveil {
         self
     }
 
-    /// Adds the batch to the process's unveil state, as unveil() calls would; enforced at the
-    /// lock. On error nothing is added.
-    pub fn add(self) -> Result<(), Error> {
-        let promises = crate::current_promises();
-        let mut state = state();
-        if state.locked(promises) {
+    /// [`Unveil::add`] on `state`, in a process holding `held`.
+    pub(crate) fn add_with(self, state: &mut State, held: Option<Promises>) -> Result<(), Error> {
+        if state.locked(held) {
             return Err(Error::UnveilLocked);
         }
-        self.add_to(&mut state)
+        self.add_to(state)
     }
 
-    /// Adds the batch, then enforces everything collected and locks, as
-    /// `unveil(None, None)`. Returns what is enforced. After the lock, an empty batch returns
-    /// the last report; a non-empty one fails with EPERM.
-    pub fn lock(self) -> Result<UnveilReport, Error> {
-        let promises = crate::current_promises();
-        let mut state = state();
+    /// [`Unveil::lock`] on `state`, in a process holding `held`.
+    pub(crate) fn lock_with(
+        self,
+        state: &mut State,
+        held: Option<Promises>,
+    ) -> Result<UnveilReport, Error> {
         let empty = self.paths.is_empty()
             && self.connect.is_none()
             && self.bind.is_none()
             && self.scopes.is_empty();
-        if state.locked(promises) {
+        if state.locked(held) {
             return if empty {
                 Ok(state.report.clone().unwrap_or_default())
             } else {
                 Err(Error::UnveilLocked)
             };
         }
-        let implied = self.implied_by.or(promises);
+        let implied = self.implied_by.or(held);
         if !empty || self.best_effort {
-            self.add_to(&mut state)?;
+            self.add_to(state)?;
         }
         state.commit(implied)
     }
@@ -390,66 +338,8 @@ impl Unveil {
                 kind: *kind,
             });
         }
-
-        // Fail now, rather than at the lock, when the kernel cannot enforce what is asked. A
-        // strict batch is judged on what it asks; gaps that earlier best-effort batches
-        // accepted are theirs. A best-effort batch is judged on the whole layer, which is what
-        // it accepts gaps for.
-        let mut probe = if self.best_effort {
-            layer::want(state, None)
-        } else {
-            crate::landlock::Want::default()
-        };
-        if !added.is_empty() {
-            probe.fs = layer::handled_fs();
-        }
-        if self.connect.is_some() {
-            probe.net |= landlock::AccessNet::ConnectTcp;
-        }
-        if self.bind.is_some() {
-            probe.net |= landlock::AccessNet::BindTcp;
-        }
-        probe.scopes |= self.scopes;
-        let plan = crate::landlock::negotiate(
-            crate::sys::landlock_abi(),
-            state.threads()?,
-            &probe,
-            self.best_effort,
-        )?;
-
-        // Unveiling a file again in the same place replaces its rule, as on OpenBSD (a symbolic
-        // link leads to the place of the file it names).
-        let mut merged: Vec<Entry<'_>> = state
-            .rules
-            .iter()
-            .map(|r| Entry {
-                node: &r.node,
-                permissions: r.permissions,
-                kind: r.kind,
-                new: false,
-            })
-            .collect();
-        for rule in &added {
-            let entry = Entry {
-                node: &rule.node,
-                permissions: rule.permissions,
-                kind: rule.kind,
-                new: true,
-            };
-            match merged.iter().position(|e| e.replaced_by(&entry)) {
-                Some(i) => merged[i] = entry,
-                None => merged.push(entry),
-            }
-        }
-        let narrowing = narrowings(&merged);
-        if !self.best_effort {
-            // Only narrowings this batch is part of: those between earlier rules were accepted
-            // under best effort by the batch that made them.
-            if let Some((gap, _)) = narrowing.iter().find(|(_, new)| *new) {
-                return Err(gap.to_error());
-            }
-        }
-        let narrowing = narrowing.into_iter().map(|(gap, _)| gap).collect();
+        let gaps = self.kernel_gaps(state, !added.is_empty())?;
+        let narrowing = self.narrowings_with(state, &added)?;
 
         for rule in added {
             let same = |r: &Rule| r.kind == rule.kind && r.node.same_place(&rule.node);
@@ -470,18 +360,92 @@ impl Unveil {
         }
         state.scopes |= self.scopes;
         if self.best_effort {
-            for gap in plan.gaps.into_iter().filter(Gap::weakens) {
-                let kind = std::mem::discriminant(&gap);
-                if !state
-                    .accepted
-                    .iter()
-                    .any(|a| std::mem::discriminant(a) == kind)
-                {
-                    state.accepted.push(gap);
-                }
-            }
+            state.accept(gaps);
         }
         Ok(())
+    }
+
+    /// What the kernel cannot enforce of this batch (added to `state`; `paths`: it unveils
+    /// paths): an error now, rather than at the lock, unless best effort. A strict batch is
+    /// judged on what it asks; gaps that earlier best-effort batches accepted are theirs. A
+    /// best-effort batch is judged on the whole layer, which is what it accepts gaps for.
+    fn kernel_gaps(&self, state: &State, paths: bool) -> Result<Vec<Gap>, Error> {
+        let mut probe = if self.best_effort {
+            layer::want(state, None)
+        } else {
+            negotiate::Want::default()
+        };
+        if paths {
+            probe.fs = layer::handled_fs();
+        }
+        if self.connect.is_some() {
+            probe.net |= landlock::AccessNet::ConnectTcp;
+        }
+        if self.bind.is_some() {
+            probe.net |= landlock::AccessNet::BindTcp;
+        }
+        probe.scopes |= self.scopes;
+        let plan = negotiate::negotiate(
+            crate::sys::landlock_abi(),
+            state.threads()?,
+            &probe,
+            self.best_effort,
+        )?;
+        Ok(plan.gaps)
+    }
+
+    /// Every narrowing among `state`'s rules once `added` joins them, or the error for one
+    /// that `added` is part of, unless best effort. Unveiling a file again in the same place
+    /// replaces its rule, as on OpenBSD (a symbolic link leads to the place of the file it
+    /// names).
+    fn narrowings_with(&self, state: &State, added: &[Rule]) -> Result<Vec<Gap>, Error> {
+        let mut merged: Vec<Entry<'_>> = state
+            .rules
+            .iter()
+            .map(|r| Entry {
+                node: &r.node,
+                permissions: r.permissions,
+                kind: r.kind,
+                new: false,
+            })
+            .collect();
+        for rule in added {
+            let entry = Entry {
+                node: &rule.node,
+                permissions: rule.permissions,
+                kind: rule.kind,
+                new: true,
+            };
+            match merged.iter().position(|e| e.replaced_by(&entry)) {
+                Some(i) => merged[i] = entry,
+                None => merged.push(entry),
+            }
+        }
+        let narrowing = narrowings(&merged);
+        if !self.best_effort {
+            // Only narrowings this batch is part of: those between earlier rules were accepted
+            // under best effort by the batch that made them.
+            if let Some((gap, _)) = narrowing.iter().find(|(_, new)| *new) {
+                return Err(gap.to_error());
+            }
+        }
+        Ok(narrowing.into_iter().map(|(gap, _)| gap).collect())
+    }
+}
+
+impl State {
+    /// Records the gaps a best-effort batch accepted that weaken unveil (one of each kind).
+    fn accept(&mut self, gaps: Vec<Gap>) {
+        for gap in gaps.into_iter().filter(Gap::weakens) {
+            let kind = std::mem::discriminant(&gap);
+            if !self
+                .accepted
+                .iter()
+                .any(|a| std::mem::discriminant(a) == kind)
+            {
+                self.accepted.push(gap);
+            }
+        }
     }
 }
 
@@ -537,58 +501,76 @@ fn narrowings(rules: &[Entry<'_>]) -> Vec<(Gap, bool)> {
     gaps
 }
 
-/// The unveil rules a pledge layer for `new` must re-state: those a lock enforced, and those
-/// this pledge is about to enforce (when `new` lacks `unveil`); `None` when no path was
-/// unveiled. Within them, the promises' grants on `/` mean "everywhere unveil left visible",
-/// while the files promises imply stay reachable however they were unveiled.
-pub(crate) fn rules_for_layer(
-    new: Promises,
-) -> Result<Option<Vec<crate::compiler::paths::Unveiled>>, Error> {
-    use std::os::fd::AsRawFd as _;
-    let state = state();
-    let locking = !new.contains(Promise::Unveil) && !state.locked;
-    let pending = state.rules.iter().filter(|_| locking);
-    let mut rules = Vec::new();
-    for r in state.committed.iter().chain(pending) {
-        if !r.node.still_open() {
-            // The program closed the descriptor held since unveil() (closefrom?): its number
-            // may name another file now, so no rule may be attached through it.
-            return Err(Error::Path {
-                path: r.node.path.clone(),
-                source: std::io::Error::from_raw_os_error(libc::EBADF),
+impl State {
+    /// The unveil rules a pledge layer for `new` must re-state: those a lock enforced, and
+    /// those this pledge is about to enforce (when `new` lacks `unveil`); `None` when no path
+    /// was unveiled. Within them, the promises' grants on `/` mean "everywhere unveil left
+    /// visible", while the files promises imply stay reachable however they were unveiled.
+    pub(crate) fn rules_for_layer(
+        &self,
+        new: Promises,
+    ) -> Result<Option<Vec<crate::compiler::paths::Unveiled>>, Error> {
+        use std::os::fd::AsRawFd as _;
+        let locking = !new.contains(Promise::Unveil) && !self.locked;
+        let pending = self.rules.iter().filter(|_| locking);
+        let mut rules = Vec::new();
+        for r in self.committed.iter().chain(pending) {
+            if !r.node.still_open() {
+                // The program closed the descriptor held since unveil() (closefrom?): its
+                // number may name another file now, so no rule may be attached through it.
+                return Err(Error::Path {
+                    path: r.node.path.clone(),
+                    source: std::io::Error::from_raw_os_error(libc::EBADF),
+                });
+            }
+            rules.push(crate::compiler::paths::Unveiled {
+                place: crate::compiler::paths::Place::Held(r.node.file.as_raw_fd()),
+                access: r.permissions.rights(),
             });
         }
-        rules.push(crate::compiler::paths::Unveiled {
-            place: crate::compiler::paths::Place::Held(r.node.file.as_raw_fd()),
-            access: r.permissions.rights(),
-        });
+        Ok((!rules.is_empty()).then_some(rules))
     }
-    Ok((!rules.is_empty()).then_some(rules))
+
+    /// Whether a pledge of `new` locks unveil with something to enforce: `new` lacks `unveil`
+    /// (OpenBSD locks unveil there) and what was collected is not enforced yet.
+    pub(crate) fn locked_by(&self, new: Promises) -> bool {
+        !new.contains(Promise::Unveil) && !self.locked && self.pending()
+    }
+
+    /// Prepares the layer a pledge of `new` that [locks](State::locked_by) unveil enforces:
+    /// the paths `new` implies stay reachable, and signals and abstract sockets are scoped
+    /// when `new` lacks `proc` or `unix`. Changes nothing.
+    pub(crate) fn prepare_lock(&self, new: Promises) -> Result<PledgeCommit, Error> {
+        layer::prepare(self, Some(new)).map(PledgeCommit)
+    }
 }
 
 /// What pledge() enforces for unveil before installing its filter.
 pub(crate) struct PledgeCommit(layer::Layer);
 
-/// Called by pledge() before its first change, with the promises it is about to install. When
-/// they lack `unveil`, what was collected must be enforced now (OpenBSD locks unveil there):
-/// the layer is prepared, keeping the paths `new` implies reachable and scoping signals and
-/// abstract sockets when `new` lacks `proc` or `unix`.
-pub(crate) fn before_pledge(new: Promises) -> Result<Option<PledgeCommit>, Error> {
-    if new.contains(Promise::Unveil) {
-        return Ok(None);
+impl PledgeCommit {
+    /// Enforces the layer and locks unveil in `state`.
+    pub(crate) fn enforce(self, state: &mut State) -> Result<(), Error> {
+        let report = self.0.enforce()?;
+        state.finish(report);
+        Ok(())
     }
-    let state = state();
-    if state.locked || !state.pending() {
-        return Ok(None);
-    }
-    layer::prepare(&state, Some(new)).map(|l| Some(PledgeCommit(l)))
 }
 
-impl PledgeCommit {
-    /// Enforces the layer and locks unveil.
-    pub(crate) fn enforce(self) -> Result<(), Error> {
-        let report = self.0.enforce()?;
-        state().finish(report);
-        Ok(())
+#[cfg(test)]
+impl State {
+    /// A state that collected something without opening a file (a signal scope), for tests
+    /// of the decisions that depend on it.
+    pub(crate) fn collecting_for_test() -> State {
+        let mut state = State::new(false);
+        state.scopes = Scope::Signal.into();
+        state
+    }
+
+    /// That state, locked.
+    pub(crate) fn locked_for_test() -> State {
+        let mut state = State::collecting_for_test();
+        state.finish(UnveilReport::default());
+        state
     }
 }
