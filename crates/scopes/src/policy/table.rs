@@ -20,8 +20,8 @@ macro_rules! constants {
     };
 }
 
-// Linux uapi values. Several names share a value: which one applies depends on the argument
-// (`F_SETFD` and `SOL_IP`... are the commands and levels of different calls).
+// Linux uapi values. Several names share a value, and the argument says which applies:
+// `F_GETFD` and `SOL_SOCKET` are both 1, a command of fcntl and a level of getsockopt.
 constants! {
     // open(2) and friends
     O_ACCMODE = 0o3;
@@ -271,14 +271,14 @@ macro_rules! lo {
 /// `(low 32 bits of args[$arg]) & mask` is one of the values; the mask is named constants
 /// ORed, or the complement of such an OR.
 macro_rules! masked {
+    (@bits $arg:expr, $mask:expr, [$($v:tt)*]) => {
+        Check { arg: $arg, width: Width::W32, mask: $mask.value, mask_name: Some($mask.name), values: vals!($($v)*) }
+    };
     ($arg:expr, ~($($m:ident)|+), [$($v:tt)*]) => {
         masked!(@bits $arg, bits!(~($($m)|+)), [$($v)*])
     };
     ($arg:expr, $($m:ident)|+, [$($v:tt)*]) => {
         masked!(@bits $arg, bits!($($m)|+), [$($v)*])
-    };
-    (@bits $arg:expr, $mask:expr, [$($v:tt)*]) => {
-        Check { arg: $arg, width: Width::W32, mask: $mask.value, mask_name: Some($mask.name), values: vals!($($v)*) }
     };
 }
 /// The full 64-bit `args[$arg]` is NULL.
@@ -374,16 +374,18 @@ pub static RULES: &[Rule] = &[
         STDIO, [], "memory"),
     rule!(["mmap", "mprotect", "pkey_mprotect"], STDIO, [masked!(2, PROT_EXEC, [0])],
         "memory without PROT_EXEC"),
+    // 5 to 7 are no advice (the kernel answers EINVAL): listing them makes 0 to 11 one range test.
     rule!(["madvise"], STDIO, [lo!(2, [MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL,
-        MADV_WILLNEED, MADV_DONTNEED, 5, 6, 7 /* none: EINVAL, kept so that 0 to 11 is one range */, MADV_FREE, MADV_REMOVE,
-        MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, MADV_DODUMP, MADV_WIPEONFORK,
-        MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DONTNEED_LOCKED,
-        MADV_GUARD_INSTALL, MADV_GUARD_REMOVE])],
+        MADV_WILLNEED, MADV_DONTNEED, 5, 6, 7, MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE,
+        MADV_NOHUGEPAGE, MADV_DONTDUMP, MADV_DODUMP, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT,
+        MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DONTNEED_LOCKED, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE])],
         "memory advice (no KSM merging, no hwpoison)"),
     rule!(["futex", "futex_waitv", "futex_wake", "futex_wait", "futex_requeue", "set_robust_list", "get_robust_list",
         "set_tid_address", "rseq", "sched_yield", "sched_getaffinity", "sched_getscheduler", "sched_getparam",
         "sched_get_priority_max", "sched_get_priority_min", "getcpu"],
         STDIO, [], "threads and scheduling queries"),
+    // clone() never takes namespaces, nor the flags that let a child escape its parent's view
+    // (tracing).
     rule!(["clone"], STDIO, [masked!(0, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_PTRACE | CLONE_UNTRACED
         | CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET,
         [CLONE_VM | CLONE_SIGHAND | CLONE_THREAD])],
@@ -404,10 +406,8 @@ pub static RULES: &[Rule] = &[
     rule!(["rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigsuspend", "rt_sigpending",
         "rt_sigtimedwait", "signalfd", "signalfd4"],
         STDIO, [], "signal handling"),
-    rule!(["kill"], STDIO, [lo!(0, [0, Pid])],
-        "signals to oneself (raise, abort)"),
-    rule!(["tgkill", "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"], STDIO,
-        [lo!(0, [Pid])],
+    rule!(["kill"], STDIO, [lo!(0, [0, Pid])], "signals to oneself (raise, abort)"),
+    rule!(["tgkill", "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"], STDIO, [lo!(0, [Pid])],
         "signals to oneself (raise, abort)"),
     rule!(["pipe", "pipe2", "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
         "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2"],
