@@ -72,7 +72,7 @@ fn explain_comes_from_the_policy_table() {
     assert!(ran.stdout.contains("### `stdio`") && ran.stdout.contains("### `rpath`"));
     assert!(ran
         .stdout
-        .contains("mmap, mprotect, pkey_mprotect if arg2 & 0x4 == 0"));
+        .contains("mmap, mprotect, pkey_mprotect if arg2 & PROT_EXEC == 0"));
     assert!(!ran.stdout.contains("### `inet`"));
 }
 

@@ -46,14 +46,14 @@ pub(crate) fn own_ids(promises: Promises, present: &dyn Fn(&str) -> bool) -> Vec
             .checks
             .iter()
             .flat_map(|c| c.values.iter().copied())
-            .filter(|v| !matches!(v, Value::Const(_)))
+            .filter(|v| !v.is_constant())
             .collect();
         if dynamic.is_empty() {
             continue;
         }
         let mut args = [0u64; 6];
         for check in rule.checks {
-            let own = check.values.iter().find(|v| !matches!(v, Value::Const(_)));
+            let own = check.values.iter().find(|v| !v.is_constant());
             args[check.arg as usize] = SAMPLE_PROCESS.resolve(*own.unwrap_or(&check.values[0]));
         }
         let names: Vec<&str> = rule

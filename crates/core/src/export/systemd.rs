@@ -14,7 +14,7 @@ use super::regions::{rules_for, tree_for, Tree};
 use super::{notes, violation_action, Approximation, Direction, Export, STATIC_CONTEXT};
 use crate::abi;
 use crate::bpf::ret;
-use crate::policy::{decide_by_name, syscall_names, Check, Decision, Value, Width};
+use crate::policy::{decide_by_name, syscall_names, Check, Decision, Width};
 use crate::{Arch, Promise, Promises};
 
 /// systemd's `@default` set (systemd 252): in allow-list mode these are always allowed, so
@@ -338,34 +338,14 @@ fn conditional(name: &str, promises: Promises, violation: u32, d: &Directives) -
     }
 }
 
-/// `arg1 (low 32 bits) in {0x5401, 0x5413}`, `arg2 & 0x4 == 0`, `arg0 (low 32 bits) == own pid`.
+/// `arg1 (low 32 bits) in {TCGETS, TIOCGWINSZ}`, `arg2 & PROT_EXEC == 0`,
+/// `arg0 (low 32 bits) == own pid`: constants by the names the table gives them.
 fn describe(check: &Check) -> String {
-    let width_mask = if check.width == Width::W32 {
-        0xffff_ffff
-    } else {
-        u64::MAX
-    };
-    let mask = check.mask & width_mask;
-    let values: Vec<String> = check
-        .values
-        .iter()
-        .map(|v| match v {
-            Value::Const(c) if c & mask < 10 => (c & mask).to_string(),
-            Value::Const(c) => format!("{:#x}", c & mask),
-            Value::Pid => "own pid".to_string(),
-            Value::Uid => "own uid".to_string(),
-            Value::Gid => "own gid".to_string(),
-        })
-        .collect();
-    let set = if values.len() == 1 {
-        format!("== {}", values[0])
-    } else {
-        format!("in {{{}}}", values.join(", "))
-    };
-    match mask {
-        u64::MAX => format!("arg{} {set}", check.arg),
-        0xffff_ffff => format!("arg{} (low 32 bits) {set}", check.arg),
-        mask => format!("arg{} & {mask:#x} {set}", check.arg),
+    let set = crate::policy::describe::values_text(check);
+    match crate::policy::describe::mask_text(check) {
+        Some(mask) => format!("arg{} & {mask} {set}", check.arg),
+        None if check.width == Width::W64 => format!("arg{} {set}", check.arg),
+        None => format!("arg{} (low 32 bits) {set}", check.arg),
     }
 }
 

@@ -5,49 +5,137 @@ use std::fmt::Write as _;
 
 use super::paths::PATH_GRANTS;
 use super::table::{FALLBACK_ENOSYS, RULES};
-use super::{Check, Needs, Rule, Value, Verdict, Width};
+use super::{Check, Context, Needs, Rule, Value, Verdict, Width};
 use crate::abi;
 use crate::promise::{Promise, Promises, OPENBSD_ONLY};
 
-/// Renders one argument check, e.g. `arg2 & 0x4 == 0` or `arg1 in {0x5401, 0x5413}`.
+/// Renders one argument check, e.g. `arg2 & PROT_EXEC == 0` or `arg1 in {TCGETS, TIOCGWINSZ}`.
 ///
 /// ```
 /// use scopes_core::policy::{describe::check, Check, Value, Width};
-/// let c = Check { arg: 0, width: Width::W32, mask: 0xffff_ffff, values: &[Value::Const(0), Value::Pid] };
+/// let c = Check { arg: 0, width: Width::W32, mask: 0xffff_ffff, mask_name: None, values: &[Value::Const(0), Value::Pid] };
 /// assert_eq!(check(&c), "arg0 in {0, own pid}");
 /// ```
 pub fn check(c: &Check) -> String {
-    let full = match c.width {
-        Width::W32 => 0xffff_ffff,
-        Width::W64 => u64::MAX,
-    };
-    let lhs = if c.mask & full == full {
-        format!("arg{}", c.arg)
-    } else {
-        format!("arg{} & {:#x}", c.arg, c.mask & full)
-    };
+    let lhs = format!(
+        "arg{}{}",
+        c.arg,
+        mask_text(c).map_or(String::new(), |m| format!(" & {m}"))
+    );
     let lhs = if c.width == Width::W64 {
         format!("{lhs} (64-bit)")
     } else {
         lhs
     };
-    let value = |v: &Value| match v {
-        Value::Const(0) => "0".to_string(),
-        Value::Const(k) if *k < 10 => k.to_string(),
-        Value::Const(k) => format!("{k:#x}"),
-        Value::Pid => "own pid".to_string(),
-        Value::Uid => "own uid".to_string(),
-        Value::Gid => "own gid".to_string(),
+    format!("{lhs} {}", values_text(c))
+}
+
+/// How a check's mask is written, e.g. `PROT_EXEC` or `(O_ACCMODE|O_CREAT)`: its name where the
+/// table gives one, else the number; `None` when the check looks at the whole width.
+pub fn mask_text(c: &Check) -> Option<String> {
+    if whole_width(c) {
+        return None;
+    }
+    Some(match c.mask_name {
+        Some(name) if name.contains('|') && !name.starts_with('~') => format!("({name})"),
+        Some(name) => name.to_string(),
+        None => format!("{:#x}", c.effective_mask()),
+    })
+}
+
+/// Whether a check compares every bit of its width (no mask to write).
+fn whole_width(c: &Check) -> bool {
+    let full = match c.width {
+        Width::W32 => 0xffff_ffff,
+        Width::W64 => u64::MAX,
     };
+    c.mask & full == full
+}
+
+/// How a check's accepted values are written: `== F_SETLK`, or `in {F_GETLK, F_SETLK}`.
+pub fn values_text(c: &Check) -> String {
     if c.values.len() == 1 {
-        format!("{lhs} == {}", value(&c.values[0]))
+        format!("== {}", value(&c.values[0]))
     } else {
         let list: Vec<String> = c.values.iter().map(value).collect();
-        format!("{lhs} in {{{}}}", list.join(", "))
+        format!("in {{{}}}", list.join(", "))
     }
 }
 
-/// Renders a rule's conditions and verdict, e.g. `if arg2 & 0x4 == 0` or `-> EPERM`.
+/// One value: a constant's name (`F_SETLK`), a number without one (`0`, `0xffffffff`), or the
+/// process's own pid, uid or gid.
+pub fn value(v: &Value) -> String {
+    match v {
+        Value::Const(k) if *k < 10 => k.to_string(),
+        Value::Const(k) => format!("{k:#x}"),
+        Value::Named(n) => n.name.to_string(),
+        Value::Pid => "own pid".to_string(),
+        Value::Uid => "own uid".to_string(),
+        Value::Gid => "own gid".to_string(),
+    }
+}
+
+/// The name the table gives argument `arg` of a call to `syscall` with these arguments, e.g.
+/// `F_SETLK` for `fcntl(3, 6, ...)`: a named constant the table compares that whole argument
+/// with (its low 32 bits for a 32-bit check). A rule whose checks on the other arguments hold
+/// decides (the option names of getsockopt depend on the level); otherwise a name is given
+/// only when every rule that names the value agrees. Allocation-free, for the SIGSYS handler.
+///
+/// ```
+/// use scopes_core::policy::{describe::argument_name, Context};
+/// let ctx = Context { pid: 7, uid: 0, gid: 0 };
+/// assert_eq!(argument_name(&ctx, "fcntl", &[3, 6, 0, 0, 0, 0], 1), Some("F_SETLK"));
+/// assert_eq!(argument_name(&ctx, "setsockopt", &[3, 1, 4, 0, 0, 0], 2), Some("SO_ERROR"));
+/// assert_eq!(argument_name(&ctx, "getsockopt", &[3, 0, 4, 0, 0, 0], 2), Some("IP_OPTIONS"));
+/// assert_eq!(argument_name(&ctx, "fcntl", &[3, 12345, 0, 0, 0, 0], 1), None);
+/// ```
+pub fn argument_name(
+    ctx: &Context,
+    syscall: &str,
+    args: &[u64; 6],
+    arg: usize,
+) -> Option<&'static str> {
+    let mut agreed: Option<&'static str> = None;
+    let mut ambiguous = false;
+    for rule in super::rules_for(syscall) {
+        let Some(name) = rule
+            .checks
+            .iter()
+            .filter(|c| usize::from(c.arg) == arg && whole_width(c))
+            .find_map(|c| name_in(c, args[arg]))
+        else {
+            continue;
+        };
+        let others_hold = rule
+            .checks
+            .iter()
+            .filter(|c| usize::from(c.arg) != arg)
+            .all(|c| c.arg < 6 && c.holds(ctx, args[usize::from(c.arg)]));
+        if others_hold {
+            return Some(name);
+        }
+        match agreed {
+            Some(earlier) if earlier != name => ambiguous = true,
+            _ => agreed = Some(name),
+        }
+    }
+    if ambiguous {
+        None
+    } else {
+        agreed
+    }
+}
+
+/// The name of the named value of `c` that `raw` equals, within the check's width.
+fn name_in(c: &Check, raw: u64) -> Option<&'static str> {
+    let mask = c.effective_mask();
+    c.values.iter().find_map(|v| match v {
+        Value::Named(n) if n.value & mask == raw & mask => Some(n.name),
+        _ => None,
+    })
+}
+
+/// Renders a rule's conditions and verdict, e.g. `if arg2 & PROT_EXEC == 0` or `-> EPERM`.
 pub fn conditions(rule: &Rule) -> String {
     let mut out = String::new();
     if !rule.checks.is_empty() {
@@ -140,7 +228,7 @@ pub fn promise(p: Promise) -> String {
 /// ```
 /// let text = scopes_core::policy::describe::explain("stdio".parse().unwrap());
 /// assert!(text.contains("### `stdio`"));
-/// assert!(text.contains("mmap, mprotect, pkey_mprotect if arg2 & 0x4 == 0"));
+/// assert!(text.contains("mmap, mprotect, pkey_mprotect if arg2 & PROT_EXEC == 0"));
 /// ```
 pub fn explain(set: Promises) -> String {
     let mut out = String::new();
@@ -294,4 +382,30 @@ pub fn family_name(family: i32) -> Option<&'static str> {
         abi::AF_KEY => "AF_KEY",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_print_constant_names() {
+        let text = explain("stdio flock".parse().unwrap());
+        assert!(text.contains(
+            "- fcntl if arg1 in {F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW}: POSIX and OFD record locks"
+        ), "{text}");
+        assert!(text.contains("clone if arg0 & (CLONE_VM|CLONE_SIGHAND|CLONE_THREAD|"));
+        assert!(text.contains("== CLONE_VM|CLONE_SIGHAND|CLONE_THREAD: threads"));
+        assert!(text.contains(
+            "seccomp if arg0 == SECCOMP_SET_MODE_FILTER and arg1 & ~(SECCOMP_FILTER_FLAG_TSYNC|"
+        ));
+        let all = reference();
+        assert!(all.contains(
+            "arg1 & ~(SOCK_NONBLOCK|SOCK_CLOEXEC) in {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET}"
+        ));
+        assert!(all
+            .contains("arg1 & (S_ISUID|S_ISGID) in {S_ISGID, S_ISUID, S_ISUID|S_ISGID} -> EPERM"));
+        assert!(all
+            .contains("chown, fchown, lchown if arg1 in {own uid, -1} and arg2 in {own gid, -1}"));
+    }
 }

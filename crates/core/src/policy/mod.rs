@@ -67,11 +67,30 @@ pub enum Width {
     W64,
 }
 
+/// A constant of the kernel's interface with the name C code gives it: `F_SETLK`, or several
+/// ORed (`S_ISUID|S_ISGID`) or their complement (`~(SOCK_NONBLOCK|SOCK_CLOEXEC)`). The
+/// documentation, `--explain`, the exports and the violation reports print the name.
+///
+/// ```
+/// use scopes_core::policy::{table::CONSTANTS, Named};
+/// let setlk = CONSTANTS.iter().find(|c| c.name == "F_SETLK");
+/// assert_eq!(setlk, Some(&Named { name: "F_SETLK", value: 6 }));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Named {
+    /// The name, as C writes it.
+    pub name: &'static str,
+    /// Its value (the same on every supported arch).
+    pub value: u64,
+}
+
 /// A value an argument is compared with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Value {
-    /// A constant.
+    /// A number that has no name: 0 as "none of these bits", a pid of 0 meaning oneself.
     Const(u64),
+    /// A named constant.
+    Named(Named),
     /// The pledging process's pid (captured when the filter is built).
     Pid,
     /// The real user id at pledge time.
@@ -89,6 +108,8 @@ pub struct Check {
     pub width: Width,
     /// Bits that take part.
     pub mask: u64,
+    /// How the table writes `mask` (`O_ACCMODE|O_CREAT`), when it is not the whole width.
+    pub mask_name: Option<&'static str>,
     /// Accepted values (after masking).
     pub values: &'static [Value],
 }
@@ -134,10 +155,18 @@ impl Context {
     pub fn resolve(&self, v: Value) -> u64 {
         match v {
             Value::Const(c) => c,
+            Value::Named(n) => n.value,
             Value::Pid => self.pid as u64,
             Value::Uid => self.uid as u64,
             Value::Gid => self.gid as u64,
         }
+    }
+}
+
+impl Value {
+    /// Whether the value is the same for every process (a number, not the process's own ids).
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Value::Const(_) | Value::Named(_))
     }
 }
 

@@ -124,7 +124,10 @@ pub fn format_report(
             if i > 0 {
                 out.write_str(", ")?;
             }
-            write!(out, "{a:#x}")?;
+            match crate::policy::describe::argument_name(ctx, name, args, i) {
+                Some(constant) => out.write_str(constant)?,
+                None => write!(out, "{a:#x}")?,
+            }
         }
         out.write_str(", ...)")?;
     }
