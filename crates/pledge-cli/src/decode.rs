@@ -4,6 +4,9 @@
 
 use std::fmt::Write as _;
 
+use scopes::policy::describe::argument_name;
+use scopes::policy::Context;
+
 /// How to show one argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Arg {
@@ -112,18 +115,20 @@ pub fn path_args(name: &str) -> Vec<usize> {
 }
 
 /// Renders a call, reading strings through `read` (address → bytes, `None` if unreadable).
-/// `read_sockaddr` reads `len` bytes at an address.
+/// `read_sockaddr` reads `len` bytes at an address. Numbers the promise table names for this
+/// call (`TCGETS`, `PR_SET_NAME`, `SOL_SOCKET`) are shown by name; `ctx` holds the program's
+/// ids, which some of the table's rules compare with.
 pub fn describe(
+    ctx: &Context,
     name: &str,
     args: &[u64; 6],
     read: &dyn Fn(u64) -> Option<Vec<u8>>,
     read_bytes: &dyn Fn(u64, usize) -> Option<Vec<u8>>,
 ) -> String {
+    let named = |i: usize| argument_name(ctx, name, args, i);
+    let hex = |i: usize| named(i).map_or_else(|| format!("{:#x}", args[i]), str::to_string);
     let Some(sig) = signature(name) else {
-        return format!(
-            "{name}({:#x}, {:#x}, {:#x}, ...)",
-            args[0], args[1], args[2]
-        );
+        return format!("{name}({}, {}, {}, ...)", hex(0), hex(1), hex(2));
     };
     let mut parts: Vec<String> = Vec::new();
     let open_flags = sig
@@ -138,7 +143,8 @@ pub fn describe(
             Mode if open_flags.is_some_and(|f| f & (libc::O_CREAT | libc::O_TMPFILE) == 0) => {
                 continue
             }
-            Fd | DirFd | Int => (v as i32).to_string(),
+            Fd | DirFd => (v as i32).to_string(),
+            Int => named(i).map_or_else(|| (v as i32).to_string(), str::to_string),
             Path => match read(v) {
                 Some(bytes) => quote(&bytes),
                 None if v == 0 => "NULL".into(),
@@ -162,7 +168,7 @@ pub fn describe(
             Signal => signal_name(v as u32 as i32),
             MapFlags => map_flags_text(v as u32 as i32),
             FcntlCmd => fcntl_cmd_text(v as u32 as i32),
-            Hex => format!("{v:#x}"),
+            Hex => hex(i),
         };
         parts.push(text);
     }
@@ -512,7 +518,12 @@ mod tests {
             }
             _ => None,
         };
-        describe(name, &args, &read, &read_bytes)
+        let ctx = Context {
+            pid: 7,
+            uid: 1000,
+            gid: 1000,
+        };
+        describe(&ctx, name, &args, &read, &read_bytes)
     }
 
     #[test]
@@ -568,6 +579,33 @@ mod tests {
             "fcntl(3, F_SETLK, 0x1000)"
         );
         assert_eq!(show("fcntl", [3, 999, 0, 0, 0, 0]), "fcntl(3, 999, 0x0)");
+    }
+
+    /// Requests, options and levels the promise table names are shown by name; numbers it
+    /// does not name stay numbers.
+    #[test]
+    fn numbers_the_table_names_are_shown_by_name() {
+        assert_eq!(
+            show("ioctl", [1, 0x5401, 0x1000, 0, 0, 0]),
+            "ioctl(1, TCGETS, 0x1000)"
+        );
+        assert_eq!(
+            show("ioctl", [1, 0x1234, 0, 0, 0, 0]),
+            "ioctl(1, 0x1234, 0x0)"
+        );
+        assert_eq!(
+            show("prctl", [15, 0x1000, 0, 0, 0, 0]),
+            "prctl(PR_SET_NAME, 0x1000, 0x0)"
+        );
+        assert_eq!(
+            show("setsockopt", [3, 1, 2, 0, 0, 0]),
+            "setsockopt(3, SOL_SOCKET, SO_REUSEADDR)"
+        );
+        // A call the decoder has no signature for still names what the table knows.
+        assert_eq!(
+            show("madvise", [0, 4096, 4, 0, 0, 0]),
+            "madvise(0x0, 0x1000, MADV_DONTNEED, ...)"
+        );
     }
 
     #[test]

@@ -238,6 +238,7 @@ impl Handler for Enforcer {
         }
         let needs = self.needs(call, name, &args);
         let text = decode::describe(
+            &self.ctx,
             name,
             &args,
             &|addr| call.read_c_string(addr),

@@ -79,7 +79,9 @@ pub fn value(v: &Value) -> String {
 /// `F_SETLK` for `fcntl(3, 6, ...)`: a named constant the table compares that whole argument
 /// with (its low 32 bits for a 32-bit check). A rule whose checks on the other arguments hold
 /// decides (the option names of getsockopt depend on the level); otherwise a name is given
-/// only when every rule that names the value agrees. Allocation-free, for the SIGSYS handler.
+/// only when every rule that names the value agrees and none of them has a failing check
+/// against other named constants (which would make the number mean something else).
+/// Allocation-free, for the SIGSYS handler.
 ///
 /// ```
 /// use scopes_core::policy::{describe::argument_name, Context};
@@ -88,6 +90,8 @@ pub fn value(v: &Value) -> String {
 /// assert_eq!(argument_name(&ctx, "setsockopt", &[3, 1, 4, 0, 0, 0], 2), Some("SO_ERROR"));
 /// assert_eq!(argument_name(&ctx, "getsockopt", &[3, 0, 4, 0, 0, 0], 2), Some("IP_OPTIONS"));
 /// assert_eq!(argument_name(&ctx, "fcntl", &[3, 12345, 0, 0, 0, 0], 1), None);
+/// // Protocol 0 is NETLINK_ROUTE only under AF_NETLINK.
+/// assert_eq!(argument_name(&ctx, "socket", &[2, 1, 0, 0, 0, 0], 2), None);
 /// ```
 pub fn argument_name(
     ctx: &Context,
@@ -106,13 +110,19 @@ pub fn argument_name(
         else {
             continue;
         };
-        let others_hold = rule
+        let mut failing = rule
             .checks
             .iter()
             .filter(|c| usize::from(c.arg) != arg)
-            .all(|c| c.arg < 6 && c.holds(ctx, args[usize::from(c.arg)]));
-        if others_hold {
+            .filter(|c| c.arg >= 6 || !c.holds(ctx, args[usize::from(c.arg)]));
+        let Some(first) = failing.next() else {
             return Some(name);
+        };
+        // A failing check against named constants says the number means something else
+        // here: socket's protocol 0 is NETLINK_ROUTE only for AF_NETLINK.
+        let discriminates = |c: &Check| c.values.iter().any(|v| matches!(v, Value::Named(_)));
+        if discriminates(first) || failing.any(discriminates) {
+            continue;
         }
         match agreed {
             Some(earlier) if earlier != name => ambiguous = true,

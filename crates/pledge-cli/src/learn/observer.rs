@@ -25,8 +25,8 @@ pub struct Observer {
     pub busy: Duration,
     /// The script files the command lets the interpreter read by itself.
     scripts: Vec<PathBuf>,
-    /// The program's pid.
-    ctx_pid: u32,
+    /// The program's ids (its pid, and those the filter was specialised with).
+    ctx: Context,
     /// How many of the preload's closing calls are still to come (see `preload_closing`).
     preload_closes: u32,
     /// Harmless files read that exist, with the first call that read each.
@@ -53,7 +53,7 @@ impl Observer {
             unnamed: 0,
             busy: Duration::ZERO,
             scripts,
-            ctx_pid: ctx.pid,
+            ctx,
             preload_closes: if dynamic { 2 } else { 0 },
             harmless_files: Default::default(),
             windows,
@@ -98,13 +98,15 @@ impl Observer {
                 Err(_) => std::fs::canonicalize(&open.path).ok(),
             };
             if let Some(real) = real {
-                self.harmless_files.insert(real, describe_call(call, name));
+                self.harmless_files
+                    .insert(real, describe_call(call, name, &self.ctx));
             }
             Vec::new()
         } else {
             touch::inspect(call, &mut obs, self.learner.touched())
         };
-        let describe = || describe_call(call, name);
+        let ctx = self.ctx;
+        let describe = || describe_call(call, name, &ctx);
         for path in &used {
             self.learner.used_by(path, describe);
         }
@@ -120,7 +122,7 @@ impl Observer {
         if self.preload_closes == 0 {
             return false;
         }
-        if name == "close" && call.tid() == self.ctx_pid {
+        if name == "close" && call.tid() == self.ctx.pid {
             self.preload_closes -= 1;
             return true;
         }
@@ -156,11 +158,15 @@ fn struct_flags(call: &Call<'_>, name: &str) -> Option<u64> {
 }
 
 /// One call, as the report shows it.
-fn describe_call(call: &Call<'_>, name: &str) -> Example {
+fn describe_call(call: &Call<'_>, name: &str, ctx: &Context) -> Example {
     let (pid, program) = call.process();
-    let text = decode::describe(name, call.args(), &|a| call.read_c_string(a), &|a, n| {
-        call.read_bytes(a, n)
-    });
+    let text = decode::describe(
+        ctx,
+        name,
+        call.args(),
+        &|a| call.read_c_string(a),
+        &|a, n| call.read_bytes(a, n),
+    );
     Example {
         pid,
         program,
