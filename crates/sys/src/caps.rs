@@ -1,9 +1,11 @@
-//! Dropping the capabilities no promise in force needs ([`crate::policy::caps`] says which).
+//! Capabilities: reading and setting the calling thread's sets, and dropping those a caller
+//! does not keep (which ones is the caller's decision: `scopes` keeps what the promises in
+//! force need).
 //!
 //! Capabilities belong to each thread, and only a thread can change its own: `capset` refuses
-//! any other target. So the drop is planned first ([`plan`]: no side effects, and refused when
-//! other threads exist that would keep what this one drops), then applied ([`CapDrop::apply`])
-//! just before the seccomp filter goes in.
+//! any other target. So a drop is planned first ([`CapDrop::new`], with [`thread_count`] to
+//! refuse it while other threads exist that would keep what this one drops), then applied
+//! ([`CapDrop::apply`]) just before the seccomp filter goes in.
 //!
 //! What stays dropped: the effective, permitted and inheritable sets lose every capability
 //! outside the promises' set, in one `capset`; the kernel lowers the ambient set in the same
@@ -23,13 +25,12 @@
 //! bounded by the permitted set here); shrinking it costs one `prctl(PR_CAPBSET_DROP)` per
 //! capability, each a credential commit: 57 µs for root's 41 on the reference machine, a fifth
 //! of pledge()'s budget, for no protection. `pledge --drop-caps` empties it for those who want
-//! it gone.
+//! it gone ([`drop_all`]).
+//!
+//! libc has neither the capability structures nor their version constant: they are written
+//! here from `linux/capability.h`.
 
 use std::io;
-
-use crate::error::Error;
-use crate::policy::caps::{self, Caps};
-use crate::Promises;
 
 /// `_LINUX_CAPABILITY_VERSION_3`: two 32-bit words per set.
 const VERSION_3: u32 = 0x2008_0522;
@@ -61,12 +62,12 @@ pub struct Sets {
 
 impl Sets {
     /// Every capability in any of the three sets.
-    fn any(&self) -> u64 {
+    pub fn any(&self) -> u64 {
         self.effective | self.permitted | self.inheritable
     }
 
     /// The sets with only the capabilities of `keep`.
-    fn within(&self, keep: u64) -> Sets {
+    pub fn within(&self, keep: u64) -> Sets {
         Sets {
             effective: self.effective & keep,
             permitted: self.permitted & keep,
@@ -104,7 +105,7 @@ pub fn get() -> io::Result<Sets> {
 
 /// Sets the calling thread's capability sets (`capset`, which also lowers the ambient set to
 /// what stays both permitted and inheritable).
-fn set(sets: &Sets) -> io::Result<()> {
+pub fn set(sets: &Sets) -> io::Result<()> {
     let mut header = Header {
         version: VERSION_3,
         pid: 0,
@@ -139,8 +140,8 @@ fn set(sets: &Sets) -> io::Result<()> {
 /// per thread), read with `newfstatat(..., AT_EMPTY_PATH)`, the form glibc's `fstat` uses and
 /// `stdio` allows (an O_PATH open, as the Landlock side counts, would be a violation under
 /// `stdio` alone).
-fn thread_count() -> io::Result<u64> {
-    if super::single_threaded_unfiltered() {
+pub fn thread_count() -> io::Result<u64> {
+    if crate::single_threaded_unfiltered() {
         return Ok(1);
     }
     // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
@@ -161,7 +162,7 @@ fn thread_count() -> io::Result<u64> {
     Ok((st.st_nlink as u64).saturating_sub(2).max(1))
 }
 
-/// A capability drop, planned by [`plan`].
+/// A capability drop, planned by [`CapDrop::new`].
 #[derive(Debug)]
 #[must_use = "nothing is dropped until apply()"]
 pub struct CapDrop {
@@ -169,78 +170,104 @@ pub struct CapDrop {
     change: Option<(Sets, u64)>,
 }
 
-/// Plans dropping every capability that `promises` do not need ([`caps::needed`]). Changes
-/// nothing. Fails when the sets cannot be read, or when something is to drop and other threads
-/// exist: they would keep it (capabilities are per thread), so the pledge is refused instead.
-/// A process without capabilities (any ordinary user) has nothing to drop and never fails for
-/// threads.
-pub fn plan(promises: Promises) -> Result<CapDrop, Error> {
-    let keep = caps::needed(promises).bits();
-    let sets = get().map_err(|e| Error::Os {
-        call: "capget",
-        source: e,
-    })?;
-    if sets.any() & !keep == 0 {
-        return Ok(CapDrop { change: None });
+/// Why a drop failed.
+#[derive(Debug)]
+pub enum DropFailure {
+    /// A system call failed.
+    Os {
+        /// Which.
+        call: &'static str,
+        /// The error.
+        source: io::Error,
+    },
+    /// `capset` succeeded but these capabilities (a mask) are still held.
+    StillHeld(u64),
+}
+
+impl DropFailure {
+    /// The errno that describes the failure (EIO for capabilities still held: the kernel
+    /// reported no error).
+    pub fn errno(&self) -> i32 {
+        match self {
+            DropFailure::Os { source, .. } => source.raw_os_error().unwrap_or(libc::EIO),
+            DropFailure::StillHeld(_) => libc::EIO,
+        }
     }
-    let threads = thread_count().map_err(|e| Error::Os {
-        call: "counting threads in /proc/self/task",
-        source: e,
-    })?;
-    if threads > 1 {
-        return Err(Error::Thread {
-            tid: None,
-            reason: "other threads exist, and they would keep the capabilities this pledge \
-                     drops (only a thread can drop its own): pledge before starting threads, \
-                     or drop the capabilities in each thread first",
-        });
-    }
-    Ok(CapDrop {
-        change: Some((sets, keep)),
-    })
 }
 
 impl CapDrop {
+    /// A drop that keeps only `keep` (a mask) of `sets`, the calling thread's sets as
+    /// [`get`] read them; nothing to do when they hold nothing else.
+    pub fn new(sets: Sets, keep: u64) -> CapDrop {
+        CapDrop {
+            change: (sets.any() & !keep != 0).then_some((sets, keep)),
+        }
+    }
+
+    /// A drop that drops nothing.
+    pub fn nothing() -> CapDrop {
+        CapDrop { change: None }
+    }
+
+    /// Whether something is to drop.
+    pub fn drops_something(&self) -> bool {
+        self.change.is_some()
+    }
+
     /// Drops the planned capabilities from the calling thread's effective, permitted and
     /// inheritable sets in one `capset`, which also lowers the ambient set. Checks the result,
-    /// so a kernel that kept something fails the pledge.
-    pub fn apply(&self) -> Result<(), Error> {
+    /// so a kernel that kept something fails. Allocates nothing (it may run between fork and
+    /// exec).
+    pub fn apply(&self) -> Result<(), DropFailure> {
         let Some((sets, keep)) = self.change else {
             return Ok(());
         };
-        let os = |call| move |e| Error::Os { call, source: e };
+        let os = |call| move |source| DropFailure::Os { call, source };
         let wanted = sets.within(keep);
         set(&wanted).map_err(os("capset"))?;
         let now = get().map_err(os("capget"))?;
         if now != wanted {
-            return Err(Error::Os {
-                call: "capset",
-                source: io::Error::other(format!(
-                    "capabilities {} are still held",
-                    Caps::from_bits(now.any() & !keep)
-                )),
-            });
+            return Err(DropFailure::StillHeld(now.any() & !keep));
         }
         Ok(())
     }
 }
 
-/// Plans the drop for a program about to be started under `promises`: the thread that makes the
-/// `execve` is the only one the program keeps, so other threads of the caller do not matter.
-/// [`CapDrop::apply`] then runs between fork and exec: it allocates only to describe a failure.
-pub fn plan_for_exec(promises: Promises) -> Result<CapDrop, Error> {
-    let keep = caps::needed(promises).bits();
-    let sets = get().map_err(|e| Error::Os {
-        call: "capget",
-        source: e,
-    })?;
-    Ok(CapDrop {
-        change: (sets.any() & !keep != 0).then_some((sets, keep)),
-    })
+/// The highest capability number the kernel knows.
+fn last_cap() -> u32 {
+    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(40)
 }
 
-/// Plans and applies the drop for `promises` at once: for callers that build their own filter
-/// ([`crate::supervised::drop_capabilities`]).
-pub fn drop_unneeded(promises: Promises) -> Result<(), Error> {
-    plan(promises)?.apply()
+/// Drops every capability, for good: the ambient and inheritable sets are cleared, the bounding
+/// set is emptied (so executing a program, even as root, grants none) and the effective and
+/// permitted sets are cleared. A process without CAP_SETPCAP cannot shrink its bounding set, but
+/// then it holds no capability to pass on: with no_new_privs (always set) nothing can add one.
+pub fn drop_all() -> io::Result<()> {
+    // SAFETY: prctl with integer arguments only.
+    let r = unsafe {
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL,
+            0,
+            0,
+            0,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    const CAP_SETPCAP: u32 = 8;
+    if get()?.effective & (1 << CAP_SETPCAP) != 0 {
+        for cap in 0..=last_cap() {
+            // SAFETY: prctl with integer arguments only.
+            let r = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) };
+            if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL) {
+                return Err(io::Error::last_os_error());
+            }
+        }
+    }
+    set(&Sets::default())
 }

@@ -1,11 +1,15 @@
-//! The few direct kernel and libc calls of the C library. Every `unsafe` block of the crate's
-//! Rust code lives here, each with a `SAFETY:` comment. The functions used on the exec path
-//! neither allocate nor take locks: they may run in the child of `fork()` or `vfork()` in a
-//! multi-threaded program, where only async-signal-safe calls are allowed.
+//! Narrowing a program just before `execve`: in the child of a [`std::process::Command`]
+//! ([`narrow_before_exec`]), and in the exec wrappers of the C library (errno, the
+//! environment, `execve` without libc). None of it allocates or takes a lock: it runs in the
+//! child of `fork()` or `vfork()` of a multi-threaded program, where only async-signal-safe
+//! calls are allowed.
 
-use std::ffi::{c_char, c_int, CStr};
+use std::ffi::{c_char, c_int, CStr, CString};
+use std::io;
 
-use scopes::bpf::Insn;
+use crate::caps::CapDrop;
+use crate::landlock::{Executed, Prepared};
+use crate::seccomp::{install_filter, sock_filter};
 
 extern "C" {
     /// The process environment, for `execv` and `execvp`.
@@ -43,44 +47,6 @@ pub fn environment() -> *const *const c_char {
     unsafe { environ }
 }
 
-/// Sets no_new_privs, which a Landlock layer and a filter need without CAP_SYS_ADMIN.
-pub fn set_no_new_privs() -> Result<(), c_int> {
-    // SAFETY: prctl with integer arguments only.
-    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-        return Err(errno());
-    }
-    Ok(())
-}
-
-/// Installs `prog` as a seccomp filter on the calling thread only (no TSYNC): the thread
-/// about to call `execve` is the one whose filters the new program inherits. Sets
-/// `no_new_privs` first, which installing a filter requires. Returns the errno on failure.
-pub fn install_thread_filter(prog: &[Insn]) -> Result<(), c_int> {
-    let fprog = libc::sock_fprog {
-        len: prog.len() as u16,
-        filter: prog.as_ptr() as *mut libc::sock_filter,
-    };
-    // SAFETY: prctl and seccomp take integers and a pointer to `fprog`, which points at `prog`;
-    // both outlive the calls, and the kernel copies the program. `Insn` has the layout of
-    // `struct sock_filter` (repr(C), same fields).
-    let r = unsafe {
-        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
-            return Err(errno());
-        }
-        libc::syscall(
-            libc::SYS_seccomp,
-            1 as libc::c_uint, /* SET_MODE_FILTER */
-            0 as libc::c_uint,
-            &fprog,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(errno())
-    }
-}
-
 /// The `execve` system call itself, bypassing libc (and so every wrapper). Returns -1 with
 /// errno set when it fails.
 ///
@@ -109,4 +75,60 @@ pub unsafe fn raw_execveat(
 ) -> c_int {
     // SAFETY: the kernel reads the arguments; bad pointers give EFAULT.
     unsafe { libc::syscall(libc::SYS_execveat, dirfd, path, argv, envp, flags) as c_int }
+}
+
+/// What the child of a spawn does between fork and exec, all prepared before fork (it
+/// allocates) and applied after (allocating nothing): no_new_privs, then a Landlock layer
+/// that also lets the program about to start be read and executed, a capability drop, and a
+/// seccomp filter on the calling thread, in that order.
+#[derive(Debug)]
+pub struct Narrowing {
+    /// Fail the spawn with this errno instead (what the caller needed could not be built).
+    pub refuse: Option<i32>,
+    /// The Landlock layer.
+    pub landlock: Option<Prepared>,
+    /// The capabilities to drop.
+    pub caps: CapDrop,
+    /// The program `execve` will start (its path), allowed by the layer.
+    pub program: Option<CString>,
+    /// The filter.
+    pub filter: Vec<sock_filter>,
+    /// The instructions of `filter` whose constant becomes the pid of the child, the process
+    /// that makes the `execve` (known only after fork).
+    pub pid_slots: Vec<usize>,
+}
+
+/// Makes `cmd` apply `narrowing` in its child, between fork and exec; a failure makes the
+/// spawn fail with its errno.
+pub fn narrow_before_exec(cmd: &mut std::process::Command, narrowing: Narrowing) {
+    use std::os::unix::process::CommandExt as _;
+    let mut n = narrowing;
+    // SAFETY: the hook runs in the child after fork. It only makes the getpid, prctl, open,
+    // close, landlock, capget/capset and seccomp system calls and writes into memory moved
+    // into the closure; it allocates nothing (the layer, the program's path and the filter
+    // were prepared before fork).
+    unsafe {
+        cmd.pre_exec(move || {
+            crate::set_no_new_privs()?;
+            if let Some(errno) = n.refuse {
+                return Err(io::Error::from_raw_os_error(errno));
+            }
+            if let Some(layer) = &n.landlock {
+                let executed = n.program.as_ref().map(|p| Executed::Path(p.as_ptr()));
+                layer
+                    .apply_with(executed)
+                    .map_err(|f| io::Error::from_raw_os_error(f.errno))?;
+            }
+            n.caps
+                .apply()
+                .map_err(|f| io::Error::from_raw_os_error(f.errno()))?;
+            let pid = std::process::id();
+            for &slot in &n.pid_slots {
+                if let Some(insn) = n.filter.get_mut(slot) {
+                    insn.k = pid;
+                }
+            }
+            install_filter(&n.filter, 0).map(drop)
+        });
+    }
 }

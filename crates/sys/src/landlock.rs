@@ -1,14 +1,9 @@
-//! Applying a planned Landlock layer ([`crate::compiler::paths::LayerPlan`]) with the raw
-//! system calls. [`Prepared::new`] does the allocating part (C strings); [`Prepared::apply`]
-//! allocates nothing and takes no lock, so it also runs between fork and exec, and in the exec
-//! wrappers of the C library.
+//! Applying a Landlock layer with the raw system calls. [`Prepared::new`] does the allocating
+//! part (C strings); [`Prepared::apply`] allocates nothing and takes no lock, so it also runs
+//! between fork and exec, and in the exec wrappers of the C library. What the layer holds
+//! (which rights, which paths) is decided by the caller; this module only carries it out.
 
 use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt as _;
-
-use landlock::{AccessFs, BitFlags, ABI};
-
-use crate::compiler::paths::{LayerPlan, Place};
 
 /// `LANDLOCK_RULE_PATH_BENEATH`.
 const RULE_PATH_BENEATH: libc::c_long = 1;
@@ -40,14 +35,31 @@ struct NetPortAttr {
     port: u64,
 }
 
-/// Where a prepared rule attaches.
+/// `LANDLOCK_ACCESS_FS_EXECUTE`.
+pub const ACCESS_FS_EXECUTE: u64 = 1 << 0;
+/// `LANDLOCK_ACCESS_FS_READ_FILE`.
+pub const ACCESS_FS_READ_FILE: u64 = 1 << 2;
+/// The rights a rule on a file (not a directory) may hold: `EXECUTE`, `WRITE_FILE`,
+/// `READ_FILE`, `TRUNCATE` (ABI 3) and `IOCTL_DEV` (ABI 5). libc has no Landlock constants.
+pub const FILE_RIGHTS: u64 = 1 << 0 | 1 << 1 | 1 << 2 | 1 << 14 | 1 << 15;
+
+/// Where a rule attaches.
 #[derive(Debug)]
-enum Target {
-    Path { path: CString, missing_ok: bool },
+pub enum Target {
+    /// A path, opened with `O_PATH` when the layer is applied; a missing path is skipped when
+    /// `missing_ok`.
+    Path {
+        /// The path.
+        path: CString,
+        /// Whether a path that does not exist (ENOENT) is skipped rather than a failure.
+        missing_ok: bool,
+    },
+    /// A descriptor the caller holds open.
     Held(i32),
 }
 
-/// A layer ready to apply.
+/// A layer ready to apply: the rights it handles, its rules, and the flags for
+/// `landlock_restrict_self`.
 #[derive(Debug)]
 pub struct Prepared {
     fs: u64,
@@ -76,44 +88,41 @@ pub struct Failure {
     pub rule: Option<usize>,
 }
 
+/// The rights of one kind a layer handles: what its ruleset restricts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Handled {
+    /// `handled_access_fs`.
+    pub fs: u64,
+    /// `handled_access_net`.
+    pub net: u64,
+    /// `scoped` (ABI 6).
+    pub scopes: u64,
+}
+
 fn errno() -> i32 {
     std::io::Error::last_os_error()
         .raw_os_error()
         .unwrap_or(libc::EIO)
 }
 
-/// The rights a rule on a file (not a directory) may hold.
-fn file_rights() -> u64 {
-    AccessFs::from_file(ABI::V5).bits()
-}
-
 impl Prepared {
-    /// Prepares `plan`; `all_threads` asks the kernel to confine every thread (ABI 8).
-    pub fn new(plan: &LayerPlan, all_threads: bool) -> Result<Prepared, crate::Error> {
-        let mut rules = Vec::with_capacity(plan.rules.len());
-        for rule in &plan.rules {
-            let target = match &rule.place {
-                Place::Path(path) => Target::Path {
-                    path: CString::new(path.as_os_str().as_bytes())
-                        .map_err(|_| crate::Error::BadString)?,
-                    missing_ok: rule.missing_ok,
-                },
-                Place::Held(fd) => Target::Held(*fd),
-            };
-            rules.push((target, rule.access.bits()));
-        }
-        Ok(Prepared {
-            fs: plan.fs.bits(),
-            net: plan.net.bits(),
-            scopes: plan.scopes.bits(),
+    /// A layer handling `handled`, with `rules` (where, and the rights granted there, in the
+    /// caller's order: a failure names its index) and `ports` (port, rights);
+    /// `all_threads` asks the kernel to confine every thread (ABI 8).
+    pub fn new(
+        handled: Handled,
+        rules: Vec<(Target, u64)>,
+        ports: Vec<(u64, u64)>,
+        all_threads: bool,
+    ) -> Prepared {
+        Prepared {
+            fs: handled.fs,
+            net: handled.net,
+            scopes: handled.scopes,
             rules,
-            ports: plan
-                .ports
-                .iter()
-                .map(|(port, right)| (u64::from(*port), BitFlags::from(*right).bits()))
-                .collect(),
+            ports,
             flags: if all_threads { RESTRICT_SELF_TSYNC } else { 0 },
-        })
+        }
     }
 
     /// Creates the ruleset, adds the rules and restricts the calling process (every thread
@@ -177,7 +186,7 @@ impl Prepared {
     }
 
     fn add_executed(&self, ruleset: i32, executed: Option<Executed>) -> Result<(), Failure> {
-        let access = (AccessFs::ReadFile | AccessFs::Execute).bits() & self.fs;
+        let access = (ACCESS_FS_READ_FILE | ACCESS_FS_EXECUTE) & self.fs;
         if access == 0 {
             return Ok(());
         }
@@ -293,8 +302,8 @@ fn add_path_rule(ruleset: i32, fd: i32, access: u64) -> Result<(), i32> {
         }
     };
     match add(access) {
-        Err(libc::EINVAL) if access & !file_rights() != 0 => {
-            let on_file = access & file_rights();
+        Err(libc::EINVAL) if access & !FILE_RIGHTS != 0 => {
+            let on_file = access & FILE_RIGHTS;
             if on_file == 0 {
                 Ok(())
             } else {

@@ -1,14 +1,47 @@
-//! The few places that talk to the kernel directly. Every `unsafe` block in the crate lives
-//! under this module, each with a `SAFETY:` comment.
+//! The one place where the workspace talks to the kernel directly: every crate's raw system
+//! calls (seccomp, Landlock, capabilities, processes, signals, descriptors) behind safe
+//! functions, with no dependency on the rest of the workspace (only `libc`).
+//!
+//! # Rules for `unsafe` in the workspace
+//!
+//! - `unsafe` lives in this crate. Every other crate inherits `unsafe_code = "deny"` from the
+//!   workspace's `[workspace.lints]`; this crate alone allows it (below).
+//! - Every `unsafe` block carries a `// SAFETY:` comment saying why it is sound
+//!   (`clippy::undocumented_unsafe_blocks = "deny"` for the whole workspace), and an
+//!   `unsafe fn` still wraps its unsafe operations in such blocks (`unsafe_op_in_unsafe_fn`).
+//! - Outside this crate, `unsafe` is allowed only where it cannot be avoided, narrowly
+//!   (`#![allow(unsafe_code)]` in that file, with a comment saying why): the C ABI of
+//!   libpledge (`extern "C"` functions that take raw pointers, `#[no_mangle]`), tests, and the
+//!   attacker suite, whose hostile programs call libc directly on purpose.
+//! - Code that runs between fork and exec, in the exec wrappers of the C library, or in a
+//!   signal handler, neither allocates nor takes a lock: [`landlock::Prepared::apply`],
+//!   [`seccomp::install_filter`], [`exec::narrow_before_exec`], [`sigsys`] and
+//!   [`process::spawn_shared`] say what they rely on. That is why they are written against
+//!   the raw calls, not a crate that allocates.
+//! - What libc defines (seccomp structures, ioctl numbers, flags) comes from libc; what it
+//!   lacks is written here by hand with a comment saying so.
+//!
+//! ```
+//! // Safe wrappers: no `unsafe` at the call site.
+//! assert_eq!(scopes_sys::uid(), scopes_sys::uid());
+//! let _abi = scopes_sys::landlock_abi();
+//! ```
+
+// This crate is where the workspace's `unsafe` lives (see the rules above).
+#![allow(unsafe_code)]
 
 pub mod caps;
+pub mod exec;
 pub mod landlock;
-pub mod report;
+pub mod measure;
+pub mod message;
+pub mod notif;
+pub mod process;
+pub mod seccomp;
+pub mod sigsys;
 
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
-
-use crate::bpf::Insn;
+use std::os::fd::FromRawFd;
 
 /// The real user id.
 pub fn uid() -> u32 {
@@ -40,6 +73,7 @@ pub fn at_fork(
 
 /// Sets no_new_privs, which seccomp filters and Landlock domains require without
 /// CAP_SYS_ADMIN, and which stops setuid programs from gaining privileges after exec.
+/// Allocates nothing (it may run between fork and exec).
 pub fn set_no_new_privs() -> io::Result<()> {
     // SAFETY: prctl with integer arguments only.
     let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
@@ -48,68 +82,6 @@ pub fn set_no_new_privs() -> io::Result<()> {
     } else {
         Err(io::Error::last_os_error())
     }
-}
-
-/// seccomp(2) filter flags.
-pub const SECCOMP_FILTER_FLAG_TSYNC: u32 = 1;
-/// Return a user-notification descriptor.
-pub const SECCOMP_FILTER_FLAG_NEW_LISTENER: u32 = 1 << 3;
-/// Report a TSYNC failure as ESRCH (needed with NEW_LISTENER).
-pub const SECCOMP_FILTER_FLAG_TSYNC_ESRCH: u32 = 1 << 4;
-
-/// What installing a filter gave back.
-pub enum Installed {
-    /// Installed, no listener asked for.
-    Done,
-    /// Installed with a user-notification listener.
-    Listener(OwnedFd),
-    /// TSYNC could not synchronise this thread (nothing was installed).
-    ThreadFailed(i32),
-}
-
-/// Installs `prog` with `seccomp(SECCOMP_SET_MODE_FILTER, flags)`.
-pub fn install_filter(prog: &[Insn], flags: u32) -> io::Result<Installed> {
-    let fprog = libc::sock_fprog {
-        len: prog.len() as u16,
-        filter: prog.as_ptr() as *mut libc::sock_filter,
-    };
-    // SAFETY: `Insn` is `#[repr(C)]` with the layout of `struct sock_filter`; `fprog` points at
-    // `prog`, which outlives the call; the kernel copies the program.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            1 as libc::c_uint, /* SECCOMP_SET_MODE_FILTER */
-            flags as libc::c_uint,
-            &fprog as *const libc::sock_fprog,
-        )
-    };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    if flags & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
-        // SAFETY: with NEW_LISTENER a non-negative result is a new descriptor we now own.
-        return Ok(Installed::Listener(unsafe {
-            OwnedFd::from_raw_fd(r as i32)
-        }));
-    }
-    if r > 0 {
-        return Ok(Installed::ThreadFailed(r as i32));
-    }
-    Ok(Installed::Done)
-}
-
-/// Whether the kernel knows a seccomp return action (`SECCOMP_GET_ACTION_AVAIL`).
-pub fn action_available(action: u32) -> bool {
-    // SAFETY: the kernel reads one u32 from the pointer, which is valid for the call.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            2 as libc::c_uint,
-            0 as libc::c_uint,
-            &action as *const u32,
-        )
-    };
-    r == 0
 }
 
 /// Whether a seccomp filter is in force in this process (one of ours, or one inherited).
@@ -150,40 +122,6 @@ pub fn landlock_abi() -> Result<i32, i32> {
             .unwrap_or(libc::ENOSYS))
     } else {
         Ok(r as i32)
-    }
-}
-
-/// Installs `layer` (when there is one) and `prog` in the child of `cmd`, between fork and
-/// exec; a layer that could not be built makes the spawn fail with its errno.
-pub fn install_before_exec(
-    cmd: &mut std::process::Command,
-    layer: Result<Option<crate::exec::ExecLayer>, crate::Error>,
-    program: Option<std::ffi::CString>,
-    prog: Vec<Insn>,
-) {
-    use std::os::unix::process::CommandExt as _;
-    let mut prog = prog;
-    // SAFETY: the hook runs in the child after fork. It only makes the getpid, prctl, open,
-    // close, landlock and seccomp system calls and writes into memory moved into the closure;
-    // it allocates nothing (the layer and the program's path were prepared before fork).
-    unsafe {
-        cmd.pre_exec(move || {
-            set_no_new_privs()?;
-            match &layer {
-                Ok(Some(layer)) => {
-                    let executed = program
-                        .as_ref()
-                        .map(|p| crate::exec::Executed::Path(p.as_ptr()));
-                    layer
-                        .apply(executed)
-                        .map_err(io::Error::from_raw_os_error)?;
-                }
-                Ok(None) => {}
-                Err(e) => return Err(io::Error::from_raw_os_error(e.errno())),
-            }
-            crate::exec::bind_to_pid(&mut prog, std::process::id());
-            install_filter(&prog, 0).map(drop)
-        });
     }
 }
 

@@ -1,46 +1,93 @@
-//! The violation report: a SIGSYS handler that writes one line naming the system call and the
-//! promise that would have allowed it, then makes sure the process dies of SIGSYS.
+//! The violation report's raw half: a SIGSYS handler that decodes the trapped system call,
+//! has a reporter (a plain function: `scopes` formats the line with its promise table) write
+//! one line into a fixed buffer, writes it to stderr, then makes sure the process dies of
+//! SIGSYS.
 //!
 //! The filter answers violations with `SECCOMP_RET_TRAP`. The kernel then forces a SIGSYS on
 //! the thread: blocking or ignoring it only makes the kernel reset it to the default action
 //! (death). A reporting filter refuses `rt_sigaction(SIGSYS, ...)`, so the handler cannot be
 //! replaced once one is in force. The handler itself never returns: after writing, it repeats
 //! a call every filter denies while SIGSYS is blocked (it is, inside its own handler), so the
-//! kernel kills the whole process with SIGSYS; `exit_group` is the last resort. Nothing it reads from writable memory
-//! can change that outcome: a corrupted promise set only makes the report wrong.
+//! kernel kills the whole process with SIGSYS; `exit_group` is the last resort. Nothing it
+//! reads from writable memory can change that outcome: a corrupted reporter or buffer only
+//! makes the report wrong.
+//!
+//! Everything the handler runs is async-signal-safe: atomic loads, the reporter (which must
+//! not allocate or lock: it formats into the given [`Line`]), `write`, and the final calls.
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
-use crate::policy::{promises_needed, Context};
-use crate::{Arch, Promise, Promises};
+/// The system call that was trapped, decoded from the signal's `siginfo_t` and context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trapped {
+    /// The system call number.
+    pub nr: i32,
+    /// The `AUDIT_ARCH_*` value of the call's calling convention.
+    pub arch: u32,
+    /// The six argument registers.
+    pub args: [u64; 6],
+}
+
+/// Writes the report line for a trapped call. Runs in the signal handler: it must not
+/// allocate, lock, or panic.
+pub type Reporter = fn(&Trapped, &mut Line);
+
+/// A fixed buffer that `write!` can fill without allocating; what does not fit is cut off.
+pub struct Line {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Line {
+    /// An empty line.
+    pub fn new() -> Line {
+        Line {
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+
+    /// What was written.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Default for Line {
+    fn default() -> Line {
+        Line::new()
+    }
+}
+
+impl std::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let room = self.buf.len() - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);
-static PROMISES: AtomicU32 = AtomicU32::new(0);
-static PID: AtomicU32 = AtomicU32::new(0);
-static UID: AtomicU32 = AtomicU32::new(0);
-static GID: AtomicU32 = AtomicU32::new(0);
-static COMM: [AtomicU8; 16] = [const { AtomicU8::new(0) }; 16];
+/// The reporter, as a function pointer (never null once installed).
+static REPORTER: AtomicPtr<()> = AtomicPtr::new(std::ptr::null_mut());
 
-/// Records what the report needs and installs the handler (once).
-pub fn install(promises: Promises, ctx: &Context) -> std::io::Result<()> {
-    PROMISES.store(promises.bits(), Ordering::SeqCst);
-    PID.store(ctx.pid, Ordering::SeqCst);
-    UID.store(ctx.uid, Ordering::SeqCst);
-    GID.store(ctx.gid, Ordering::SeqCst);
+/// The SIGSYS action the program had before the first install.
+struct SavedAction(libc::sigaction);
+// SAFETY: a sigaction is plain data (a handler address, flags and a mask).
+unsafe impl Send for SavedAction {}
+static PREVIOUS: std::sync::Mutex<Option<SavedAction>> = std::sync::Mutex::new(None);
+
+/// Installs the handler (once; later calls only replace the reporter). The previous action is
+/// kept so that [`restore_after_failure`] can put it back.
+pub fn install(reporter: Reporter) -> std::io::Result<()> {
+    REPORTER.store(reporter as *mut (), Ordering::SeqCst);
     if INSTALLED.load(Ordering::SeqCst) {
         return Ok(());
     }
-    // Asked once, without opening files (a later pledge may no longer be allowed to).
-    let mut comm = [0u8; 16];
-    // SAFETY: PR_GET_NAME writes at most 16 bytes, NUL included, into the buffer.
-    unsafe { libc::prctl(libc::PR_GET_NAME, comm.as_mut_ptr()) };
-    for (byte, slot) in comm.iter().zip(&COMM) {
-        slot.store(*byte, Ordering::SeqCst);
-    }
     // SAFETY: a zeroed sigaction is a valid starting point; we set a handler with the
     // SA_SIGINFO signature and an empty extra mask (SIGSYS itself stays blocked while it runs).
-    // The previous action is kept so that a pledge that fails can put it back.
     let r = unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
         sa.sa_sigaction = on_sigsys as *const () as usize;
@@ -58,12 +105,6 @@ pub fn install(promises: Promises, ctx: &Context) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The SIGSYS action the program had before the first reporting pledge.
-struct SavedAction(libc::sigaction);
-// SAFETY: a sigaction is plain data (a handler address, flags and a mask).
-unsafe impl Send for SavedAction {}
-static PREVIOUS: std::sync::Mutex<Option<SavedAction>> = std::sync::Mutex::new(None);
-
 /// Puts the program's own SIGSYS action back after a first pledge failed, so that a failed
 /// pledge leaves the process as it was. Only valid while no reporting filter is installed.
 pub fn restore_after_failure() {
@@ -79,62 +120,12 @@ pub fn installed() -> bool {
     INSTALLED.load(Ordering::SeqCst)
 }
 
-/// Updates the promise set the report compares against.
-pub fn set_promises(promises: Promises) {
-    PROMISES.store(promises.bits(), Ordering::SeqCst);
-}
-
-/// A fixed buffer that `write!` can fill without allocating.
-struct Line {
-    buf: [u8; 512],
-    len: usize,
-}
-
-impl std::fmt::Write for Line {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let room = self.buf.len() - self.len;
-        let n = s.len().min(room);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
-        Ok(())
-    }
-}
-
-/// Formats the report line for a denied call. Allocation-free, so the handler can use it.
-pub fn format_report(
-    out: &mut dyn std::fmt::Write,
-    comm: &str,
-    pid: u32,
-    held: Promises,
-    ctx: &Context,
-    name: &str,
-    args: &[u64; 6],
-) -> std::fmt::Result {
-    write!(out, "pledge: {comm}[{pid}]: {name}(")?;
-    if name == "socket" || name == "socketpair" {
-        write!(
-            out,
-            "{}, {:#x}, {})",
-            crate::policy::describe::family_name(args[0] as i32).unwrap_or("AF_?"),
-            args[1] as u32,
-            args[2] as u32
-        )?;
-    } else {
-        for (i, a) in args.iter().take(3).enumerate() {
-            if i > 0 {
-                out.write_str(", ")?;
-            }
-            write!(out, "{a:#x}")?;
-        }
-        out.write_str(", ...)")?;
-    }
-    if let Some(needed) = promises_needed(held, ctx, name, args) {
-        let plural = if needed.iter().count() > 1 { "s" } else { "" };
-        write!(out, " needs promise{plural} \"{needed}\"")?;
-    } else {
-        write!(out, " is not allowed by any promise")?;
-    }
-    out.write_str("\n")
+/// The calling thread's name (`PR_GET_NAME`), NUL-padded: asked without opening files.
+pub fn thread_name() -> [u8; 16] {
+    let mut comm = [0u8; 16];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes, NUL included, into the buffer.
+    unsafe { libc::prctl(libc::PR_GET_NAME, comm.as_mut_ptr()) };
+    comm
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -161,10 +152,7 @@ extern "C" fn on_sigsys(
     info: *mut libc::siginfo_t,
     ucontext: *mut libc::c_void,
 ) {
-    let mut line = Line {
-        buf: [0; 512],
-        len: 0,
-    };
+    let mut line = Line::new();
     // SAFETY: the kernel passes a valid siginfo for SIGSYS: si_call_addr (pointer) at offset 16,
     // si_syscall (int) at 24 and si_arch (u32) at 28 of `siginfo_t`.
     let (nr, arch) = unsafe {
@@ -173,35 +161,12 @@ extern "C" fn on_sigsys(
     };
     // SAFETY: with SA_SIGINFO the third argument is the interrupted context.
     let args = unsafe { syscall_args(&*(ucontext as *const libc::ucontext_t)) };
-    let held = Promises::from_bits(PROMISES.load(Ordering::Relaxed));
-    let ctx = Context {
-        pid: PID.load(Ordering::Relaxed),
-        uid: UID.load(Ordering::Relaxed),
-        gid: GID.load(Ordering::Relaxed),
-    };
-    let mut comm_buf = [0u8; 16];
-    for (b, slot) in comm_buf.iter_mut().zip(&COMM) {
-        *b = slot.load(Ordering::Relaxed);
+    let reporter = REPORTER.load(Ordering::Relaxed);
+    if !reporter.is_null() {
+        // SAFETY: REPORTER only ever holds a `Reporter` stored by `install`.
+        let reporter: Reporter = unsafe { std::mem::transmute::<*mut (), Reporter>(reporter) };
+        reporter(&Trapped { nr, arch, args }, &mut line);
     }
-    let comm_len = comm_buf.iter().position(|b| *b == 0).unwrap_or(16);
-    let comm = std::str::from_utf8(&comm_buf[..comm_len]).unwrap_or("?");
-    let native = Arch::native();
-    let name = if arch == native.audit_arch() {
-        native.syscall_name(nr as u32)
-    } else {
-        None
-    };
-    // A forked child has another pid; getpid is only safe to call under stdio.
-    let pid = if held.contains(Promise::Stdio) {
-        // SAFETY: getpid has no preconditions.
-        unsafe { libc::getpid() as u32 }
-    } else {
-        ctx.pid
-    };
-    let _ = match name {
-        Some(name) => format_report(&mut line, comm, pid, held, &ctx, name, &args),
-        None => writeln!(line, "pledge: {comm}[{pid}]: system call {nr} denied"),
-    };
     // SAFETY: write(2) of our own stack buffer; the report channel rule allows fd 2.
     unsafe {
         libc::write(2, line.buf.as_ptr() as *const libc::c_void, line.len);
