@@ -1,7 +1,8 @@
-//! Applying a Landlock layer with the raw system calls. [`Prepared::new`] does the allocating
-//! part (C strings); [`Prepared::apply`] allocates nothing and takes no lock, so it also runs
-//! between fork and exec, and in the exec wrappers of the C library. What the layer holds
-//! (which rights, which paths) is decided by the caller; this module only carries it out.
+//! Applying a Landlock layer with the raw system calls. A [`Prepared`] layer holds everything
+//! that allocates (the rules' paths as C strings); [`Prepared::apply`] allocates nothing and
+//! takes no lock, so it also runs between fork and exec, and in the exec wrappers of the C
+//! library. What the layer holds (which rights, which paths) is the caller's decision; this
+//! module only carries it out.
 
 use std::ffi::CString;
 
