@@ -88,7 +88,7 @@ fn a_listener_answers_for_the_kernel() {
         };
         let supervisor = std::thread::spawn(move || {
             let n = scopes_sys::notif::recv(std::os::fd::AsFd::as_fd(&listener)).unwrap();
-            assert_eq!(i64::from(n.data.nr), libc::SYS_getppid as i64);
+            assert_eq!(libc::c_long::from(n.data.nr), libc::SYS_getppid);
             assert!(scopes_sys::notif::id_valid(
                 std::os::fd::AsFd::as_fd(&listener),
                 n.id
