@@ -1,7 +1,6 @@
 //! The violation report's raw half: a SIGSYS handler that decodes the trapped system call,
-//! has a reporter (a plain function: `scopes` formats the line with its promise table) write
-//! one line into a fixed buffer, writes it to stderr, then makes sure the process dies of
-//! SIGSYS.
+//! has a [`Reporter`] (`scopes` formats the line with its promise table) write one line into a
+//! fixed buffer, writes it to stderr, then makes sure the process dies of SIGSYS.
 //!
 //! The filter answers violations with `SECCOMP_RET_TRAP`. The kernel then forces a SIGSYS on
 //! the thread: blocking or ignoring it only makes the kernel reset it to the default action
@@ -9,13 +8,14 @@
 //! replaced once one is in force. The handler itself never returns: after writing, it repeats
 //! a call every filter denies while SIGSYS is blocked (it is, inside its own handler), so the
 //! kernel kills the whole process with SIGSYS; `exit_group` is the last resort. Nothing it
-//! reads from writable memory can change that outcome: a corrupted reporter or buffer only
-//! makes the report wrong.
+//! reads from writable memory can change that outcome: the reporter is chosen at compile time
+//! (the handler is generic over it, so no function pointer sits in writable memory), and
+//! corrupted data only makes the report wrong.
 //!
 //! Everything the handler runs is async-signal-safe: atomic loads, the reporter (which must
 //! not allocate or lock: it formats into the given [`Line`]), `write`, and the final calls.
 
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The system call that was trapped, decoded from the signal's `siginfo_t` and context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,9 +28,12 @@ pub struct Trapped {
     pub args: [u64; 6],
 }
 
-/// Writes the report line for a trapped call. Runs in the signal handler: it must not
-/// allocate, lock, or panic.
-pub type Reporter = fn(&Trapped, &mut Line);
+/// Writes the report line for a trapped call.
+pub trait Reporter {
+    /// Writes the line for `trapped` into `line`. Runs in the signal handler: it must not
+    /// allocate, lock, or panic, and should read only atomics.
+    fn report(trapped: &Trapped, line: &mut Line);
+}
 
 /// A fixed buffer that `write!` can fill without allocating; what does not fit is cut off.
 pub struct Line {
@@ -70,8 +73,6 @@ impl std::fmt::Write for Line {
 }
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);
-/// The reporter, as a function pointer (never null once installed).
-static REPORTER: AtomicPtr<()> = AtomicPtr::new(std::ptr::null_mut());
 
 /// The SIGSYS action the program had before the first install.
 struct SavedAction(libc::sigaction);
@@ -79,10 +80,9 @@ struct SavedAction(libc::sigaction);
 unsafe impl Send for SavedAction {}
 static PREVIOUS: std::sync::Mutex<Option<SavedAction>> = std::sync::Mutex::new(None);
 
-/// Installs the handler (once; later calls only replace the reporter). The previous action is
-/// kept so that [`restore_after_failure`] can put it back.
-pub fn install(reporter: Reporter) -> std::io::Result<()> {
-    REPORTER.store(reporter as *mut (), Ordering::SeqCst);
+/// Installs the handler that reports with `R` (once: while it is installed, later calls change
+/// nothing). The previous action is kept so that [`restore_after_failure`] can put it back.
+pub fn install<R: Reporter>() -> std::io::Result<()> {
     if INSTALLED.load(Ordering::SeqCst) {
         return Ok(());
     }
@@ -90,7 +90,7 @@ pub fn install(reporter: Reporter) -> std::io::Result<()> {
     // SA_SIGINFO signature and an empty extra mask (SIGSYS itself stays blocked while it runs).
     let r = unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_sigsys as *const () as usize;
+        sa.sa_sigaction = on_sigsys::<R> as *const () as usize;
         sa.sa_flags = libc::SA_SIGINFO;
         libc::sigemptyset(&mut sa.sa_mask);
         let mut old: libc::sigaction = std::mem::zeroed();
@@ -147,7 +147,7 @@ fn syscall_args(uc: &libc::ucontext_t) -> [u64; 6] {
     [r[0], r[1], r[2], r[3], r[4], r[5]]
 }
 
-extern "C" fn on_sigsys(
+extern "C" fn on_sigsys<R: Reporter>(
     _sig: libc::c_int,
     info: *mut libc::siginfo_t,
     ucontext: *mut libc::c_void,
@@ -161,12 +161,7 @@ extern "C" fn on_sigsys(
     };
     // SAFETY: with SA_SIGINFO the third argument is the interrupted context.
     let args = unsafe { syscall_args(&*(ucontext as *const libc::ucontext_t)) };
-    let reporter = REPORTER.load(Ordering::Relaxed);
-    if !reporter.is_null() {
-        // SAFETY: REPORTER only ever holds a `Reporter` stored by `install`.
-        let reporter: Reporter = unsafe { std::mem::transmute::<*mut (), Reporter>(reporter) };
-        reporter(&Trapped { nr, arch, args }, &mut line);
-    }
+    R::report(&Trapped { nr, arch, args }, &mut line);
     // SAFETY: write(2) of our own stack buffer; the report channel rule allows fd 2.
     unsafe {
         libc::write(2, line.buf.as_ptr() as *const libc::c_void, line.len);

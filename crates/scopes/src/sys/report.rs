@@ -31,7 +31,7 @@ pub fn install(promises: Promises, ctx: &Context) -> std::io::Result<()> {
     for (byte, slot) in sigsys::thread_name().iter().zip(&COMM) {
         slot.store(*byte, Ordering::SeqCst);
     }
-    sigsys::install(report)
+    sigsys::install::<Report>()
 }
 
 pub use scopes_sys::sigsys::{installed, restore_after_failure};
@@ -78,7 +78,16 @@ pub fn format_report(
     out.write_str("\n")
 }
 
-/// The reporter: writes the line for `trapped` into the handler's buffer.
+/// The library's reporter.
+struct Report;
+
+impl sigsys::Reporter for Report {
+    fn report(trapped: &Trapped, line: &mut Line) {
+        report(trapped, line)
+    }
+}
+
+/// Writes the line for `trapped` into the handler's buffer.
 fn report(trapped: &Trapped, line: &mut Line) {
     let Trapped { nr, arch, args } = *trapped;
     let held = Promises::from_bits(PROMISES.load(Ordering::Relaxed));
