@@ -10,9 +10,10 @@
 //!   (`clippy::undocumented_unsafe_blocks = "deny"` for the whole workspace), and an
 //!   `unsafe fn` still wraps its unsafe operations in such blocks (`unsafe_op_in_unsafe_fn`).
 //! - Outside this crate, `unsafe` is allowed only where it cannot be avoided, narrowly
-//!   (`#![allow(unsafe_code)]` in that file, with a comment saying why): the C ABI of
-//!   libpledge (`extern "C"` functions that take raw pointers, `#[no_mangle]`), tests, and the
-//!   attacker suite, whose hostile programs call libc directly on purpose.
+//!   (`#![allow(unsafe_code)]` in that file, or on that one item, with a comment saying why):
+//!   the C ABI of libpledge (`extern "C"` functions that take raw pointers, `#[no_mangle]`),
+//!   the command's C `main` symbol (`export_name`), tests, and the attacker suite, whose
+//!   hostile programs call libc directly on purpose.
 //! - Code that runs between fork and exec, in the exec wrappers of the C library, or in a
 //!   signal handler, neither allocates nor takes a lock: [`landlock::Prepared::apply`],
 //!   [`seccomp::install_filter`], [`exec::narrow_before_exec`], [`sigsys`] and
