@@ -1,11 +1,8 @@
 //! Compiles the C half of the exec wrappers (csrc/exec.c) into the library, and links GCC's
-//! unwinder statically (see `crates/static_unwinder.rs`).
-
-#[path = "static_unwinder.rs"]
-mod static_unwinder;
+//! unwinder statically (see `crates/build-support`).
 
 fn main() {
-    static_unwinder::link_statically();
+    scopes_build_support::link_statically();
     println!("cargo:rerun-if-changed=csrc/exec.c");
     cc::Build::new()
         .file("csrc/exec.c")

@@ -1,4 +1,4 @@
-//! Links GCC's unwinder statically (see `crates/static_unwinder.rs`), and builds the preload
+//! Links GCC's unwinder statically (see `crates/build-support`), and builds the preload
 //! (`preload/preload.c`) that the command carries inside itself.
 //!
 //! The preload is a shared object of its own (the dynamic loader preloads only those), written
@@ -10,13 +10,10 @@
 //! binaries). This works the same from the repository, from a published package, and in
 //! `cargo package`'s verification.
 
-#[path = "static_unwinder.rs"]
-mod static_unwinder;
-
 use std::path::PathBuf;
 
 fn main() {
-    static_unwinder::link_statically();
+    scopes_build_support::link_statically();
     build_preload();
 }
 

@@ -1,12 +1,9 @@
 //! Compiles the preload (`crates/pledge-cli/preload/preload.c`) with the settings the command's
 //! build script uses, and links all of it (its constructor is referenced by nothing) into this
-//! shared object. Links GCC's unwinder statically (see `crates/static_unwinder.rs`).
-
-#[path = "../static_unwinder.rs"]
-mod static_unwinder;
+//! shared object. Links GCC's unwinder statically (see `crates/build-support`).
 
 fn main() {
-    static_unwinder::link_statically();
+    scopes_build_support::link_statically();
     println!("cargo:rerun-if-changed=../pledge-cli/preload/preload.c");
     cc::Build::new()
         .file("../pledge-cli/preload/preload.c")

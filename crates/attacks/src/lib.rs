@@ -7,6 +7,11 @@
 //! The harness builds what the attacks run under (libpledge, the command and its preload)
 //! with the same cargo profile as the test, once per test executable.
 
+// Hostile code calls libc directly on purpose (forking, signalling, raw system calls), which
+// no safe wrapper of the workspace would let it do. Each `unsafe` block still says why it is
+// sound.
+#![allow(unsafe_code)]
+
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -2,6 +2,9 @@
 //! succeed, the narrower process must be held to the narrower set, and it must never reach a
 //! process that kept more promises.
 
+// An attack: hostile code calls libc directly on purpose.
+#![allow(unsafe_code)]
+
 use attacks::{compile, run, run_forked, Link};
 use scopes::{Penalty, Pledge, Promise, Promises};
 
@@ -170,7 +173,7 @@ fn a_pledge_after_closefrom_attaches_no_rule_to_another_file() {
     run_forked(move || {
         scopes::unveil(Some(&dir), Some("r")).unwrap();
         scopes::unveil(None, None).unwrap();
-        // SAFETY (test): closes every descriptor above stderr, as closefrom(3) does.
+        // SAFETY: closes every descriptor above stderr, as closefrom(3) does.
         unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
         let _reused: Vec<_> = (0..8)
             .map(|_| std::fs::File::open("/dev/null").unwrap())

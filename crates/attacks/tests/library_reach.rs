@@ -1,6 +1,9 @@
 //! Beyond the reported escapes: for single promises, what a process holding only them might
 //! try against its parent, its process group and files outside its reach.
 
+// An attack: hostile code calls libc directly on purpose.
+#![allow(unsafe_code)]
+
 use std::io::ErrorKind;
 
 use attacks::{compile, run, run_forked, scratch, Link};
@@ -11,23 +14,26 @@ use attacks::{compile, run, run_forked, scratch, Link};
 fn kill_of_the_process_group_spares_the_parent() {
     run_forked(|| {
         // A process group of our own, so a failure kills nothing of the test harness.
-        // SAFETY (test): setpgid and fork with no lock held; the grandchild only pledges,
-        // signals and leaves.
+        // SAFETY: setpgid with integer arguments.
         unsafe { libc::setpgid(0, 0) };
+        // SAFETY: fork with no lock held; the grandchild only pledges, signals and leaves.
         let pid = unsafe { libc::fork() };
         if pid == 0 {
             // The attacker survives its own signal; its parent would not.
+            // SAFETY: SIG_IGN is a valid disposition for SIGUSR1.
             unsafe { libc::signal(libc::SIGUSR1, libc::SIG_IGN) };
             if scopes::pledge(Some("stdio"), None).is_err() {
+                // SAFETY: leaving the forked child without running the harness's code.
                 unsafe { libc::_exit(3) };
             }
+            // SAFETY: signalling our own process group, then leaving the forked child.
             unsafe {
                 libc::kill(0, libc::SIGUSR1);
                 libc::_exit(0);
             }
         }
         let mut status = 0;
-        // SAFETY (test): waiting for our own child.
+        // SAFETY: waiting for our own child.
         unsafe { libc::waitpid(pid, &mut status, 0) };
         // Still here: SIGUSR1's default action would have ended this process.
         if libc::WIFEXITED(status) {
@@ -46,7 +52,7 @@ fn kill_of_the_process_group_spares_the_parent() {
 fn proc_reads_of_a_wider_parent_are_refused() {
     for set in ["stdio rpath", "stdio ps", "stdio rpath ps vminfo"] {
         run_forked(move || {
-            // SAFETY (test): getppid has no preconditions.
+            // SAFETY: getppid has no preconditions.
             let parent = unsafe { libc::getppid() };
             scopes::pledge(Some(set), None).unwrap();
             let path = format!("/proc/{parent}/mem");

@@ -2,6 +2,9 @@
 //! ABI 8 a layer confines only that thread, so a thread a library constructor started earlier
 //! would escape the promises' paths: the preload refuses to go on, and the program never runs.
 
+// An attack: hostile code calls libc directly on purpose.
+#![allow(unsafe_code)]
+
 use std::process::Command;
 
 use attacks::{pledge_command, run_command, scratch, End};
@@ -55,7 +58,7 @@ fn threaded_program() -> std::path::PathBuf {
 
 /// Whether this kernel's Landlock confines every thread at once (ABI 8), asked of the kernel.
 fn confines_every_thread() -> bool {
-    // SAFETY (test): LANDLOCK_CREATE_RULESET_VERSION takes a NULL attribute and size 0.
+    // SAFETY: LANDLOCK_CREATE_RULESET_VERSION takes a NULL attribute and size 0.
     let abi = unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, 0usize, 0usize, 1u32) };
     abi >= 8
 }

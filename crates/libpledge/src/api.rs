@@ -2,6 +2,10 @@
 //! cbindgen (see `tests/header.rs`), so the doc comments here are the header's comments: they
 //! are written for C programmers.
 
+// The C ABI: `#[no_mangle] extern "C"` functions that take C strings as raw pointers. Each
+// `unsafe` block says what the caller of the C function promised.
+#![allow(unsafe_code)]
+
 use std::ffi::{c_char, c_int, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};

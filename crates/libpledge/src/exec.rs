@@ -17,12 +17,16 @@
 //! If the `execve` fails, the calling thread stays narrowed to execpromises: stricter than
 //! asked, never looser. A failure to install the filter makes the exec fail (fail closed).
 
+// The C ABI: libc's exec family, `#[no_mangle] extern "C"` functions that take raw pointers
+// and pass them to the kernel (and naked trampolines for the variadic ones). Each `unsafe`
+// block says what the caller of the C function promised.
+#![allow(unsafe_code)]
+
 use std::ffi::{c_char, c_int};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use scopes::bpf::Insn;
-use scopes::compiler::MAX_INSNS;
 
 use crate::sys::{self, set_errno};
 
@@ -104,16 +108,7 @@ fn narrow(executed: Option<scopes::exec::Executed>) -> Result<(), c_int> {
     }
     // Bound to this process's pid (the program keeps it through execve) on a copy: the
     // recorded filter serves every exec, in this process and in its forked children.
-    let mut copy = [Insn {
-        code: 0,
-        jt: 0,
-        jf: 0,
-        k: 0,
-    }; MAX_INSNS];
-    let prog = copy.get_mut(..filter.prog.len()).ok_or(libc::E2BIG)?;
-    prog.copy_from_slice(&filter.prog);
-    scopes::exec::bind_to_pid(prog, std::process::id());
-    sys::install_thread_filter(prog)
+    sys::install_thread_filter(&filter.prog, std::process::id())
 }
 
 /// `execve(2)`, narrowed to the execpromises first.

@@ -6,7 +6,7 @@ mod common;
 use common::{file, probe, probe_run, scratch, Linkage, BOTH};
 
 /// A C program linked with `-lpledge` loads no libgcc_s.so.1: the library links GCC's
-/// unwinder statically (crates/static_unwinder.rs), which saves ~130 µs at every start.
+/// unwinder statically (crates/build-support), which saves ~130 µs at every start.
 #[test]
 fn linking_libpledge_adds_no_libgcc_s() {
     let out = std::process::Command::new(probe(Linkage::Dynamic))

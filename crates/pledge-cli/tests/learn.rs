@@ -2,6 +2,10 @@
 //! which must behave as the program does unsandboxed, while removing any one suggested promise
 //! must make it fail.
 
+// The test calls libc directly, as the programs it stands for would, to see what the
+// kernel allows and refuses.
+#![allow(unsafe_code)]
+
 mod common;
 
 use std::io::Write as _;

@@ -1,19 +1,21 @@
 //! The crates are ready to publish: every publishable one has the metadata crates.io shows
 //! (description, licence, repository, documentation, keywords, categories, README), what must
-//! not be published says so, and each package holds what its build needs: for the command,
-//! the preload's source and the unwinder script, which lives outside it in the repository
-//! only as a link. (A full `cargo package` builds each package alone; it needs the registry's
-//! index, so it is left to the release.)
+//! not be published says so, and each package holds what its build needs (for the command,
+//! the preload's source; the unwinder set-up is a crate of its own, `scopes-build-support`).
+//! (A full `cargo package` builds each package alone; it needs the registry's index, so it is
+//! left to the release.)
 
 use std::path::Path;
 use std::process::Command;
 
 const PUBLISHED: &[&str] = &[
     "scopes-core",
+    "scopes-sys",
     "scopes",
     "pledge-handshake",
     "libpledge",
     "pledge-cli",
+    "scopes-build-support",
 ];
 const PRIVATE: &[&str] = &["bench", "attacks", "pledge-preload"];
 
@@ -92,19 +94,12 @@ print("ok")
 fn each_package_holds_what_its_build_needs() {
     for (name, needed) in [
         ("scopes", &["README.md", "src/lib.rs"][..]),
-        (
-            "libpledge",
-            &["README.md", "build.rs", "static_unwinder.rs", "csrc/exec.c"][..],
-        ),
+        ("scopes-sys", &["README.md", "src/lib.rs"][..]),
+        ("scopes-build-support", &["README.md", "src/lib.rs"][..]),
+        ("libpledge", &["README.md", "build.rs", "csrc/exec.c"][..]),
         (
             "pledge-cli",
-            &[
-                "README.md",
-                "build.rs",
-                "static_unwinder.rs",
-                "preload/preload.c",
-                "Cargo.lock",
-            ][..],
+            &["README.md", "build.rs", "preload/preload.c", "Cargo.lock"][..],
         ),
     ] {
         let list = cargo(&[

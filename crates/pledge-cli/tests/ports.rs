@@ -1,5 +1,9 @@
 //! `--connect-port` and `--bind-port`: TCP port rules (Landlock ABI 4+) that narrow `inet`.
 
+// The test calls libc directly, as the programs it stands for would, to see what the
+// kernel allows and refuses.
+#![allow(unsafe_code)]
+
 mod common;
 use common::*;
 

@@ -1,5 +1,9 @@
 //! Signals sent to the command reach the program, and the command ends with its status.
 
+// The test calls libc directly, as the programs it stands for would, to see what the
+// kernel allows and refuses.
+#![allow(unsafe_code)]
+
 mod common;
 use common::*;
 

@@ -46,7 +46,7 @@ fn loaded_objects(program: &str, preload: Option<&std::path::Path>) -> String {
 }
 
 /// The command and the preload it puts in every dynamic program link GCC's unwinder
-/// statically (crates/static_unwinder.rs): loading libgcc_s.so.1 cost ~130 µs each per start.
+/// statically (crates/build-support): loading libgcc_s.so.1 cost ~130 µs each per start.
 #[test]
 fn neither_the_command_nor_its_preload_loads_libgcc_s() {
     build_preload();

@@ -70,8 +70,8 @@ pub use crate::sys::landlock::Executed;
 /// does not.
 #[derive(Debug)]
 pub struct ExecLayer {
-    landlock: Option<crate::sys::landlock::Prepared>,
-    caps: crate::sys::caps::CapDrop,
+    pub(crate) landlock: Option<crate::sys::landlock::Prepared>,
+    pub(crate) caps: crate::sys::caps::CapDrop,
 }
 
 impl ExecLayer {

@@ -5,6 +5,10 @@
 //!
 //! Needs the Debian packages libseccomp-dev, libjson-c-dev and python3-jsonschema.
 
+// The test calls libc directly, as the programs it stands for would, to see what the
+// kernel allows and refuses.
+#![allow(unsafe_code)]
+
 mod common;
 mod export_support;
 

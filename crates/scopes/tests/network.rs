@@ -1,5 +1,9 @@
 //! Socket promises: inet, unix, netlink, mcast, and the seed project's socket-family tests.
 
+// The test calls libc directly, as the programs it stands for would, to see what the
+// kernel allows and refuses.
+#![allow(unsafe_code)]
+
 mod common;
 use common::*;
 use std::io::{Read, Write};

@@ -4,6 +4,10 @@
 //! vminfo, ps), whose path part is enforced with Landlock. Includes the seed project's open
 //! mode tests (fopen-style and open/openat with every access mode).
 
+// The test calls libc directly, as the programs it stands for would, to see what the
+// kernel allows and refuses.
+#![allow(unsafe_code)]
+
 mod common;
 use common::*;
 use std::fs;

@@ -2,6 +2,10 @@
 //! the `error` promise, threads, the SIGSYS handler, no_new_privs, execpromises, and errors
 //! that leave the process as it was.
 
+// The test calls libc directly, as the programs it stands for would, to see what the
+// kernel allows and refuses.
+#![allow(unsafe_code)]
+
 mod common;
 use common::*;
 use scopes::{Error, Penalty, Pledge, Promises};

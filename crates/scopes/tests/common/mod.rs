@@ -1,6 +1,9 @@
 //! Fork-and-check helpers for behaviour tests: run a closure in a child process, capture its
 //! stderr, and report how it ended. The only unsafe code in the tests lives here.
 
+// The test calls libc directly, as the programs it stands for would, to see what the
+// kernel allows and refuses.
+#![allow(unsafe_code)]
 #![allow(dead_code)]
 
 use std::io::Read;

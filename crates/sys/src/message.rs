@@ -1,5 +1,6 @@
-//! The system calls of the command's half of the handshake (the preload's are in
-//! `preload/preload.c`).
+//! Messages on `AF_UNIX` `SOCK_SEQPACKET` sockets, with descriptors: the system calls of the
+//! command's half of its handshake with the preload (the preload's are in C, in
+//! `crates/pledge-cli/preload/preload.c`).
 
 use std::io;
 use std::os::fd::RawFd;
@@ -73,12 +74,29 @@ pub fn lowest_free_fd(any_open: RawFd) -> io::Result<RawFd> {
     }
 }
 
-/// Leaves the process at once: no destructors, no atexit handlers, no stdio flush. The only
-/// exit safe under any filter (exit_group is allowed by every promise set).
-pub fn exit_now(code: i32) -> ! {
-    // SAFETY: exit_group does not return.
-    unsafe {
-        libc::syscall(libc::SYS_exit_group, code);
-        libc::_exit(code)
+/// Receives one message if one is waiting, never blocking (`MSG_DONTWAIT`): a process the
+/// program started may hold the other end open for ever. `WouldBlock` when none is waiting; an
+/// empty result means the peer closed.
+pub fn recv_now(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; max];
+    loop {
+        // SAFETY: the buffer has room for `max` bytes; the kernel writes at most that many.
+        let n = unsafe {
+            libc::recv(
+                fd,
+                buf.as_mut_ptr() as *mut libc::c_void,
+                max,
+                libc::MSG_DONTWAIT,
+            )
+        };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        buf.truncate(n as usize);
+        return Ok(buf);
     }
 }

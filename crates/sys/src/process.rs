@@ -1,20 +1,12 @@
-//! The command's direct calls into the kernel. Every `unsafe` block of the command lives under
-//! this module (and [`notif`]), each with a `SAFETY:` comment; everything else uses these safe
-//! wrappers.
-
-pub mod notif;
+//! Processes, signals and descriptors: starting a program (fork, the vfork-style
+//! [`spawn_shared`], execve), watching it (pidfds, wait, signalfd) and moving bytes and
+//! descriptors around.
 
 use std::ffi::CString;
-// Its blocking `recv` is the preload's: the command receives with `recv_now`.
-#[allow(dead_code)]
-mod handshake;
-
-pub use handshake::{exit_now, lowest_free_fd, send, send_with_fds};
-
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-fn check(r: libc::c_int) -> io::Result<libc::c_int> {
+pub(crate) fn check(r: libc::c_int) -> io::Result<libc::c_int> {
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -22,7 +14,7 @@ fn check(r: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
-fn check_long(r: libc::c_long) -> io::Result<libc::c_long> {
+pub(crate) fn check_long(r: libc::c_long) -> io::Result<libc::c_long> {
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -139,6 +131,16 @@ pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> io::Result<()> {
         )
     })
     .map(drop)
+}
+
+/// Leaves the process at once: no destructors, no atexit handlers, no stdio flush. The only
+/// exit safe under any filter (exit_group is allowed by every promise set).
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: exit_group does not return; _exit is there for the type.
+    unsafe {
+        libc::syscall(libc::SYS_exit_group, code);
+        libc::_exit(code)
+    }
 }
 
 /// kill(2).
@@ -394,33 +396,6 @@ pub fn terminal_foreground() -> Option<libc::pid_t> {
 /// `SI_KERNEL`: a signal the kernel sent (the terminal's ^C, ^\, hang-up).
 pub const SI_KERNEL: i32 = 0x80;
 
-/// Receives one message if one is waiting, never blocking (`MSG_DONTWAIT`): a process the
-/// program started may hold the other end open for ever. `WouldBlock` when none is waiting; an
-/// empty result means the peer closed.
-pub fn recv_now(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; max];
-    loop {
-        // SAFETY: the buffer has room for `max` bytes; the kernel writes at most that many.
-        let n = unsafe {
-            libc::recv(
-                fd,
-                buf.as_mut_ptr() as *mut libc::c_void,
-                max,
-                libc::MSG_DONTWAIT,
-            )
-        };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        buf.truncate(n as usize);
-        return Ok(buf);
-    }
-}
-
 /// Opens a pidfd for `pid` if `pid` is then a child of `parent` (read from `/proc/PID/status`
 /// after opening the pidfd, so that the pidfd cannot belong to another process that reused the
 /// pid, provided the caller knows `parent` was alive throughout). Returns the pidfd and whether
@@ -527,67 +502,6 @@ pub fn set_rlimit(resource: libc::__rlimit_resource_t, value: u64) -> io::Result
     check(unsafe { libc::setrlimit(resource, &lim) }).map(drop)
 }
 
-/// The highest capability number the kernel knows.
-fn last_cap() -> u32 {
-    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(40)
-}
-
-/// Drops every capability, for good: the ambient and inheritable sets are cleared, the bounding
-/// set is emptied (so executing a program, even as root, grants none) and the effective and
-/// permitted sets are cleared. A process without CAP_SETPCAP cannot shrink its bounding set, but
-/// then it holds no capability to pass on: with no_new_privs (always set) nothing can add one.
-pub fn drop_capabilities() -> io::Result<()> {
-    // SAFETY: prctl and capget/capset with integer arguments and pointers to valid locals.
-    unsafe {
-        check(libc::prctl(
-            libc::PR_CAP_AMBIENT,
-            libc::PR_CAP_AMBIENT_CLEAR_ALL,
-            0,
-            0,
-            0,
-        ))?;
-        let mut header = CapHeader {
-            version: 0x2008_0522, /* _LINUX_CAPABILITY_VERSION_3 */
-            pid: 0,
-        };
-        let mut data = [CapData::default(); 2];
-        check_long(libc::syscall(
-            libc::SYS_capget,
-            &mut header,
-            data.as_mut_ptr(),
-        ))?;
-        let setpcap = 8; // CAP_SETPCAP
-        if data[0].effective & (1 << setpcap) != 0 {
-            for cap in 0..=last_cap() {
-                let r = libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0);
-                if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL) {
-                    return Err(io::Error::last_os_error());
-                }
-            }
-        }
-        let empty = [CapData::default(); 2];
-        check_long(libc::syscall(libc::SYS_capset, &mut header, empty.as_ptr()))?;
-    }
-    Ok(())
-}
-
-#[repr(C)]
-struct CapHeader {
-    version: u32,
-    pid: i32,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct CapData {
-    effective: u32,
-    permitted: u32,
-    inheritable: u32,
-}
-
 /// execve(2); returns only on failure.
 pub fn execve(path: &CString, argv: &[CString], envp: &[CString]) -> io::Error {
     let argv_ptrs: Vec<*const libc::c_char> = argv
@@ -630,6 +544,35 @@ pub fn write_all(fd: RawFd, mut bytes: &[u8]) -> io::Result<()> {
         bytes = &bytes[n as usize..];
     }
     Ok(())
+}
+
+/// Reads exactly `buf.len()` bytes, or fails (end of file included).
+pub fn read_exact(fd: RawFd, buf: &mut [u8]) -> io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        // SAFETY: the pointer and length describe the unfilled part of `buf`.
+        let r = unsafe { libc::read(fd, buf[done..].as_mut_ptr().cast(), buf.len() - done) };
+        match r {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            r if r < 0 => {
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+            r => done += r as usize,
+        }
+    }
+    Ok(())
+}
+
+/// A pipe: (read end, write end), both close-on-exec.
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two descriptors into the array, which we then own.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: both descriptors were just created and are owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
 /// Whether the caller may execute `path` (access(2) with X_OK, for the real ids).

@@ -1,7 +1,6 @@
 //! Shared by the build scripts of the crates that link a program or a shared library (the
-//! `pledge` command, its preload, libpledge): links GCC's unwinder into them statically. The
-//! published crates reach it through a symbolic link in their own directory, which
-//! `cargo package` replaces with the file.
+//! `pledge` command, its preload, libpledge), as a build-dependency: links GCC's unwinder into
+//! them statically.
 //!
 //! Rust's standard library asks for `-lgcc_s`, so each of them would load `libgcc_s.so.1` at
 //! start: about 130 µs per process on the VMs the benchmark runs on, paid twice when the
@@ -15,14 +14,14 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Emits the link search path that redirects `-lgcc_s`, when this toolchain allows it.
+/// Emits the link search path that redirects `-lgcc_s`, when this toolchain allows it. Call
+/// it from a build script's `main`.
+///
+/// ```no_run
+/// // In build.rs's `main`:
+/// scopes_build_support::link_statically();
+/// ```
 pub fn link_statically() {
-    // Included from `crates/` (by `#[path]`) or from a link to it inside a packaged crate.
-    for path in ["static_unwinder.rs", "../static_unwinder.rs"] {
-        if std::path::Path::new(path).exists() {
-            println!("cargo:rerun-if-changed={path}");
-        }
-    }
     println!("cargo:rerun-if-env-changed=CC");
     let env = |name: &str| std::env::var(name).unwrap_or_default();
     let linux_gnu = env("CARGO_CFG_TARGET_OS") == "linux" && env("CARGO_CFG_TARGET_ENV") == "gnu";
