@@ -4,6 +4,7 @@
 //! program and its arguments, passed on untouched.
 
 use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use scopes::{Arch, Permissions, Promises};
@@ -160,8 +161,10 @@ pub const OPTIONS: &[Opt] = &[
         value: Some("[PERM:]PATH"),
         help: "make PATH visible with PERM, any of r w x c (default r); repeatable. \
                Everything not unveiled is hidden",
+        // Reached only for UTF-8 values: `apply` hands every -v value, bytes included, to
+        // `parse_unveil` itself.
         apply: |p, v| {
-            p.unveils.push(parse_unveil(v)?);
+            p.unveils.push(parse_unveil(OsStr::new(v))?);
             Ok(())
         },
     },
@@ -373,24 +376,32 @@ pub const OPTIONS: &[Opt] = &[
     },
 ];
 
-fn parse_unveil(v: &str) -> Result<UnveilRule, String> {
+/// One `-v` value, `[PERM:]PATH`. The path is bytes, as unveil() takes it: it need not be
+/// UTF-8.
+fn parse_unveil(v: &OsStr) -> Result<UnveilRule, String> {
+    let bytes = v.as_bytes();
+    let shown = v.to_string_lossy();
     // PERM: is optional; a path that itself holds a colon needs an explicit PERM.
-    let (permissions, path) = match v.split_once(':') {
-        Some((perm, path)) if perm.chars().all(|c| "rwxc".contains(c)) => (perm.to_string(), path),
-        Some((perm, _)) if !perm.contains('/') => {
+    let (permissions, path) = match bytes.iter().position(|&b| b == b':') {
+        Some(colon) if bytes[..colon].iter().all(|b| b"rwxc".contains(b)) => (
+            String::from_utf8_lossy(&bytes[..colon]).into_owned(),
+            &bytes[colon + 1..],
+        ),
+        Some(colon) if !bytes[..colon].contains(&b'/') => {
             return Err(format!(
-                "bad permissions \"{perm}\" in \"{v}\" (use any of r, w, x, c)"
+                "bad permissions \"{}\" in \"{shown}\" (use any of r, w, x, c)",
+                String::from_utf8_lossy(&bytes[..colon])
             ))
         }
-        _ => ("r".to_string(), v),
+        _ => ("r".to_string(), bytes),
     };
     Permissions::parse(&permissions).map_err(|e| e.to_string())?;
     if path.is_empty() {
-        return Err(format!("empty path in \"{v}\""));
+        return Err(format!("empty path in \"{shown}\""));
     }
     Ok(UnveilRule {
         permissions,
-        path: PathBuf::from(path),
+        path: PathBuf::from(OsStr::from_bytes(path)),
     })
 }
 
@@ -450,6 +461,11 @@ fn apply(
     value: Option<&OsStr>,
     parsed: &mut Parsed,
 ) -> Result<(), UsageError> {
+    if let (Some(v), "unveil") = (value, opt.long) {
+        let rule = parse_unveil(v).map_err(|e| UsageError(format!("{shown}: {e}")))?;
+        parsed.unveils.push(rule);
+        return Ok(());
+    }
     let value = match value {
         Some(v) => utf8(shown, v)?,
         None => "",
@@ -688,6 +704,15 @@ mod tests {
             run(&["-v", "/a:b", "x"]).unveils[0].path,
             PathBuf::from("/a:b")
         );
+        // Paths are bytes, as unveil() takes them.
+        let bytes = OsStr::from_bytes(b"w:/tmp/caf\xe9");
+        match parse([OsString::from("-v"), bytes.to_owned(), OsString::from("x")]) {
+            Ok(Command::Run(r)) => {
+                assert_eq!(r.unveils[0].permissions, "w");
+                assert_eq!(r.unveils[0].path.as_os_str().as_bytes(), b"/tmp/caf\xe9");
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(err(&["-v", "rz:/tmp", "x"]).contains("bad permissions"));
         assert!(err(&["-v", "r:", "x"]).contains("empty path"));
     }
