@@ -212,7 +212,7 @@ pub const OPTIONS: &[Opt] = &[
         short: None,
         long: "cpu",
         value: Some("SECONDS"),
-        help: "limit CPU time (RLIMIT_CPU): SIGXCPU, then SIGKILL",
+        help: "limit CPU time (RLIMIT_CPU, soft and hard): the kernel kills the program at the limit",
         apply: |p, v| {
             p.limits.cpu = Some(parse_count(v)?);
             Ok(())
@@ -252,7 +252,7 @@ pub const OPTIONS: &[Opt] = &[
         short: None,
         long: "nproc",
         value: Some("N"),
-        help: "limit processes of this user (RLIMIT_NPROC; not enforced for root unless --drop-caps)",
+        help: "limit processes of this user (RLIMIT_NPROC; the kernel never applies it to root)",
         apply: |p, v| {
             p.limits.processes = Some(parse_count(v)?);
             Ok(())
