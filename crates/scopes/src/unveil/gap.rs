@@ -103,10 +103,9 @@ impl Gap {
             // what cannot be expressed and what to do instead.
             Gap::Narrowing { .. } | Gap::SameFile { .. } => Error::Unsupported {
                 feature: format!(
-                    "a way to give one file less access than another rule gives it: {self}. \
-                     Unveil paths that do not contain one another, with the same permissions \
-                     for every name of one file, or (Rust) accept the wider access with \
-                     Unveil::best_effort()"
+                    "a way to take access away ({self}). Unveil paths that do not lie beneath \
+                     one another and give every name of one file the same permissions, or \
+                     (Rust) accept the wider access with Unveil::best_effort()"
                 ),
                 errno: libc::EOPNOTSUPP,
             },
