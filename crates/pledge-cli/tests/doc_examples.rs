@@ -85,7 +85,10 @@ fn examples(file: &Path) -> Vec<Example> {
         found.push(Example {
             place: format!("{name}:{}", open + 1),
             kind: kind.to_string(),
-            lines: lines[open + 1..close].iter().map(|l| l.to_string()).collect(),
+            lines: lines[open + 1..close]
+                .iter()
+                .map(|l| l.to_string())
+                .collect(),
         });
         i = close + 1;
     }
@@ -161,9 +164,9 @@ fn matches(expected: &[String], got: &[String]) -> bool {
         Some((first, rest)) if first == "..." => {
             (0..=got.len()).any(|skip| matches(rest, &got[skip..]))
         }
-        Some((first, rest)) => got
-            .split_first()
-            .is_some_and(|(line, more)| without_pids(line) == without_pids(first) && matches(rest, more)),
+        Some((first, rest)) => got.split_first().is_some_and(|(line, more)| {
+            without_pids(line) == without_pids(first) && matches(rest, more)
+        }),
     }
 }
 

@@ -296,7 +296,10 @@ mod tests {
         ));
         let tab = Promises::parse("stdio\trpath").unwrap_err();
         assert!(matches!(tab, Error::UnknownPromise { .. }));
-        assert!(tab.to_string().contains("separated by spaces only"), "{tab}");
+        assert!(
+            tab.to_string().contains("separated by spaces only"),
+            "{tab}"
+        );
         let lead = Promises::parse(" stdio").unwrap_err();
         assert!(lead.to_string().contains("starts with a space"), "{lead}");
         assert!(matches!(
