@@ -24,8 +24,9 @@ extern "C" {
  * process with SIGSYS after a one-line report on stderr naming the call and the promise that
  * would allow it (with the "error" promise the call fails with ENOSYS instead). Every thread
  * is restricted, including threads started before the call. The paths promises imply (the
- * whole tree for "rpath", /tmp for "tmppath" ...) are enforced with Landlock, which confines
- * only the calling thread: a pledge with path promises fails while other threads exist.
+ * whole tree for "rpath", /tmp for "tmppath" ...) are enforced with Landlock, which before
+ * Linux 7.0 confines only the calling thread: pledge before starting threads (such a pledge,
+ * and as root one that drops capabilities, fails with EOPNOTSUPP while other threads exist).
  *
  * `execpromises` (NULL: unchanged) are the promises of the programs this process executes.
  * On Linux a filter survives exec, so they must be a subset of `promises` (EINVAL otherwise).
@@ -34,11 +35,13 @@ extern "C" {
  * programs under `promises` instead (see docs/c-library.md).
  *
  * Returns 0 on success. On failure returns -1, sets errno and changes nothing:
- * - EINVAL: an unknown word, a word with no Linux meaning ("pf", "route" ...), a string that
- *   is not UTF-8, or execpromises that are not a subset of promises;
+ * - EINVAL: an unknown word, a word with no Linux meaning ("pf", "route" ...), a leading
+ *   space or a tab (words are separated by spaces, as on OpenBSD), a string that is not
+ *   UTF-8, or execpromises that are not a subset of promises;
  * - EPERM: an attempt to gain promises, or to narrow a pledge that lacks "stdio";
  * - ENAMETOOLONG: a string of 1024 bytes or more;
- * - ENOSYS, EOPNOTSUPP: the kernel lacks seccomp, Landlock or a feature of them;
+ * - ENOSYS, EOPNOTSUPP: the kernel lacks seccomp, Landlock or a feature of them; EOPNOTSUPP
+ *   also when other threads exist (above);
  * - ENOTRECOVERABLE: an internal error of the library (a message is printed on stderr).
  *
  * # Safety

@@ -21,6 +21,7 @@ fn locked(name: &str) -> PathBuf {
 #[test]
 fn root_keeps_reading_and_writing_what_its_promises_allow() {
     if !root() {
+        eprintln!("skipped: needs root, whose capabilities a pledge must hold back");
         return;
     }
     let prog = compile("caps_read", Link::Libpledge);

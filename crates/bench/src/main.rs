@@ -1,8 +1,8 @@
 //! The benchmark: what pledge costs per system call, per stacked pledge, per pledge() call,
 //! and for the `pledge` command's start-up. See docs/performance.md.
 //!
-//! Run: `cargo run --release -p bench` (about 5 minutes on 2 cores), or with `--quick`
-//! (under a minute, for a rough look). Writes `docs/bench/results.md` and
+//! Run: `cargo run --release -p bench` (about a minute on 2 cores), or with `--quick`
+//! (fewer rounds, for a rough look). Writes `docs/bench/results.md` and
 //! `docs/bench/overhead.svg` (or into `--out DIR`).
 
 mod config;
@@ -25,7 +25,7 @@ const USAGE: &str = "usage: bench [--quick] [--runs N] [--rounds N] [--out DIR]
 Measures the cost of pledge filters: interleaved timed blocks in one child process per
 configuration, all pinned to one CPU, each compared with the unfiltered child of the same round.
 
-  --quick      fewer runs and rounds (a rough look in under a minute)
+  --quick      fewer runs and rounds (a rough look)
   --runs N     independent runs, each with fresh children (default 5; quick 2)
   --rounds N   rounds per run (default 30; quick 6)
   --out DIR    where results.md and overhead.svg go (default docs/bench under the workspace)

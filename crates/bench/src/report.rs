@@ -1,4 +1,4 @@
-//! The Markdown report: tables of measurements, filter shapes, and each target of issue 6
+//! The Markdown report: tables of measurements, filter shapes, and each performance target
 //! with whether this run met it.
 
 use std::fmt::Write;
@@ -95,9 +95,9 @@ impl Report {
     pub fn filters(&mut self) {
         let t = &mut self.text;
         let _ = writeln!(t, "### Filters (x86_64, the library's default penalty)\n");
-        let _ = writeln!(t, "Executed instructions for each measured call; \"cached\" means the kernel's action cache skips the filter. Sizes are given quiet (`Penalty::KillQuietly`) / reporting (the default `Penalty::Kill`), against the best existing pledge quiet / with its logging.\n");
+        let _ = writeln!(t, "Executed instructions for each measured call; \"cached\" means the kernel's action cache skips the filter. Sizes are given quiet (`Penalty::KillQuietly`) / reporting (the default `Penalty::Kill`), against Cosmopolitan's pledge for Linux (jart/pledge) quiet / with its logging.\n");
         let mut header =
-            "| promises | instructions | best existing pledge | longest path |".to_string();
+            "| promises | instructions | Cosmopolitan's pledge | longest path |".to_string();
         for op in Op::ALL {
             let _ = write!(header, " {} |", op.syscall());
         }
@@ -150,14 +150,14 @@ impl Report {
             if let Some((peer_quiet, peer_logging)) = peer {
                 self.targets.push((
                     format!(
-                        "filter size \"{set}\", quiet, below the best existing pledge ({peer_quiet})"
+                        "filter size \"{set}\", quiet, below Cosmopolitan's pledge ({peer_quiet})"
                     ),
                     format!("{quiet} instructions"),
                     quiet < peer_quiet,
                 ));
                 self.targets.push((
                     format!(
-                        "filter size \"{set}\", reporting, below the best existing pledge logging ({peer_logging})"
+                        "filter size \"{set}\", reporting, below Cosmopolitan's pledge with its logging ({peer_logging})"
                     ),
                     format!("{} instructions", prog.len()),
                     prog.len() < peer_logging,
@@ -325,7 +325,7 @@ impl Report {
         let t = &mut self.text;
         let _ = writeln!(
             t,
-            "### Targets (issue 6)\n\n| target | measured | met |\n|---|---:|:---:|"
+            "### Targets\n\n| target | measured | met |\n|---|---:|:---:|"
         );
         for (what, value, ok) in &self.targets {
             let _ = writeln!(

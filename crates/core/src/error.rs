@@ -121,9 +121,19 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::UnknownPromise { word } if word.is_empty() => {
-                write!(f, "empty promise word (leading space?)")
-            }
+            // OpenBSD's parser splits at spaces only: a leading space makes an empty first
+            // word, and a tab or newline is part of a word. Say so rather than leave the reader
+            // staring at a word that looks right.
+            Error::UnknownPromise { word } if word.is_empty() => write!(
+                f,
+                "the promise string starts with a space (a leading space is an empty word, \
+                 as on OpenBSD; spaces between words and at the end are fine)"
+            ),
+            Error::UnknownPromise { word } if word.contains(char::is_whitespace) => write!(
+                f,
+                "unknown promise \"{word}\": words are separated by spaces only, not tabs or \
+                 newlines (as on OpenBSD)"
+            ),
             Error::UnknownPromise { word } => write!(f, "unknown promise \"{word}\""),
             Error::NoLinuxMeaning { word, meaning } => write!(
                 f,

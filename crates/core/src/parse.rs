@@ -75,10 +75,14 @@ mod tests {
             Promises::parse(" stdio"),
             Err(Error::UnknownPromise { .. })
         ));
-        assert!(matches!(
-            Promises::parse("stdio\trpath"),
-            Err(Error::UnknownPromise { .. })
-        ));
+        let tab = Promises::parse("stdio\trpath").unwrap_err();
+        assert!(matches!(tab, Error::UnknownPromise { .. }));
+        assert!(
+            tab.to_string().contains("separated by spaces only"),
+            "{tab}"
+        );
+        let lead = Promises::parse(" stdio").unwrap_err();
+        assert!(lead.to_string().contains("starts with a space"), "{lead}");
         assert!(matches!(
             Promises::parse("stdio pf"),
             Err(Error::NoLinuxMeaning { .. })

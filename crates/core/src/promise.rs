@@ -59,7 +59,7 @@ promises! {
     Chown = "chown": "change file owner and group to any ids",
     Flock = "flock": "file locks: flock and the fcntl lock commands",
     Unix = "unix": "AF_UNIX sockets: socket, connect, bind, listen, accept",
-    Dns = "dns": "the resolver: its configuration files read-only and DNS sockets",
+    Dns = "dns": "the resolver: its configuration files read-only, UDP to any address, TCP to port 53 only (Landlock ABI 4)",
     Getpw = "getpw": "read the user and group databases (/etc/passwd, /etc/group; never /etc/shadow)",
     Sendfd = "sendfd": "sendmsg and sendmmsg: descriptors over AF_UNIX sockets (seccomp cannot see the address that may ride along: semantics.md)",
     Recvfd = "recvfd": "receive descriptors over AF_UNIX sockets (recvmsg is in stdio on Linux, as on OpenBSD: semantics.md)",

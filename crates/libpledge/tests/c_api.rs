@@ -39,6 +39,12 @@ fn unknown_words_are_einval() {
 }
 
 #[test]
+fn spaces_between_words_and_at_the_end_are_fine() {
+    // OpenBSD's parser: runs of spaces and trailing spaces are accepted, as by the command.
+    pledge_gives("stdio  rpath ", "NULL", "ok");
+}
+
+#[test]
 fn openbsd_only_words_are_einval() {
     for word in ["pf", "route", "wroute", "audio", "drm"] {
         pledge_gives(&format!("stdio {word}"), "NULL", "EINVAL");

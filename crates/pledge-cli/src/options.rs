@@ -4,6 +4,7 @@
 //! program and its arguments, passed on untouched.
 
 use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use scopes::{Arch, Permissions, Promises};
@@ -146,8 +147,10 @@ pub const OPTIONS: &[Opt] = &[
         value: Some("[PERM:]PATH"),
         help: "make PATH visible with PERM, any of r w x c (default r); repeatable. \
                Everything not unveiled is hidden",
+        // Reached only for UTF-8 values: `apply` hands every -v value, bytes included, to
+        // `parse_unveil` itself.
         apply: |p, v| {
-            p.unveils.push(parse_unveil(v)?);
+            p.unveils.push(parse_unveil(OsStr::new(v))?);
             Ok(())
         },
     },
@@ -195,7 +198,7 @@ pub const OPTIONS: &[Opt] = &[
         short: None,
         long: "cpu",
         value: Some("SECONDS"),
-        help: "limit CPU time (RLIMIT_CPU): SIGXCPU, then SIGKILL",
+        help: "limit CPU time (RLIMIT_CPU, soft and hard): the kernel kills the program at the limit",
         apply: |p, v| {
             p.limits.cpu = Some(parse_count(v)?);
             Ok(())
@@ -235,7 +238,7 @@ pub const OPTIONS: &[Opt] = &[
         short: None,
         long: "nproc",
         value: Some("N"),
-        help: "limit processes of this user (RLIMIT_NPROC; not enforced for root unless --drop-caps)",
+        help: "limit processes of this user (RLIMIT_NPROC; the kernel never applies it to root)",
         apply: |p, v| {
             p.limits.processes = Some(parse_count(v)?);
             Ok(())
@@ -359,24 +362,32 @@ pub const OPTIONS: &[Opt] = &[
     },
 ];
 
-fn parse_unveil(v: &str) -> Result<Rule, String> {
+/// One `-v` value, `[PERM:]PATH`. The path is bytes, as unveil() takes it: it need not be
+/// UTF-8.
+fn parse_unveil(v: &OsStr) -> Result<Rule, String> {
+    let bytes = v.as_bytes();
+    let shown = v.to_string_lossy();
     // PERM: is optional; a path that itself holds a colon needs an explicit PERM.
-    let (permissions, path) = match v.split_once(':') {
-        Some((perm, path)) if perm.chars().all(|c| "rwxc".contains(c)) => (perm, path),
-        Some((perm, _)) if !perm.contains('/') => {
+    let (permissions, path) = match bytes.iter().position(|&b| b == b':') {
+        Some(colon) if bytes[..colon].iter().all(|b| b"rwxc".contains(b)) => (
+            String::from_utf8_lossy(&bytes[..colon]).into_owned(),
+            &bytes[colon + 1..],
+        ),
+        Some(colon) if !bytes[..colon].contains(&b'/') => {
             return Err(format!(
-                "bad permissions \"{perm}\" in \"{v}\" (use any of r, w, x, c)"
+                "bad permissions \"{}\" in \"{shown}\" (use any of r, w, x, c)",
+                String::from_utf8_lossy(&bytes[..colon])
             ))
         }
-        _ => ("r", v),
+        _ => ("r".to_string(), bytes),
     };
-    let permissions = Permissions::parse(permissions).map_err(|e| e.to_string())?;
+    let permissions = Permissions::parse(&permissions).map_err(|e| e.to_string())?;
     if path.is_empty() {
-        return Err(format!("empty path in \"{v}\""));
+        return Err(format!("empty path in \"{shown}\""));
     }
     Ok(Rule::Unveil {
         permissions,
-        path: PathBuf::from(path),
+        path: PathBuf::from(OsStr::from_bytes(path)),
     })
 }
 
@@ -431,6 +442,11 @@ fn apply(
     value: Option<&OsStr>,
     parsed: &mut Parsed,
 ) -> Result<(), UsageError> {
+    if let (Some(v), "unveil") = (value, opt.long) {
+        let rule = parse_unveil(v).map_err(|e| UsageError(format!("{shown}: {e}")))?;
+        parsed.unveils.push(rule);
+        return Ok(());
+    }
     let value = match value {
         Some(v) => utf8(shown, v)?,
         None => "",
@@ -684,22 +700,30 @@ mod tests {
     #[test]
     fn unveil_rules() {
         let r = run(&["-v", "/etc", "-v", "rwc:/tmp", "-v", ":/hidden", "x"]);
-        let unveil = |permissions: &str, path: &str| Rule::Unveil {
+        let unveil = |permissions: &str, path: &OsStr| Rule::Unveil {
             permissions: permissions.parse().unwrap(),
             path: PathBuf::from(path),
         };
         assert_eq!(
             r.unveils,
             [
-                unveil("r", "/etc"),
-                unveil("rwc", "/tmp"),
-                unveil("", "/hidden")
+                unveil("r", "/etc".as_ref()),
+                unveil("rwc", "/tmp".as_ref()),
+                unveil("", "/hidden".as_ref())
             ]
         );
         assert_eq!(
             run(&["-v", "/a:b", "x"]).unveils[0].unveiled(),
             Some(Path::new("/a:b"))
         );
+        // Paths are bytes, as unveil() takes them.
+        let bytes = OsStr::from_bytes(b"w:/tmp/caf\xe9");
+        match parse([OsString::from("-v"), bytes.to_owned(), OsString::from("x")]) {
+            Ok(Command::Run(r)) => {
+                assert_eq!(r.unveils, [unveil("w", OsStr::from_bytes(b"/tmp/caf\xe9"))]);
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(err(&["-v", "rz:/tmp", "x"]).contains("bad permissions"));
         assert!(err(&["-v", "r:", "x"]).contains("empty path"));
     }

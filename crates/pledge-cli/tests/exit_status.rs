@@ -200,3 +200,52 @@ fn a_program_still_unnarrowed_at_the_deadline_is_killed() {
     assert_eq!(out.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a positive number of seconds"));
 }
+
+#[test]
+fn an_unveiled_path_need_not_be_utf8() {
+    // Paths are bytes on Linux, and unveil() takes any: so does -v.
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let scratch = std::env::temp_dir().join(format!("pledge-bytes-{}", std::process::id()));
+    let dir = scratch.join(OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), "inside\n").unwrap();
+    std::fs::write(scratch.join("g"), "outside\n").unwrap();
+    let mut rule = std::ffi::OsString::from("r:");
+    rule.push(&dir);
+    let cat = |file: &std::path::Path| {
+        pledge()
+            .args(["-p", "stdio rpath", "-v"])
+            .arg(&rule)
+            .args(["--", "/bin/cat"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let inside = cat(&dir.join("f"));
+    let outside = cat(&scratch.join("g"));
+    std::fs::remove_dir_all(&scratch).unwrap();
+    assert_eq!(
+        (inside.status.code(), &inside.stdout[..]),
+        (Some(0), &b"inside\n"[..]),
+        "{}",
+        String::from_utf8_lossy(&inside.stderr)
+    );
+    assert_eq!(outside.status.code(), Some(1), "the rule hides the rest");
+    assert!(String::from_utf8_lossy(&outside.stderr).contains("Permission denied"));
+}
+
+#[test]
+fn promise_strings_are_split_as_openbsd_splits_them() {
+    // Spaces between words and at the end are fine; a leading space (an empty first word)
+    // and a tab (part of a word) are not: the library and libpledge answer EINVAL to the same.
+    run(&["-p", "stdio  rpath ", "--", "/bin/true"])
+        .code(0)
+        .quiet();
+    run(&["-p", " stdio", "--", "/bin/true"])
+        .code(125)
+        .says("starts with a space");
+    run(&["-p", "stdio\trpath", "--", "/bin/true"])
+        .code(125)
+        .says("separated by spaces only");
+}

@@ -618,7 +618,8 @@ fn learn_stdin_filters_need_exactly_stdio() {
 fn learn_tar_on_stdin_needs_stdio_getpw_and_no_unveil_of_etc() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        return; // tar reads the user database as root only
+        eprintln!("skipped: needs root (tar reads the user database as root only)");
+        return;
     }
     let dir = scratch("learn-tar");
     std::fs::create_dir_all(dir.join("t")).unwrap();

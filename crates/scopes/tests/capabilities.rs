@@ -90,6 +90,7 @@ fn root_under_stdio_holds_no_capability() {
 #[test]
 fn each_promise_keeps_exactly_what_it_needs() {
     if !root() {
+        eprintln!("skipped: only root holds capabilities for a pledge to drop");
         return;
     }
     for p in scopes::Promise::ALL {
@@ -169,6 +170,7 @@ fn an_ordinary_user_is_unaffected() {
 #[test]
 fn without_setpcap_too_the_sets_are_dropped_and_exec_cannot_regain_them() {
     if !root() {
+        eprintln!("skipped: only root holds capabilities for a pledge to drop");
         return;
     }
     let child = run(|| {
@@ -205,6 +207,7 @@ fn without_setpcap_too_the_sets_are_dropped_and_exec_cannot_regain_them() {
 #[test]
 fn the_ambient_set_keeps_only_what_is_needed() {
     if !root() {
+        eprintln!("skipped: only root holds capabilities for a pledge to drop");
         return;
     }
     run(|| {
@@ -259,6 +262,7 @@ fn capset_cannot_raise_what_pledge_dropped() {
 #[test]
 fn other_threads_holding_capabilities_make_pledge_refuse_and_change_nothing() {
     if !root() {
+        eprintln!("skipped: only root holds capabilities for a pledge to drop");
         return;
     }
     run(|| {

@@ -1,4 +1,4 @@
-//! The escape catalogue (shared/reference/escapes.md): each must stay closed whatever the
+//! The escape catalogue (docs/semantics.md, "Always closed"): each must stay closed whatever the
 //! promises. Raw system calls, so that libc cannot hide or reroute them.
 
 // The test calls libc directly, as the programs it stands for would, to see what the

@@ -603,6 +603,26 @@ fn profile_lists_every_approximation_it_makes() {
             .any(|w| w.contains("dns") && w.contains("/etc/resolv.conf (r)")),
         "{wider:?}"
     );
+    // The library's domain also keeps processes apart: lost in any export, and said so.
+    let scoping = |promises: &str| {
+        export::oci(promises.parse().unwrap(), &[])
+            .approximations
+            .into_iter()
+            .find(|a| a.subject == "processes outside the sandbox")
+            .map(|a| a.detail)
+    };
+    let without_proc = scoping("stdio rpath wpath").expect("listed under path promises");
+    assert!(without_proc.contains("/proc/PID/mem") && without_proc.contains("no signals"));
+    let with_proc = scoping("stdio rpath proc").unwrap();
+    assert!(
+        !with_proc.contains("no signals"),
+        "proc may signal anyone: {with_proc}"
+    );
+    assert_eq!(
+        scoping("stdio"),
+        None,
+        "no path promise, no domain in the library either"
+    );
     // With every path reachable anyway (rpath), dns adds nothing to list.
     let covered = export::oci("stdio rpath dns".parse().unwrap(), &[]);
     assert!(

@@ -171,6 +171,17 @@ fn every_condition_systemd_cannot_check_is_listed() {
         wider.iter().any(|s| s.contains("execve")),
         "execve comes with systemd's @default: {wider:?}"
     );
+    // Calls no rule names are violations everywhere, yet @default allows them as well.
+    for name in ["get_thread_area", "set_thread_area"] {
+        assert!(
+            wider.iter().any(|s| s.split(", ").any(|n| n == name)),
+            "{name} comes with systemd's @default: {wider:?}"
+        );
+    }
+    assert!(
+        wider.contains(&"processes outside the sandbox"),
+        "Landlock's process scoping is lost: {wider:?}"
+    );
     assert!(
         wider.iter().any(|s| s.contains("tmppath")),
         "tmppath's /tmp limit is Landlock's: {wider:?}"

@@ -450,6 +450,11 @@ fn deviation_narrowing_below_a_wider_directory_is_refused() {
             text.contains("narrowing") && text.contains(jail.to_str().unwrap()),
             "{text}"
         );
+        // It says what to do, not only what Landlock cannot express.
+        assert!(
+            text.contains("Unveil paths that do not lie beneath"),
+            "{text}"
+        );
         // Widening below a narrower parent is what Landlock does natively: accepted.
         unveil(&jail, "rw");
         // The same narrowing the other way round: the wider parent comes second.

@@ -108,6 +108,31 @@ pub(crate) fn paths(promises: Promises) -> Vec<Approximation> {
                  container's or unit's own mounts to narrow it)"
             .into(),
     }];
+    // The same domain scopes processes, which no seccomp format can express either: an
+    // exported profile leaves that to the container's or unit's own isolation.
+    let mut scoped = vec![
+        "no ptrace-style access (writing another process's /proc/PID/mem, reading its environ)",
+    ];
+    if !promises.contains(Promise::Proc) {
+        scoped.push(
+            "no signals (kill(0, sig) reaches only the confined processes, not the rest of the \
+             process group)",
+        );
+    }
+    if !promises.contains(Promise::Unix) {
+        scoped.push("no connecting to abstract unix sockets bound outside it");
+    }
+    notes.push(Approximation {
+        direction: Direction::Wider,
+        subject: "processes outside the sandbox".into(),
+        detail: format!(
+            "the library's Landlock domain also keeps the confined processes from reaching processes \
+             outside it: {} (signals and abstract sockets need Landlock ABI 6). A seccomp profile cannot \
+             say this: the processes it confines reach others of the same user as far as the container's \
+             own isolation lets them (its pid namespace, Yama's ptrace_scope)",
+            scoped.join("; ")
+        ),
+    });
     let root_access: String = PATH_GRANTS
         .iter()
         .filter(|g| g.unlimited() && g.needs.satisfied_by(promises, false))

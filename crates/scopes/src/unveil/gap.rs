@@ -99,6 +99,16 @@ impl Gap {
                 reason: "other threads exist and Landlock before ABI 8 confines only the calling \
                          thread: unveil before starting threads",
             },
+            // Not a kernel too old: Landlock rules only ever add access, on any kernel. Name
+            // what cannot be expressed and what to do instead.
+            Gap::Narrowing { .. } | Gap::SameFile { .. } => Error::Unsupported {
+                feature: format!(
+                    "a way to take access away ({self}). Unveil paths that do not lie beneath \
+                     one another and give every name of one file the same permissions, or \
+                     (Rust) accept the wider access with Unveil::best_effort()"
+                ),
+                errno: libc::EOPNOTSUPP,
+            },
             _ => Error::Unsupported {
                 feature: self.to_string(),
                 errno: libc::EOPNOTSUPP,
