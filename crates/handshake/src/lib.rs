@@ -44,7 +44,7 @@
 
 #![forbid(unsafe_code)]
 
-use scopes::bpf::Insn;
+use scopes_core::bpf::Insn;
 
 /// The environment variable holding the descriptor number of the preload's end of the
 /// handshake socket.
@@ -61,7 +61,7 @@ pub const MAX_MESSAGE: usize = 64 * 1024;
 pub const MAX_LAYERS: usize = 2;
 /// The most instructions a filter message carries (the compiler's limit, which is the
 /// kernel's).
-pub const MAX_INSNS: usize = scopes::compiler::MAX_INSNS;
+pub const MAX_INSNS: usize = scopes_core::compiler::MAX_INSNS;
 
 /// The tags of the binary messages, 8 bytes each.
 const TAG_SETUP: &[u8; 8] = b"setup\0\0\0";

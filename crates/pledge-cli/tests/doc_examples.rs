@@ -264,3 +264,48 @@ fn the_checker_itself() {
     assert!(run(&wrong, &scratch).is_err());
     let _ = std::fs::remove_dir_all(&scratch);
 }
+
+/// Every file or folder of the repository the README and docs/ name (`crates/...`,
+/// `scripts/...`, `docs/...`, `man/...`, `include/...`) exists: a reader can follow each
+/// reference. A name with a `*` or `{` is a pattern and is not checked.
+#[test]
+fn named_paths_exist() {
+    let root = repository();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for file in documents() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (start, _) in text.match_indices(['c', 's', 'd', 'm', 'i']) {
+            let rest = &text[start..];
+            if start > 0 && !text[..start].ends_with([' ', '`', '(', '\n', '[', '|', '"']) {
+                continue;
+            }
+            if !["crates/", "scripts/", "docs/", "man/", "include/"]
+                .iter()
+                .any(|p| rest.starts_with(p))
+            {
+                continue;
+            }
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "/._-*{}".contains(c)))
+                .unwrap_or(rest.len());
+            let name = rest[..end].trim_end_matches(['.', ',']);
+            if name.contains(['*', '{']) {
+                continue;
+            }
+            checked += 1;
+            if !root.join(name).exists() {
+                missing.push(format!("{}: {name}", file.display()));
+            }
+        }
+    }
+    assert!(
+        checked > 20,
+        "only {checked} paths found: the scanner is broken"
+    );
+    assert!(
+        missing.is_empty(),
+        "named in the docs but not in the repository:\n{}",
+        missing.join("\n")
+    );
+}
