@@ -41,7 +41,7 @@ impl CommandExt for Command {
         if let Some(prog) = execpromises_filter() {
             let layer = execpromises_layer();
             let program = resolve(self.get_program());
-            crate::sys::install_before_exec(self, layer, program, prog);
+            install_before_exec(self, layer, program, prog);
         }
         self
     }
@@ -187,5 +187,79 @@ pub fn bind_to_pid(prog: &mut [Insn], pid: u32) {
         if insn.code == JMP_JEQ_K && insn.k == UNBOUND_PID {
             insn.k = pid;
         }
+    }
+}
+
+/// Installs `layer` (when there is one) and `prog` in the child of `cmd`, between fork and
+/// exec; a layer that could not be built makes the spawn fail with its errno. `prog` is bound
+/// to the child's pid there ([`bind_to_pid`]).
+fn install_before_exec(
+    cmd: &mut std::process::Command,
+    layer: Result<Option<ExecLayer>, crate::Error>,
+    program: Option<std::ffi::CString>,
+    prog: Vec<Insn>,
+) {
+    let (refuse, landlock, caps) = match layer {
+        Ok(Some(layer)) => (None, layer.landlock.map(|l| l.raw), layer.caps.raw),
+        Ok(None) => (None, None, scopes_sys::caps::CapDrop::nothing()),
+        Err(e) => (Some(e.errno()), None, scopes_sys::caps::CapDrop::nothing()),
+    };
+    scopes_sys::exec::narrow_before_exec(
+        cmd,
+        scopes_sys::exec::Narrowing {
+            refuse,
+            landlock,
+            caps,
+            program,
+            filter: prog.iter().map(crate::sys::raw).collect(),
+            pid_slots: pid_slots(&prog),
+        },
+    );
+}
+
+/// The instructions of `prog` that [`bind_to_pid`] binds: those it changes when
+/// binding to a pid other than the placeholder.
+fn pid_slots(prog: &[Insn]) -> Vec<usize> {
+    let mut bound = prog.to_vec();
+    bind_to_pid(&mut bound, 0);
+    (0..prog.len()).filter(|&i| bound[i] != prog[i]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_slots_are_the_placeholder_comparisons() {
+        let jeq = JMP_JEQ_K;
+        let unbound = UNBOUND_PID;
+        let prog = [
+            Insn {
+                code: jeq,
+                jt: 0,
+                jf: 1,
+                k: 5,
+            },
+            Insn {
+                code: jeq,
+                jt: 0,
+                jf: 1,
+                k: unbound,
+            },
+            // Not a comparison: the same constant elsewhere stays.
+            Insn {
+                code: 0x06,
+                jt: 0,
+                jf: 0,
+                k: unbound,
+            },
+            Insn {
+                code: jeq,
+                jt: 1,
+                jf: 0,
+                k: unbound,
+            },
+        ];
+        assert_eq!(pid_slots(&prog), [1, 3]);
     }
 }

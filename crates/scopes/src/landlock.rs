@@ -4,53 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use landlock::AccessFs;
-
+pub use crate::compiler::paths::rights;
 use crate::compiler::paths::LayerPlan;
 use crate::error::Error;
 
 /// The lowest Landlock ABI this library enforces paths with: ABI 3 (Linux 6.2) controls
 /// truncation; before it, `O_TRUNC` would escape the rules.
 pub const MIN_ABI: i32 = 3;
-
-/// The rights an access string stands for: unveil's `r`, `w`, `x`, `c`, and the path table's
-/// `d`, `s`, `v`, `t` (see [`crate::policy::paths`]).
-pub fn rights(access: &str) -> landlock::BitFlags<AccessFs> {
-    let mut set = landlock::BitFlags::<AccessFs>::empty();
-    for letter in access.chars() {
-        set |= match letter {
-            'r' => AccessFs::ReadFile | AccessFs::ReadDir,
-            // IoctlDev (ABI 5) and ResolveUnix (ABI 9) are masked out where the ruleset does not
-            // handle them: OpenBSD's `w` also governs connect() to a unix socket.
-            'w' => {
-                AccessFs::WriteFile
-                    | AccessFs::Truncate
-                    | AccessFs::IoctlDev
-                    | AccessFs::ResolveUnix
-            }
-            'x' => AccessFs::Execute.into(),
-            'c' => {
-                AccessFs::MakeReg
-                    | AccessFs::MakeDir
-                    | AccessFs::MakeSym
-                    | AccessFs::MakeSock
-                    | AccessFs::MakeFifo
-                    | AccessFs::RemoveFile
-                    | AccessFs::RemoveDir
-                    | AccessFs::Refer
-            }
-            'd' => AccessFs::MakeFifo | AccessFs::MakeChar | AccessFs::MakeBlock,
-            's' => AccessFs::MakeSock | AccessFs::ResolveUnix,
-            // `w` split in two for the path table: writing contents, and the rights Landlock
-            // checks on every open (as optional rights of the file), truncating and device
-            // ioctls.
-            'v' => AccessFs::WriteFile.into(),
-            't' => AccessFs::Truncate | AccessFs::IoctlDev,
-            _ => landlock::BitFlags::empty(),
-        };
-    }
-    set
-}
 
 /// Checks that the kernel can enforce path rules, and that no other thread would be left out
 /// (Landlock before ABI 8 confines only the calling thread).

@@ -28,6 +28,7 @@ mod landlock;
 pub mod learn;
 mod pledge;
 pub mod policy;
+mod report;
 mod seccomp;
 mod state;
 pub mod supervised;
@@ -64,6 +65,6 @@ pub fn report_line(
     args: &[u64; 6],
 ) -> String {
     let mut out = String::new();
-    let _ = sys::report::format_report(&mut out, comm, pid, held, ctx, name, args);
+    let _ = report::format_report(&mut out, comm, pid, held, ctx, name, args);
     out
 }

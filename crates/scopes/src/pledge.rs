@@ -332,12 +332,12 @@ impl Install<sys::caps::CapDrop> {
         } else {
             None
         };
-        let first_report = self.target.reporting && !sys::report::installed();
+        let first_report = self.target.reporting && !crate::report::installed();
         let target = install_reporter(self.promises, self.target)?;
         let undo = |e: Error| {
             if first_report && target.reporting {
                 // The program's own SIGSYS action goes back: a failed pledge changes nothing.
-                sys::report::restore_after_failure();
+                crate::report::restore_after_failure();
             }
             e
         };
@@ -357,8 +357,8 @@ impl Install<sys::caps::CapDrop> {
         self.caps.apply().map_err(undo)?;
         let listener =
             crate::seccomp::install(&prog, target.violation == ret::USER_NOTIF).map_err(undo)?;
-        if target.reporting || sys::report::installed() {
-            sys::report::set_promises(self.promises);
+        if target.reporting || crate::report::installed() {
+            crate::report::set_promises(self.promises);
         }
         Ok((
             listener,
@@ -391,7 +391,7 @@ fn install_reporter(promises: Promises, target: Target) -> Result<Target, Error>
     if !target.reporting {
         return Ok(target);
     }
-    match sys::report::install(promises, &target.ctx) {
+    match crate::report::install(promises, &target.ctx) {
         Ok(()) => Ok(target),
         Err(e) if e.raw_os_error() == Some(libc::EPERM) && sys::filtered() => {
             if !sys::action_available(ret::KILL_PROCESS) {

@@ -13,11 +13,10 @@ use std::path::{Path, PathBuf};
 
 use landlock::{Access, AccessFs, AccessNet, BitFlags, Scope, ABI};
 
-use crate::landlock::rights;
 // Which grants a promise set holds is a question about the table, answered in the pure core.
-pub use crate::policy::paths::{grants, path_side, reaches_paths};
-use crate::policy::paths::{PathGrant, PATH_LIMITED};
 use crate::{Promise, Promises};
+pub use scopes_core::policy::paths::{grants, path_side, reaches_paths};
+use scopes_core::policy::paths::{PathGrant, PATH_LIMITED};
 
 /// Where a rule attaches.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,12 +233,51 @@ impl LayerPlan {
     }
 }
 
+/// The rights an access string stands for: unveil's `r`, `w`, `x`, `c`, and the path table's
+/// `d`, `s`, `v`, `t` (see [`crate::policy::paths`]).
+pub fn rights(access: &str) -> landlock::BitFlags<AccessFs> {
+    let mut set = landlock::BitFlags::<AccessFs>::empty();
+    for letter in access.chars() {
+        set |= match letter {
+            'r' => AccessFs::ReadFile | AccessFs::ReadDir,
+            // IoctlDev (ABI 5) and ResolveUnix (ABI 9) are masked out where the ruleset does not
+            // handle them: OpenBSD's `w` also governs connect() to a unix socket.
+            'w' => {
+                AccessFs::WriteFile
+                    | AccessFs::Truncate
+                    | AccessFs::IoctlDev
+                    | AccessFs::ResolveUnix
+            }
+            'x' => AccessFs::Execute.into(),
+            'c' => {
+                AccessFs::MakeReg
+                    | AccessFs::MakeDir
+                    | AccessFs::MakeSym
+                    | AccessFs::MakeSock
+                    | AccessFs::MakeFifo
+                    | AccessFs::RemoveFile
+                    | AccessFs::RemoveDir
+                    | AccessFs::Refer
+            }
+            'd' => AccessFs::MakeFifo | AccessFs::MakeChar | AccessFs::MakeBlock,
+            's' => AccessFs::MakeSock | AccessFs::ResolveUnix,
+            // `w` split in two for the path table: writing contents, and the rights Landlock
+            // checks on every open (as optional rights of the file), truncating and device
+            // ioctls.
+            'v' => AccessFs::WriteFile.into(),
+            't' => AccessFs::Truncate | AccessFs::IoctlDev,
+            _ => landlock::BitFlags::empty(),
+        };
+    }
+    set
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::paths::PATH_GRANTS;
-    use crate::policy::Needs;
     use crate::Promise;
+    use scopes_core::policy::paths::PATH_GRANTS;
+    use scopes_core::policy::Needs;
 
     const ROOTS: [&str; 8] = [
         "/etc", "/tmp", "/usr", "/home", "/dev", "/var", "/work", "/run",

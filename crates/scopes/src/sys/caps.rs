@@ -11,14 +11,14 @@ use std::io;
 use scopes_sys::caps as raw;
 
 use crate::error::Error;
-use crate::policy::caps::{self, Caps};
 use crate::Promises;
+use scopes_core::policy::caps::{self, Caps};
 
 /// A capability drop, planned by [`plan`].
 #[derive(Debug)]
 #[must_use = "nothing is dropped until apply()"]
 pub struct CapDrop {
-    pub(super) raw: raw::CapDrop,
+    pub(crate) raw: raw::CapDrop,
 }
 
 fn capget() -> Result<raw::Sets, Error> {

@@ -15,7 +15,7 @@ use crate::compiler::paths::{LayerPlan, Place};
 /// A layer ready to apply.
 #[derive(Debug)]
 pub struct Prepared {
-    pub(super) raw: raw::Prepared,
+    pub(crate) raw: raw::Prepared,
 }
 
 impl Prepared {
