@@ -208,10 +208,7 @@ impl Message {
                 }
                 // `struct sock_filter`, as seccomp() takes it.
                 for insn in prog {
-                    out.extend(insn.code.to_ne_bytes());
-                    out.push(insn.jt);
-                    out.push(insn.jf);
-                    out.extend(insn.k.to_ne_bytes());
+                    out.extend(insn.to_ne_bytes());
                 }
                 out
             }
@@ -264,13 +261,8 @@ fn decode_filter(bytes: &[u8]) -> Option<Message> {
         return None;
     }
     let prog: Vec<Insn> = body
-        .chunks(8)
-        .map(|c| Insn {
-            code: u16::from_ne_bytes([c[0], c[1]]),
-            jt: c[2],
-            jf: c[3],
-            k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
-        })
+        .chunks_exact(8)
+        .map(|c| Insn::from_ne_bytes(c.try_into().expect("8 bytes")))
         .collect();
     (prog.len() <= MAX_INSNS).then_some(Message::Filter { layers, prog })
 }

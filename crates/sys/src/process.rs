@@ -182,10 +182,16 @@ pub fn die_with_parent(parent: libc::pid_t) -> io::Result<()> {
 /// signal than SIGCHLD). `Ok(None)`: children exist, none has ended; `Err` with ECHILD: no
 /// children at all.
 pub fn reap_any() -> io::Result<Option<(libc::pid_t, Ended)>> {
+    waitpid(-1, libc::WNOHANG | libc::__WALL)
+}
+
+/// `waitpid(pid, flags)`, retried on EINTR and on stops: the child that ended and how, or
+/// `None` when none has ended (with WNOHANG).
+fn waitpid(pid: libc::pid_t, flags: i32) -> io::Result<Option<(libc::pid_t, Ended)>> {
     loop {
         let mut status = 0;
         // SAFETY: waitpid writes the status into our local.
-        let r = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG | libc::__WALL) };
+        let r = unsafe { libc::waitpid(pid, &mut status, flags) };
         if r < 0 {
             let e = io::Error::last_os_error();
             if e.kind() == io::ErrorKind::Interrupted {
@@ -226,27 +232,8 @@ impl Ended {
 
 /// Reaps the child `pid`: `None` while it runs (with `block` false).
 pub fn wait(pid: libc::pid_t, block: bool) -> io::Result<Option<Ended>> {
-    let mut status = 0;
-    loop {
-        // SAFETY: waitpid writes the status into our local.
-        let r = unsafe { libc::waitpid(pid, &mut status, if block { 0 } else { libc::WNOHANG }) };
-        if r < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        if r == 0 {
-            return Ok(None);
-        }
-        if libc::WIFEXITED(status) {
-            return Ok(Some(Ended::Exited(libc::WEXITSTATUS(status))));
-        }
-        if libc::WIFSIGNALED(status) {
-            return Ok(Some(Ended::Signaled(libc::WTERMSIG(status))));
-        }
-    }
+    let flags = if block { 0 } else { libc::WNOHANG };
+    Ok(waitpid(pid, flags)?.map(|(_, ended)| ended))
 }
 
 /// A set of signals.

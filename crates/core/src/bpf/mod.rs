@@ -83,6 +83,49 @@ pub mod ret {
 }
 
 impl Insn {
+    /// The instruction as the 8 bytes of a `struct sock_filter` in little-endian order (the
+    /// order of the raw BPF export, whatever machine writes it).
+    ///
+    /// ```
+    /// use scopes_core::bpf::Insn;
+    /// let insn = Insn { code: 0x15, jt: 1, jf: 2, k: 0x0102_0304 };
+    /// assert_eq!(insn.to_le_bytes(), [0x15, 0, 1, 2, 4, 3, 2, 1]);
+    /// assert_eq!(Insn::from_le_bytes(insn.to_le_bytes()), insn);
+    /// ```
+    pub fn to_le_bytes(self) -> [u8; 8] {
+        let [c0, c1] = self.code.to_le_bytes();
+        let [k0, k1, k2, k3] = self.k.to_le_bytes();
+        [c0, c1, self.jt, self.jf, k0, k1, k2, k3]
+    }
+
+    /// The instruction from the bytes [`Insn::to_le_bytes`] writes.
+    pub fn from_le_bytes(b: [u8; 8]) -> Insn {
+        Insn {
+            code: u16::from_le_bytes([b[0], b[1]]),
+            jt: b[2],
+            jf: b[3],
+            k: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+        }
+    }
+
+    /// The instruction as the 8 bytes of a `struct sock_filter` in this machine's order, as
+    /// `seccomp(2)` reads it.
+    pub fn to_ne_bytes(self) -> [u8; 8] {
+        let [c0, c1] = self.code.to_ne_bytes();
+        let [k0, k1, k2, k3] = self.k.to_ne_bytes();
+        [c0, c1, self.jt, self.jf, k0, k1, k2, k3]
+    }
+
+    /// The instruction from the bytes [`Insn::to_ne_bytes`] writes.
+    pub fn from_ne_bytes(b: [u8; 8]) -> Insn {
+        Insn {
+            code: u16::from_ne_bytes([b[0], b[1]]),
+            jt: b[2],
+            jf: b[3],
+            k: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+        }
+    }
+
     /// `ld [k]`.
     pub const fn load(offset: u32) -> Insn {
         Insn {

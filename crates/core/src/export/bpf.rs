@@ -23,13 +23,7 @@ pub fn bpf(promises: Promises, arch: Arch) -> Export<Vec<u8>> {
         reporting: false,
     };
     let program = compile(promises, &target);
-    let mut output = Vec::with_capacity(program.len() * 8);
-    for insn in &program {
-        output.extend_from_slice(&insn.code.to_le_bytes());
-        output.push(insn.jt);
-        output.push(insn.jf);
-        output.extend_from_slice(&insn.k.to_le_bytes());
-    }
+    let output: Vec<u8> = program.iter().flat_map(|insn| insn.to_le_bytes()).collect();
     let approximations = notes::seccomp_notes(promises, &|name| arch.syscall_nr(name).is_some());
     Export {
         output,
@@ -49,12 +43,7 @@ mod tests {
             let bytes = bpf(promises, *arch).output;
             let decoded: Vec<Insn> = bytes
                 .chunks(8)
-                .map(|c| Insn {
-                    code: u16::from_le_bytes([c[0], c[1]]),
-                    jt: c[2],
-                    jf: c[3],
-                    k: u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
-                })
+                .map(|c| Insn::from_le_bytes(c.try_into().unwrap()))
                 .collect();
             let target = Target {
                 arch: *arch,

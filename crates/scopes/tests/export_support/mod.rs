@@ -73,12 +73,7 @@ pub fn decode(bytes: &[u8]) -> Vec<Insn> {
     );
     bytes
         .chunks(8)
-        .map(|c| Insn {
-            code: u16::from_le_bytes([c[0], c[1]]),
-            jt: c[2],
-            jf: c[3],
-            k: u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
-        })
+        .map(|c| Insn::from_le_bytes(c.try_into().unwrap()))
         .collect()
 }
 
