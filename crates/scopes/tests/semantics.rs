@@ -587,33 +587,40 @@ fn forks_while_another_thread_pledges() {
                 scopes::pledge(Some(&set), None).unwrap();
             }
         });
-        let (mut forks, mut hung) = (0, 0);
-        while !narrowing.is_finished() || forks == 0 {
-            // SAFETY: the child calls only the library and async-signal-safe functions, and
-            // leaves with _exit.
-            let pid = unsafe { libc::fork() };
-            assert!(pid >= 0);
-            if pid == 0 {
-                // SAFETY: alarm and _exit have no preconditions.
-                unsafe {
-                    libc::alarm(5);
-                    let _ = scopes::current_promises();
-                    libc::_exit(0)
-                }
-            }
-            let mut status = 0;
-            // SAFETY: waiting for our own child.
-            unsafe { libc::waitpid(pid, &mut status, 0) };
-            forks += 1;
-            if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGALRM {
-                hung += 1;
-            }
-        }
+        forks_while(&narrowing, || {
+            let _ = scopes::current_promises();
+        });
         narrowing.join().unwrap();
-        assert_eq!(hung, 0, "{hung} of {forks} children hung");
         0
     })
     .ok();
+}
+
+/// Forks while `busy` runs (at least once), each child calling `use_library` under a 5 s
+/// alarm; fails when a child hung (a lock copied held into it).
+fn forks_while(busy: &std::thread::JoinHandle<()>, use_library: fn()) {
+    let (mut forks, mut hung) = (0, 0);
+    while !busy.is_finished() || forks == 0 {
+        // SAFETY: the child calls only the library and async-signal-safe functions, and
+        // leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            // SAFETY: alarm has no preconditions.
+            unsafe { libc::alarm(5) };
+            use_library();
+            // SAFETY: _exit has no preconditions.
+            unsafe { libc::_exit(0) }
+        }
+        let mut status = 0;
+        // SAFETY: waiting for our own child.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        forks += 1;
+        if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGALRM {
+            hung += 1;
+        }
+    }
+    assert_eq!(hung, 0, "{hung} of {forks} children hung");
 }
 
 /// The same with unveil(): pledge and unveil share one lock, which fork holds in the forking
@@ -633,30 +640,10 @@ fn a_child_forked_while_another_thread_unveils_can_use_the_library() {
                     .unwrap();
             }
         });
-        let (mut forks, mut hung) = (0, 0);
-        while !unveiling.is_finished() || forks == 0 {
-            // SAFETY: the child calls only the library and async-signal-safe functions, and
-            // leaves with _exit.
-            let pid = unsafe { libc::fork() };
-            assert!(pid >= 0);
-            if pid == 0 {
-                // SAFETY: alarm and _exit have no preconditions.
-                unsafe {
-                    libc::alarm(5);
-                    let _ = scopes::unveil_report();
-                    libc::_exit(0)
-                }
-            }
-            let mut status = 0;
-            // SAFETY: waiting for our own child.
-            unsafe { libc::waitpid(pid, &mut status, 0) };
-            forks += 1;
-            if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGALRM {
-                hung += 1;
-            }
-        }
+        forks_while(&unveiling, || {
+            let _ = scopes::unveil_report();
+        });
         unveiling.join().unwrap();
-        assert_eq!(hung, 0, "{hung} of {forks} children hung");
         0
     })
     .ok();
