@@ -320,7 +320,8 @@ impl Broker {
         Some(Answer::Return(n as i64))
     }
 
-    /// Opens entry `h` for the path `parts`, when it names that entry's place.
+    /// Opens entry `h` for the path `parts`, when it names that entry's place, and hands the
+    /// file over only when it is what the entry expects.
     fn open(
         &self,
         i: usize,
@@ -329,40 +330,67 @@ impl Broker {
         call: &Call<'_>,
         flags: i32,
     ) -> Option<Served> {
-        let access = flags & libc::O_ACCMODE;
-        let cloexec = flags & libc::O_CLOEXEC != 0;
-        let nonblock = flags & libc::O_NONBLOCK != 0;
         // Never blocks (a FIFO would), never becomes the command's terminal.
-        let ours = access | libc::O_NONBLOCK | libc::O_NOCTTY;
-        let no_links =
-            libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
-        let opened = match h.place {
+        let ours = flags & libc::O_ACCMODE | libc::O_NONBLOCK | libc::O_NOCTTY;
+        let fd = match self.open_place(i, h, parts, call, ours)? {
+            Opened::Absent => return Some(Served::Absent),
+            Opened::Tried(Ok(fd)) => fd,
+            Opened::Tried(Err(e))
+                if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) =>
+            {
+                return Some(Served::Absent)
+            }
+            // A link, an escape, a permission: not served; judged as usual.
+            Opened::Tried(Err(_)) => return None,
+        };
+        let file = File::from(fd);
+        if !fits(h.kind, &file)? {
+            return None;
+        }
+        if flags & libc::O_NONBLOCK == 0 && sys::clear_nonblock(file.as_fd()).is_err() {
+            return None;
+        }
+        Some(Served::File(file, flags & libc::O_CLOEXEC != 0))
+    }
+
+    /// Opens what `parts` names when it is the place of entry `h` (`None` when it is not),
+    /// with the flags `ours`, following no link out of the entry's directory.
+    fn open_place(
+        &self,
+        i: usize,
+        h: &Harmless,
+        parts: &[&[u8]],
+        call: &Call<'_>,
+        ours: i32,
+    ) -> Option<Opened> {
+        let root = self.root.as_ref();
+        Some(match h.place {
             Place::File(p) => {
                 if parts != parts_of(p).as_slice() {
                     return None;
                 }
-                let Some(dir) = self.dirs[i].get(self.root.as_ref()) else {
-                    return Some(Served::Absent);
+                let Some(dir) = self.dirs[i].get(root) else {
+                    return Some(Opened::Absent);
                 };
                 let last = CString::new(*parts.last()?).ok()?;
-                sys::openat2(dir.as_fd(), &last, ours, no_links)
+                Opened::Tried(sys::openat2(dir.as_fd(), &last, ours, NO_LINKS))
             }
             Place::Beneath(p) => {
-                let root = parts_of(p);
-                if parts.len() <= root.len() || parts[..root.len()] != root[..] {
+                let base = parts_of(p);
+                if parts.len() <= base.len() || parts[..base.len()] != base[..] {
                     return None;
                 }
-                let Some(dir) = self.dirs[i].get(self.root.as_ref()) else {
-                    return Some(Served::Absent);
+                let Some(dir) = self.dirs[i].get(root) else {
+                    return Some(Opened::Absent);
                 };
-                let rest = CString::new(parts[root.len()..].join(&b'/')).ok()?;
+                let rest = CString::new(parts[base.len()..].join(&b'/')).ok()?;
                 let resolve = if h.links_inside {
                     // Links are followed only while they stay beneath the directory.
                     libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS
                 } else {
-                    no_links
+                    NO_LINKS
                 };
-                sys::openat2(dir.as_fd(), &rest, ours, resolve)
+                Opened::Tried(sys::openat2(dir.as_fd(), &rest, ours, resolve))
             }
             Place::OwnProc(file) => {
                 let ok = parts.len() == 3
@@ -374,14 +402,14 @@ impl Broker {
                 }
                 // The caller's own process: /proc/self here would be the command.
                 let (tgid, _) = call.process();
-                let proc = open_dir(self.root.as_ref()?, "/proc")?;
+                let proc = open_dir(root?, "/proc")?;
                 let rel = CString::new(format!("{tgid}/{file}")).ok()?;
-                let got = sys::openat2(proc.as_fd(), &rel, ours, no_links);
+                let got = sys::openat2(proc.as_fd(), &rel, ours, NO_LINKS);
                 // Still waiting in its call: the pid named the caller when it was opened.
                 if !call.still_pending() {
                     return None;
                 }
-                got
+                Opened::Tried(got)
             }
             Place::ControllingTty => {
                 if parts != parts_of("/dev/tty").as_slice() {
@@ -392,73 +420,85 @@ impl Broker {
                 if self.tty().is_none() || tty_of(&tgid.to_string()) != self.tty() {
                     return None;
                 }
-                let dev = open_dir(self.root.as_ref()?, "/dev")?;
-                sys::openat2(dev.as_fd(), c"tty", ours, no_links)
+                let dev = open_dir(root?, "/dev")?;
+                Opened::Tried(sys::openat2(dev.as_fd(), c"tty", ours, NO_LINKS))
             }
             Place::OwnLink(_) => return None,
             Place::LocalTime => {
                 if parts != parts_of("/etc/localtime").as_slice() {
                     return None;
                 }
-                let etc = self.etc.get(self.root.as_ref())?;
-                match sys::readlinkat(etc.as_fd(), c"localtime") {
-                    Ok(target) => {
-                        // A link: served only when it points into the time zone database,
-                        // and opened there, beneath it. A relative link from /etc climbs once
-                        // to /.
-                        let target = match target.strip_prefix(b"../") {
-                            Some(rest) => [b"/".as_slice(), rest].concat(),
-                            None => target,
-                        };
-                        let target = components(&target)?;
-                        let root = parts_of(ZONEINFO);
-                        if target.len() <= root.len() || target[..root.len()] != root[..] {
-                            return None;
-                        }
-                        let zoneinfo = self.zoneinfo.get(self.root.as_ref())?;
-                        let rest = CString::new(target[root.len()..].join(&b'/')).ok()?;
-                        sys::openat2(
-                            zoneinfo.as_fd(),
-                            &rest,
-                            ours,
-                            libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS,
-                        )
-                    }
-                    Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-                        return Some(Served::Absent)
-                    }
-                    // Not a link: the file itself.
-                    Err(_) => sys::openat2(etc.as_fd(), c"localtime", ours, no_links),
-                }
+                return self.open_localtime(ours);
             }
-        };
-        let fd = match opened {
-            Ok(fd) => fd,
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
-                return Some(Served::Absent)
-            }
-            // A link, an escape, a permission: not served; judged as usual.
-            Err(_) => return None,
-        };
-        let file = File::from(fd);
-        let meta = file.metadata().ok()?;
-        let ft = meta.file_type();
-        let fits = match h.kind {
-            Kind::Regular => ft.is_file() && meta.nlink() == 1,
-            Kind::KernelFile => ft.is_file(),
-            Kind::CharDevice(major, minor) => {
-                ft.is_char_device() && meta.rdev() == libc::makedev(major, minor)
-            }
-            Kind::Terminal => ft.is_char_device() && sys::is_terminal(file.as_fd()),
-        };
-        if !fits {
-            return None;
-        }
-        if !nonblock && sys::clear_nonblock(file.as_fd()).is_err() {
-            return None;
-        }
-        Some(Served::File(file, cloexec))
+        })
     }
+
+    /// /etc/localtime: the file itself, or, when it is a link, the file it points to in the
+    /// time zone database, opened there, beneath it.
+    fn open_localtime(&self, ours: i32) -> Option<Opened> {
+        let root = self.root.as_ref();
+        let etc = self.etc.get(root)?;
+        let target = match sys::readlinkat(etc.as_fd(), c"localtime") {
+            Ok(target) => target,
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Opened::Absent),
+            // Not a link: the file itself.
+            Err(_) => {
+                return Some(Opened::Tried(sys::openat2(
+                    etc.as_fd(),
+                    c"localtime",
+                    ours,
+                    NO_LINKS,
+                )))
+            }
+        };
+        // A relative link from /etc climbs once to /.
+        let target = match target.strip_prefix(b"../") {
+            Some(rest) => [b"/".as_slice(), rest].concat(),
+            None => target,
+        };
+        let target = components(&target)?;
+        let base = parts_of(ZONEINFO);
+        if target.len() <= base.len() || target[..base.len()] != base[..] {
+            return None;
+        }
+        let zoneinfo = self.zoneinfo.get(root)?;
+        let rest = CString::new(target[base.len()..].join(&b'/')).ok()?;
+        Some(Opened::Tried(sys::openat2(
+            zoneinfo.as_fd(),
+            &rest,
+            ours,
+            libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS,
+        )))
+    }
+}
+
+/// Links the broker never follows: every open is beneath its directory, through no symbolic
+/// link and no /proc magic link.
+const NO_LINKS: u64 =
+    libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
+
+/// What opening an entry's place gave.
+enum Opened {
+    /// The entry's directory does not exist here.
+    Absent,
+    /// The open was tried: the descriptor, or why not.
+    Tried(std::io::Result<OwnedFd>),
+}
+
+/// Whether `file` is what an entry of `kind` expects: a regular file with one name (no hard
+/// link to a secret), a kernel file, the expected device, a terminal. `None` when it cannot
+/// be asked.
+fn fits(kind: Kind, file: &File) -> Option<bool> {
+    let meta = file.metadata().ok()?;
+    let ft = meta.file_type();
+    Some(match kind {
+        Kind::Regular => ft.is_file() && meta.nlink() == 1,
+        Kind::KernelFile => ft.is_file(),
+        Kind::CharDevice(major, minor) => {
+            ft.is_char_device() && meta.rdev() == libc::makedev(major, minor)
+        }
+        Kind::Terminal => ft.is_char_device() && sys::is_terminal(file.as_fd()),
+    })
 }
 
 /// The list, for `--explain`.
