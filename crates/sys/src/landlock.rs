@@ -211,33 +211,35 @@ impl Prepared {
     }
 
     fn fill(&self, ruleset: i32) -> Result<(), Failure> {
+        let mut held = Held::default();
+        let added = self.add_path_rules(ruleset, &mut held);
+        held.close();
+        added?;
+        self.add_port_rules(ruleset)
+    }
+
+    /// Adds the path rules. The descriptors opened for them stay open until the caller closes
+    /// `held`, most often all in one `close_range`.
+    fn add_path_rules(&self, ruleset: i32, held: &mut Held) -> Result<(), Failure> {
         for (index, (target, access)) in self.rules.iter().enumerate() {
             let fail = |errno| Failure {
                 errno,
                 rule: Some(index),
             };
-            let (fd, opened) = match target {
-                Target::Held(fd) => (*fd, false),
-                Target::Path { path, missing_ok } => {
-                    // SAFETY: a NUL-terminated path; O_PATH opens read nothing.
-                    let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
-                    if fd < 0 {
-                        let e = errno();
-                        if *missing_ok && e == libc::ENOENT {
-                            continue;
-                        }
-                        return Err(fail(e));
-                    }
-                    (fd, true)
-                }
+            let fd = match target {
+                Target::Held(fd) => *fd,
+                Target::Path { path, missing_ok } => match held.open(path) {
+                    Ok(fd) => fd,
+                    Err(libc::ENOENT) if *missing_ok => continue,
+                    Err(e) => return Err(fail(e)),
+                },
             };
-            let added = add_path_rule(ruleset, fd, *access);
-            if opened {
-                // SAFETY: closing the descriptor opened just above.
-                unsafe { libc::close(fd) };
-            }
-            added.map_err(fail)?;
+            add_path_rule(ruleset, fd, *access).map_err(fail)?;
         }
+        Ok(())
+    }
+
+    fn add_port_rules(&self, ruleset: i32) -> Result<(), Failure> {
         for (port, access) in &self.ports {
             let attr = NetPortAttr {
                 allowed_access: *access,
@@ -274,6 +276,83 @@ impl Prepared {
             });
         }
         Ok(())
+    }
+}
+
+/// The descriptors a layer opened for its rules, kept open in runs of consecutive numbers and
+/// closed a run at a time: one `close_range` instead of a `close` per rule (about 0.5 µs each
+/// in a fresh process, a fifth of what a rule costs). Every number of a run is one this layer
+/// opened and still holds, so closing the range closes nothing else, whatever other threads
+/// open meanwhile. Runs break where the process already holds a descriptor; when every slot
+/// is taken the runs are closed, so this never allocates.
+#[derive(Default)]
+struct Held {
+    /// (first, last) of each run; `len` in use.
+    runs: [(i32, i32); HELD_RUNS],
+    len: usize,
+}
+
+/// Runs held at once: descriptors the process already holds split the free numbers into a
+/// few stretches at most.
+const HELD_RUNS: usize = 4;
+
+impl Held {
+    /// Opens `path` with `O_PATH` (nothing read, no permission needed) and holds it; returns
+    /// the descriptor or the errno. When the process is out of descriptors, the runs are
+    /// closed and the open tried once more: holding them never fails a layer that closing
+    /// each descriptor at once would have applied.
+    fn open(&mut self, path: &CString) -> Result<i32, i32> {
+        let open = || {
+            // SAFETY: a NUL-terminated path; O_PATH opens read nothing.
+            let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+            if fd < 0 {
+                Err(errno())
+            } else {
+                Ok(fd)
+            }
+        };
+        let fd = match open() {
+            Err(libc::EMFILE) if self.len > 0 => {
+                self.close();
+                open()?
+            }
+            other => other?,
+        };
+        self.hold(fd);
+        Ok(fd)
+    }
+
+    fn hold(&mut self, fd: i32) {
+        if let Some(run) = self.runs[..self.len].iter_mut().find(|r| r.1 + 1 == fd) {
+            run.1 = fd;
+            return;
+        }
+        if self.len == HELD_RUNS {
+            self.close();
+        }
+        self.runs[self.len] = (fd, fd);
+        self.len += 1;
+    }
+
+    /// Closes every run. `close_range` may be refused (a kernel before 5.9, or a filter this
+    /// process inherited): each descriptor is then closed on its own.
+    fn close(&mut self) {
+        for &(first, last) in &self.runs[..self.len] {
+            if first < last {
+                // SAFETY: closing descriptors this layer opened and no longer uses.
+                let r = unsafe {
+                    libc::syscall(libc::SYS_close_range, first as u32, last as u32, 0u32)
+                };
+                if r == 0 {
+                    continue;
+                }
+            }
+            for fd in first..=last {
+                // SAFETY: as above, one at a time.
+                unsafe { libc::close(fd) };
+            }
+        }
+        self.len = 0;
     }
 }
 
