@@ -67,19 +67,29 @@ pub(crate) fn roots(may_list: bool) -> Vec<PathBuf> {
     if !may_list {
         return standard();
     }
-    match std::fs::read_dir("/") {
-        Ok(entries) => {
-            // A link (usrmerge's /bin -> usr/bin) leads to another entry, which has its own
-            // rule, or elsewhere, which gets none: stricter, never wider.
-            let listed: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .filter(|e| !crate::policy::paths::is_kernel_filesystem(&e.file_name()))
-                .filter(|e| e.file_type().is_ok_and(|t| !t.is_symlink()))
-                .map(|e| Path::new("/").join(e.file_name()))
-                .collect();
-            LISTED.get_or_init(|| listed).clone()
+    let mut listed = Vec::new();
+    let read = crate::sys::list_dir(c"/", |name, kind| {
+        // A link (usrmerge's /bin -> usr/bin) leads to another entry, which has its own
+        // rule, or elsewhere, which gets none: stricter, never wider.
+        if crate::policy::paths::is_kernel_filesystem(name) || is_link(name, kind) {
+            return;
         }
+        listed.push(Path::new("/").join(name));
+    });
+    match read {
+        Ok(()) => LISTED.get_or_init(|| listed).clone(),
         Err(_) => standard(),
+    }
+}
+
+/// Whether the entry `name` of `/` is a symbolic link, or cannot be told apart from one.
+fn is_link(name: &std::ffi::OsStr, kind: crate::sys::EntryType) -> bool {
+    use crate::sys::EntryType;
+    match kind {
+        EntryType::Link => true,
+        EntryType::Other => false,
+        EntryType::Unknown => std::fs::symlink_metadata(Path::new("/").join(name))
+            .map_or(true, |m| m.file_type().is_symlink()),
     }
 }
 

@@ -184,3 +184,72 @@ pub fn read_link_fd(link: std::os::fd::BorrowedFd<'_>) -> io::Result<std::path::
         buf.resize(buf.len() * 4, 0);
     }
 }
+
+/// What a directory entry is, as the directory itself records it (`d_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryType {
+    /// A symbolic link.
+    Link,
+    /// Something else: a directory, a file, a device...
+    Other,
+    /// The filesystem does not record types: ask `lstat`.
+    Unknown,
+}
+
+/// Calls `each` with the name and type of every entry of the directory `path` but `.` and
+/// `..`, read with `getdents64` into a buffer on the stack. `std::fs::read_dir` costs about
+/// 7 µs more for `/` in a fresh process (an allocation per entry, and glibc's 32 KiB
+/// buffer), which pledge() pays in every program that promises writes beneath `/`.
+pub fn list_dir(
+    path: &std::ffi::CStr,
+    mut each: impl FnMut(&std::ffi::OsStr, EntryType),
+) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    // SAFETY: a NUL-terminated path; the descriptor is owned by `dir` from here on.
+    let fd = unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a new descriptor nobody else owns; closed when `dir` drops.
+    let dir = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+    let mut buf = [0u8; 4096];
+    loop {
+        // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`, which outlives the call.
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                std::os::fd::AsRawFd::as_raw_fd(&dir),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
+        let n = process::check_long(n)? as usize;
+        if n == 0 {
+            return Ok(());
+        }
+        // Each record: d_ino (8 bytes), d_off (8), d_reclen (2), d_type (1), then the
+        // NUL-terminated name, padded to d_reclen.
+        let mut at = 0;
+        while at + 19 < n {
+            let reclen = usize::from(u16::from_ne_bytes([buf[at + 16], buf[at + 17]]));
+            let record = &buf[at..(at + reclen).min(n)];
+            at += reclen.max(1);
+            let name = &record[19..];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let kind = match record[18] {
+                libc::DT_LNK => EntryType::Link,
+                libc::DT_UNKNOWN => EntryType::Unknown,
+                _ => EntryType::Other,
+            };
+            each(std::ffi::OsStr::from_bytes(name), kind);
+        }
+    }
+}

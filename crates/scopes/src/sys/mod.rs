@@ -13,8 +13,8 @@ pub use scopes_sys::seccomp::{
     SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
 };
 pub use scopes_sys::{
-    at_fork, filtered, gid, landlock_abi, open_path_at, read_link_fd, set_no_new_privs,
-    single_threaded_unfiltered, uid,
+    at_fork, filtered, gid, landlock_abi, list_dir, open_path_at, read_link_fd, set_no_new_privs,
+    single_threaded_unfiltered, uid, EntryType,
 };
 
 use crate::bpf::Insn;
