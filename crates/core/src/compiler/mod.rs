@@ -78,7 +78,7 @@ pub fn action_for(decision: crate::policy::Decision, target: &Target) -> u32 {
 /// assert!(prog.len() < 210);
 /// ```
 pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
-    let mut diagram = Diagram::default();
+    let mut diagram = Diagram::new();
     let kill = diagram.ret(ret::KILL_PROCESS);
     let enosys = diagram.ret(ret::ERRNO | abi::ENOSYS as u32);
 
