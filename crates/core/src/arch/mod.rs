@@ -73,7 +73,7 @@ impl Arch {
     /// let table = scopes_core::Arch::Aarch64.syscalls();
     /// assert_eq!(table.iter().find(|(name, _)| *name == "openat"), Some(("openat", 56)));
     /// ```
-    pub fn syscalls(self) -> Syscalls {
+    pub const fn syscalls(self) -> Syscalls {
         match self {
             Arch::X86_64 => x86_64::SYSCALLS,
             Arch::Aarch64 => aarch64::SYSCALLS,

@@ -36,7 +36,7 @@ impl Syscalls {
     }
 
     /// How many system calls the table holds.
-    pub fn len(&self) -> usize {
+    pub const fn len(&self) -> usize {
         self.numbers.len()
     }
 
@@ -59,6 +59,20 @@ impl Syscalls {
             .map_or(self.names.len(), |next| usize::from(*next))
             - 1;
         (&self.names[start..end], u32::from(self.numbers[position]))
+    }
+
+    /// The name of the call at `position`, as bytes: [`Syscalls::get`] for constant
+    /// evaluation, where slicing a `str` is not available.
+    pub(crate) const fn name_bytes(&self, position: usize) -> &'static [u8] {
+        let names = self.names.as_bytes();
+        let start = self.starts[position] as usize;
+        let end = if position + 1 < self.starts.len() {
+            self.starts[position + 1] as usize
+        } else {
+            names.len()
+        } - 1;
+        let (_, from_start) = names.split_at(start);
+        from_start.split_at(end - start).0
     }
 
     /// The call with the highest number.

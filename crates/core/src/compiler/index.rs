@@ -1,18 +1,24 @@
 //! Which rules of the table apply to each system call of an arch, under one promise set.
 //!
-//! The table names system calls; the arch table numbers them. pledge() compiles in fresh
-//! processes, so this lookup is rebuilt on every compile and has to be cheap: one fixed-size
-//! open-addressing table of names, then the rules the promises satisfy, grouped by system
-//! call. No allocation per name, and nothing global: a global cache being filled by another
-//! thread at fork would leave the child waiting on it for ever.
+//! The table names system calls; the arch table numbers them. Where each name sits in each
+//! arch table is worked out while this crate compiles ([`Positions`], constant evaluation over
+//! the static tables): pledge() compiles in fresh processes, where finding ~700 names in a
+//! hash table of the arch's names was a sixth of a compile, most of it reading names not yet
+//! in the cache. At run time only the rules the promises satisfy are grouped by system call.
+//! Nothing is built at run time and shared: a global cache being filled by another thread at
+//! fork would leave the child waiting on it for ever.
 
-use crate::policy::table;
+use crate::policy::table::{self, RULES};
 use crate::{Arch, Promises};
 
 /// Slots of the name table: a power of two at least twice the largest arch table.
 const SLOTS: usize = 1024;
 
-/// The arch's system call names, for finding a name's position in `arch.syscalls()`.
+/// A position no arch table reaches: the arch lacks the name.
+const ABSENT: u16 = u16::MAX;
+
+/// The arch's system call names, for finding a name's position in `arch.syscalls()`; used
+/// only in constant evaluation.
 struct Names {
     syscalls: crate::arch::Syscalls,
     /// Position + 1 in `syscalls`; 0 is an empty slot.
@@ -20,42 +26,121 @@ struct Names {
 }
 
 impl Names {
-    fn new(arch: Arch) -> Names {
+    const fn new(arch: Arch) -> Names {
         let syscalls = arch.syscalls();
         assert!(2 * syscalls.len() <= SLOTS, "the name table is too small");
         let mut names = Names {
             syscalls,
             slots: [0; SLOTS],
         };
-        for (position, (name, _)) in syscalls.iter().enumerate() {
-            let mut slot = hash(name);
+        let mut position = 0;
+        while position < syscalls.len() {
+            let mut slot = hash(syscalls.name_bytes(position));
             while names.slots[slot] != 0 {
                 slot = (slot + 1) % SLOTS;
             }
             names.slots[slot] = position as u16 + 1;
+            position += 1;
         }
         names
     }
 
-    /// The position of `name` in the arch table, if the arch has it.
-    fn position(&self, name: &str) -> Option<usize> {
+    /// The position of `name` in the arch table, or [`ABSENT`].
+    const fn position(&self, name: &str) -> u16 {
+        let name = name.as_bytes();
         let mut slot = hash(name);
         loop {
-            let position = usize::from(self.slots[slot]).checked_sub(1)?;
-            if self.syscalls.get(position).0 == name {
-                return Some(position);
+            let entry = self.slots[slot];
+            if entry == 0 {
+                return ABSENT;
+            }
+            if same(self.syscalls.name_bytes(entry as usize - 1), name) {
+                return entry - 1;
             }
             slot = (slot + 1) % SLOTS;
         }
     }
 }
 
+/// Byte-wise equality, which constant evaluation has no operator for.
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// FNV-1a, reduced to a slot.
-fn hash(name: &str) -> usize {
-    let h = name.bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
+const fn hash(name: &[u8]) -> usize {
+    let mut h = 0x811c_9dc5u32;
+    let mut i = 0;
+    while i < name.len() {
+        h = (h ^ name[i] as u32).wrapping_mul(0x0100_0193);
+        i += 1;
+    }
     (h ^ (h >> 16)) as usize % SLOTS
+}
+
+/// How many names the rules of the table give, counting repeats.
+const NAMED: usize = {
+    let mut count = 0;
+    let mut i = 0;
+    while i < RULES.len() {
+        count += RULES[i].syscalls.len();
+        i += 1;
+    }
+    count
+};
+
+/// For one arch: the position of every name of the table's rules, rule after rule in table
+/// order and each rule's names in order, and of every fallback call ([`ABSENT`] where the
+/// arch lacks it).
+struct Positions {
+    named: [u16; NAMED],
+    fallback: [u16; table::FALLBACK_ENOSYS.len()],
+}
+
+impl Positions {
+    const fn new(arch: Arch) -> Positions {
+        let names = Names::new(arch);
+        let mut named = [ABSENT; NAMED];
+        let (mut rule, mut next) = (0, 0);
+        while rule < RULES.len() {
+            let syscalls = RULES[rule].syscalls;
+            let mut i = 0;
+            while i < syscalls.len() {
+                named[next] = names.position(syscalls[i]);
+                next += 1;
+                i += 1;
+            }
+            rule += 1;
+        }
+        let mut fallback = [ABSENT; table::FALLBACK_ENOSYS.len()];
+        let mut i = 0;
+        while i < fallback.len() {
+            fallback[i] = names.position(table::FALLBACK_ENOSYS[i]);
+            i += 1;
+        }
+        Positions { named, fallback }
+    }
+
+    fn of(arch: Arch) -> &'static Positions {
+        static X86_64: Positions = Positions::new(Arch::X86_64);
+        static AARCH64: Positions = Positions::new(Arch::Aarch64);
+        static RISCV64: Positions = Positions::new(Arch::Riscv64);
+        match arch {
+            Arch::X86_64 => &X86_64,
+            Arch::Aarch64 => &AARCH64,
+            Arch::Riscv64 => &RISCV64,
+        }
+    }
 }
 
 /// For every system call of the arch (by position in `arch.syscalls()`), the table rules that
@@ -71,17 +156,18 @@ pub(super) struct RuleIndex {
 
 impl RuleIndex {
     pub fn new(arch: Arch, promises: Promises, reporting: bool) -> RuleIndex {
-        let names = Names::new(arch);
-        let calls = names.syscalls.len();
+        let known = Positions::of(arch);
+        let calls = arch.syscalls().len();
         let mut pairs: Vec<(u16, u16)> = Vec::with_capacity(1024);
-        for (i, rule) in table::RULES.iter().enumerate() {
+        let mut named = known.named.as_slice();
+        for (i, rule) in RULES.iter().enumerate() {
+            let (positions, rest) = named.split_at(rule.syscalls.len());
+            named = rest;
             if !rule.needs.satisfied_by(promises, reporting) {
                 continue;
             }
-            for name in rule.syscalls {
-                if let Some(position) = names.position(name) {
-                    pairs.push((position as u16, i as u16));
-                }
+            for &position in positions.iter().filter(|&&p| p != ABSENT) {
+                pairs.push((position, i as u16));
             }
         }
         // Grouped by position with a counting sort: linear, and stable, so each group keeps
@@ -101,10 +187,8 @@ impl RuleIndex {
             *slot += 1;
         }
         let mut fallback = vec![false; calls];
-        for name in table::FALLBACK_ENOSYS {
-            if let Some(position) = names.position(name) {
-                fallback[position] = true;
-            }
+        for &position in known.fallback.iter().filter(|&&p| p != ABSENT) {
+            fallback[usize::from(position)] = true;
         }
         RuleIndex {
             rules,
