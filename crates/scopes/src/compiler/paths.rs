@@ -156,15 +156,32 @@ pub fn plan(promises: Promises, inputs: &Inputs<'_>) -> LayerPlan {
     }
     fs &= AccessFs::from_all(ABI::from(abi));
 
-    let mut rules = Vec::new();
+    let mut rules: Vec<PathRule> = Vec::new();
     let mut add = |place: Place, access: BitFlags<AccessFs>, missing_ok: bool| {
         let access = access & fs;
-        if !access.is_empty() {
-            rules.push(PathRule {
+        if access.is_empty() {
+            return;
+        }
+        // Two rules on one path are one rule with both rights (Landlock ORs the rights of
+        // rules on the same file): /tmp is an entry of `/` and tmppath's directory. One
+        // rule opens the path once. Held descriptors are left alone: the plan cannot tell
+        // which files they are.
+        let same = |r: &&mut PathRule| {
+            r.missing_ok == missing_ok
+                && match (&r.place, &place) {
+                    // The same bytes (comparing paths component by component would cost more
+                    // than the open it saves).
+                    (Place::Path(a), Place::Path(b)) => a.as_os_str() == b.as_os_str(),
+                    _ => false,
+                }
+        };
+        match rules.iter_mut().find(same) {
+            Some(rule) => rule.access |= access,
+            None => rules.push(PathRule {
                 place,
                 access,
                 missing_ok,
-            });
+            }),
         }
     };
     match inputs.unveiled {
@@ -475,6 +492,30 @@ mod tests {
             .is_empty());
         let old = Inputs { abi: 3, ..inputs };
         assert!(plan("stdio dns".parse().unwrap(), &old).net.is_empty());
+    }
+
+    /// /tmp is an entry of `/` and tmppath's directory: one rule holds what both grant there.
+    #[test]
+    fn a_path_gets_one_rule_with_every_right_granted_there() {
+        let roots = roots();
+        let layer = plan(Promises::all(), &on_abi_7(&roots));
+        let tmp: Vec<&PathRule> = layer
+            .rules
+            .iter()
+            .filter(|r| r.place == Place::Path("/tmp".into()))
+            .collect();
+        assert_eq!(tmp.len(), 1, "{tmp:?}");
+        // It holds what each promise alone grants on /tmp, as far as the layer handles it.
+        for alone in ["stdio wpath cpath dpath", "stdio tmppath"] {
+            let alone = plan(alone.parse().unwrap(), &on_abi_7(&roots));
+            let granted = alone
+                .rules
+                .iter()
+                .filter(|r| r.place == Place::Path("/tmp".into()))
+                .fold(BitFlags::empty(), |acc, r| acc | r.access);
+            assert!(!granted.is_empty());
+            assert!(tmp[0].access.contains(granted & layer.fs));
+        }
     }
 
     #[test]
