@@ -206,11 +206,13 @@ fn sweep_cost(
                 break;
             }
             lo = r.end + 1;
-        } else if r.end >= hi || r.start == r.end {
-            cost += 1; // one `jge` or `jeq`; numbers below it stay undecided
         } else {
-            cost += 2; // `jgt` then `jge`
-            lo = r.end + 1;
+            // One `jge` or `jeq` (numbers below it stay undecided), or `jgt` then `jge`. Chosen
+            // without a jump: which holds follows no pattern the branch predictor learns, and
+            // this runs for every window the search tries.
+            let split = r.end < hi && r.start != r.end;
+            cost += 1 + usize::from(split);
+            lo = if split { r.end + 1 } else { lo };
         }
         if left == 0 {
             break;
