@@ -171,6 +171,11 @@ impl Pool {
                 self.values.push(v);
             }
         }
+        if self.values.len() - start == a.len as usize {
+            // Every value kept: the list is `a`, which interning would find again.
+            self.values.truncate(start);
+            return a;
+        }
         self.finish(start)
     }
 
