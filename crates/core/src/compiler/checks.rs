@@ -137,7 +137,16 @@ impl Rules {
 #[derive(Default)]
 pub(super) struct Pool {
     values: Vec<u64>,
-    lists: Vec<Values>,
+    /// Every list, with its [`digest`]: lists are compared value by value only when their
+    /// digests agree (comparing every earlier list was most of a compile's `memcmp`).
+    lists: Vec<(Values, u64)>,
+}
+
+/// A digest of a list of values, for telling lists apart quickly.
+fn digest(values: &[u64]) -> u64 {
+    values.iter().fold(0xcbf2_9ce4_8422_2325, |h, v| {
+        (h ^ v).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl Pool {
@@ -186,16 +195,19 @@ impl Pool {
             len: (self.values.len() - start) as u32,
         };
         let (earlier, added) = self.values.split_at(start);
-        let same = self.lists.iter().copied().find(|l| {
-            l.len == new.len && &earlier[l.start as usize..(l.start + l.len) as usize] == added
+        let digest = digest(added);
+        let same = self.lists.iter().find(|(l, d)| {
+            *d == digest
+                && l.len == new.len
+                && &earlier[l.start as usize..(l.start + l.len) as usize] == added
         });
         match same {
-            Some(l) => {
+            Some(&(l, _)) => {
                 self.values.truncate(start);
                 l
             }
             None => {
-                self.lists.push(new);
+                self.lists.push((new, digest));
                 new
             }
         }
