@@ -8,7 +8,7 @@
 //! accumulator) are built once and shared, within a system call and across system calls.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher as _, BuildHasherDefault, Hasher};
 
 use super::layout::{Label, Op};
 use crate::bpf::{data, Insn, JMP_JEQ_K, JMP_JGE_K, JMP_JGT_K, JMP_JSET_K};
@@ -278,11 +278,34 @@ enum Node {
     },
 }
 
+/// A key of the memo of sub-diagrams, hashed once: it is looked up, then inserted after its
+/// children are built, and hashing a whole list of rules twice was a tenth of a compile.
+#[derive(PartialEq, Eq)]
+struct Key {
+    /// First, so that keys with different hashes compare unequal at once.
+    hash: u64,
+    rules: Rules,
+    acc: Acc,
+}
+
+impl Key {
+    fn new(rules: Rules, acc: Acc) -> Key {
+        let hash = BuildHasherDefault::<Fnv>::default().hash_one((&rules, acc));
+        Key { hash, rules, acc }
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
 /// All argument-check diagrams of one filter, with the shared returns.
 #[derive(Default)]
 pub(super) struct Diagram {
     nodes: Vec<Node>,
-    memo: HashMap<(Rules, Acc), usize, BuildHasherDefault<Fnv>>,
+    memo: HashMap<Key, usize, BuildHasherDefault<Fnv>>,
     /// (return value, node): a handful, searched in order.
     rets: Vec<(u32, usize)>,
     /// The value lists the checks compare with.
@@ -319,13 +342,13 @@ impl Diagram {
         let Some(check) = rules.first_check() else {
             return self.ret(rules.default);
         };
-        let key = (rules, acc);
+        let key = Key::new(rules, acc);
         if let Some(&id) = self.memo.get(&key) {
             return id;
         }
         let (acc_pass, acc_fail) = acc_after(&check, &self.pool);
-        let if_pass = key.0.assuming(&check, true, &mut self.pool);
-        let if_fail = key.0.assuming(&check, false, &mut self.pool);
+        let if_pass = key.rules.assuming(&check, true, &mut self.pool);
+        let if_fail = key.rules.assuming(&check, false, &mut self.pool);
         let pass = self.build(if_pass, acc_pass);
         let fail = self.build(if_fail, acc_fail);
         self.nodes.push(Node::Test {
