@@ -317,12 +317,24 @@ pub(super) struct Diagram {
 /// what 128 buckets hold: one more would double the table (8 KiB more to fault in).
 const MEMO_CAPACITY: usize = 112;
 
+/// Nodes, values and value lists a filter of every promise needs, with some room: each
+/// doubling of a vector moves it to fresh heap, which a fresh process faults in page by page
+/// (a sixth of its compile went to such faults).
+const NODES: usize = 80;
+const VALUES: usize = 256;
+const LISTS: usize = 80;
+
 impl Diagram {
-    /// An empty diagram, its memo sized for a filter of every promise.
+    /// An empty diagram, sized for a filter of every promise.
     pub fn new() -> Diagram {
         Diagram {
+            nodes: Vec::with_capacity(NODES),
             memo: HashMap::with_capacity_and_hasher(MEMO_CAPACITY, Default::default()),
-            ..Diagram::default()
+            rets: Vec::new(),
+            pool: Pool {
+                values: Vec::with_capacity(VALUES),
+                lists: Vec::with_capacity(LISTS),
+            },
         }
     }
 
