@@ -199,7 +199,7 @@ impl RuleIndex {
 
     /// The rules for the call at `position` (table indices, in table order) and whether it
     /// falls back to ENOSYS.
-    pub fn rules(&self, position: usize) -> (impl Iterator<Item = usize> + '_, bool) {
+    pub fn rules(&self, position: usize) -> (impl Iterator<Item = usize> + Clone + '_, bool) {
         let group = usize::from(self.starts[position])..usize::from(self.starts[position + 1]);
         (
             self.rules[group].iter().map(|&rule| usize::from(rule)),

@@ -175,7 +175,7 @@ pub fn compile(promises: Promises, target: &Target) -> Vec<Insn> {
 /// checks: those get their `ret` without building rules.
 fn answer(
     diagram: &mut Diagram,
-    rules: impl Iterator<Item = usize>,
+    rules: impl Iterator<Item = usize> + Clone,
     default: u32,
     ctx: &Context,
 ) -> usize {
@@ -185,7 +185,8 @@ fn answer(
         Some(first) if first.checks.is_empty() => return diagram.ret(first.verdict.action()),
         Some(_) => {}
     }
-    let mut steps = Vec::new();
+    // Sized at once: grown step by step, the list would move to fresh heap as it doubles.
+    let mut steps = Vec::with_capacity(rules.clone().map(|r| r.checks.len() + 1).sum());
     for rule in rules {
         for c in rule.checks {
             steps.push(Step::Check(Check {
