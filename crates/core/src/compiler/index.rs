@@ -2,9 +2,9 @@
 //!
 //! The table names system calls; the arch table numbers them. Where each name sits in each
 //! arch table is worked out while this crate compiles ([`Positions`], constant evaluation over
-//! the static tables): pledge() compiles in fresh processes, where finding ~700 names in a
-//! hash table of the arch's names was a sixth of a compile, most of it reading names not yet
-//! in the cache. At run time only the rules the promises satisfy are grouped by system call.
+//! the static tables): pledge() compiles in fresh processes, where building a hash table of
+//! the arch's names and finding ~700 names in it took about 15 µs of a 130 µs compile. At run
+//! time only the rules the promises satisfy are grouped by system call.
 //! Nothing is built at run time and shared: a global cache being filled by another thread at
 //! fork would leave the child waiting on it for ever.
 
