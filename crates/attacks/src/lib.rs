@@ -20,9 +20,8 @@ use std::sync::{Mutex, OnceLock};
 pub mod bounded;
 pub mod caps;
 pub mod cmd_life;
-mod fork;
 pub mod table;
-pub use fork::{run_forked, Child, End};
+pub use test_support::{run_forked, Child, End};
 
 /// The repository root.
 pub fn repo() -> PathBuf {

@@ -7,18 +7,7 @@ use std::net::SocketAddrV4;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::Path;
 
-/// A raw system call. Returns the result, or -errno on failure.
-pub fn sys(nr: libc::c_long, args: &[u64]) -> i64 {
-    let a = |i: usize| args.get(i).copied().unwrap_or(0);
-    // SAFETY: the attacks pass arguments that are valid for the call (live buffers, C strings
-    // that outlive it) or that the filter must stop before the kernel reads them.
-    let r = unsafe { libc::syscall(nr, a(0), a(1), a(2), a(3), a(4), a(5)) };
-    if r < 0 {
-        -(std::io::Error::last_os_error().raw_os_error().unwrap_or(0) as i64)
-    } else {
-        r
-    }
-}
+pub use test_support::sys;
 
 /// Pledges `promises` (the string API) or leaves the child with exit code 90.
 pub fn pledge(promises: &str) {

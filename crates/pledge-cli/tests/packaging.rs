@@ -17,7 +17,7 @@ const PUBLISHED: &[&str] = &[
     "pledge-cli",
     "scopes-build-support",
 ];
-const PRIVATE: &[&str] = &["bench", "attacks", "pledge-preload"];
+const PRIVATE: &[&str] = &["bench", "attacks", "pledge-preload", "test-support"];
 
 fn workspace() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))

@@ -1,125 +1,14 @@
-//! Fork-and-check helpers for behaviour tests: run a closure in a child process, capture its
-//! stderr, and report how it ended. The only unsafe code in the tests lives here.
+//! Helpers for the library's behaviour tests: the workspace's fork-and-check helpers
+//! (`test-support`), and what only these tests need.
 
 // The test calls libc directly, as the programs it stands for would, to see what the
 // kernel allows and refuses.
 #![allow(unsafe_code)]
 #![allow(dead_code)]
 
-use std::io::Read;
-use std::os::fd::FromRawFd;
-
-/// How a child ended.
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-pub enum End {
-    Exit(i32),
-    Signal(i32),
-}
-
-/// A finished child.
-#[derive(Debug)]
-pub struct Child {
-    pub end: End,
-    pub stderr: String,
-}
-
-impl Child {
-    /// Asserts the child exited 0.
-    #[track_caller]
-    pub fn ok(&self) -> &Self {
-        assert_eq!(self.end, End::Exit(0), "stderr: {}", self.stderr);
-        self
-    }
-    /// Asserts the child died of SIGSYS.
-    #[track_caller]
-    pub fn killed(&self) -> &Self {
-        assert_eq!(
-            self.end,
-            End::Signal(libc::SIGSYS),
-            "stderr: {}",
-            self.stderr
-        );
-        self
-    }
-    /// Asserts stderr contains `text`.
-    #[track_caller]
-    pub fn says(&self, text: &str) -> &Self {
-        assert!(
-            self.stderr.contains(text),
-            "expected {text:?} in stderr: {}",
-            self.stderr
-        );
-        self
-    }
-}
-
-/// Runs `f` in a forked child whose stderr is captured. The child exits with `f`'s result;
-/// a panic exits 101.
-pub fn run(f: impl FnOnce() -> i32) -> Child {
-    install_child_panic_hook();
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two descriptors into the array.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-    // SAFETY: the child only runs `f` and exits; it never returns into the test harness.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0);
-    if pid == 0 {
-        // SAFETY: in the child: redirect stderr to the pipe, run, and leave with _exit.
-        unsafe {
-            libc::dup2(fds[1], 2);
-            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(101);
-            libc::_exit(code);
-        }
-    }
-    // SAFETY: the write end is ours to close; the read end becomes a File we own.
-    let mut reader = unsafe {
-        libc::close(fds[1]);
-        std::fs::File::from_raw_fd(fds[0])
-    };
-    let mut stderr = String::new();
-    let _ = reader.read_to_string(&mut stderr);
-    let mut status = 0;
-    // SAFETY: waiting for our own child.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
-    let end = if libc::WIFEXITED(status) {
-        End::Exit(libc::WEXITSTATUS(status))
-    } else {
-        End::Signal(libc::WTERMSIG(status))
-    };
-    Child { end, stderr }
-}
-
-/// In a forked child, a panic must not wait for locks another thread of the test binary held
-/// at fork time (stderr, the backtrace lock): the child would hang instead of failing. Children
-/// print their panic message with one raw write; the test binary itself keeps the usual hook.
-fn install_child_panic_hook() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let parent = std::process::id();
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if std::process::id() == parent {
-                return default(info);
-            }
-            let text = format!("{info}\n");
-            // SAFETY: write(2) of a buffer we own.
-            unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
-        }));
-    });
-}
-
-/// A raw system call, bypassing libc wrappers and the vDSO. Returns -errno on failure.
-pub fn sys(nr: libc::c_long, args: &[u64]) -> i64 {
-    let a = |i: usize| args.get(i).copied().unwrap_or(0);
-    // SAFETY: tests pass arguments that are valid for the call or that the filter must stop
-    // before the kernel reads them.
-    let r = unsafe { libc::syscall(nr, a(0), a(1), a(2), a(3), a(4), a(5)) };
-    if r < 0 {
-        -(std::io::Error::last_os_error().raw_os_error().unwrap_or(0) as i64)
-    } else {
-        r
-    }
-}
+// Each test file uses its own part of these.
+#[allow(unused_imports)]
+pub use test_support::{run_forked as run, sys, Child, End};
 
 /// Pledges or exits 90 with the error on stderr.
 pub fn pledge(promises: &str) {

@@ -1,4 +1,9 @@
-//! Rust attacks in a forked child: the only unsafe code of the suite.
+//! What the workspace's behaviour tests share: run code in a forked child and see how it
+//! ended (exit or signal) with its stderr, and make raw system calls with exactly the
+//! arguments a test chooses. The attacker suite and the library's tests both use it.
+
+// Tests call the kernel directly, as the programs they stand for would.
+#![allow(unsafe_code)]
 
 use std::io::Read as _;
 use std::os::fd::FromRawFd as _;
@@ -6,14 +11,18 @@ use std::os::fd::FromRawFd as _;
 /// How a process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum End {
+    /// exit(code).
     Exit(i32),
+    /// Killed by this signal.
     Signal(i32),
 }
 
 /// A finished child.
 #[derive(Debug)]
 pub struct Child {
+    /// How it ended.
     pub end: End,
+    /// What it wrote on stderr.
     pub stderr: String,
 }
 
@@ -24,10 +33,38 @@ impl Child {
         assert_eq!(self.end, End::Exit(0), "stderr: {}", self.stderr);
         self
     }
+
+    /// Asserts the child died of SIGSYS.
+    #[track_caller]
+    pub fn killed(&self) -> &Self {
+        assert_eq!(
+            self.end,
+            End::Signal(libc::SIGSYS),
+            "stderr: {}",
+            self.stderr
+        );
+        self
+    }
+
+    /// Asserts stderr contains `text`.
+    #[track_caller]
+    pub fn says(&self, text: &str) -> &Self {
+        assert!(
+            self.stderr.contains(text),
+            "expected {text:?} in stderr: {}",
+            self.stderr
+        );
+        self
+    }
 }
 
 /// Runs `attack` in a forked child with stderr captured; the child exits with its result (a
 /// panic exits 101, with the message on the captured stderr).
+///
+/// ```
+/// let child = test_support::run_forked(|| 3);
+/// assert_eq!(child.end, test_support::End::Exit(3));
+/// ```
 pub fn run_forked(attack: impl FnOnce() -> i32) -> Child {
     install_child_panic_hook();
     let mut fds = [0; 2];
@@ -82,4 +119,22 @@ fn install_child_panic_hook() {
             unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
         }));
     });
+}
+
+/// A raw system call, bypassing libc's wrappers and the vDSO (std always passes mode 0o666 to
+/// open, glibc drops the mode without O_CREAT). Returns the result, or -errno on failure.
+///
+/// ```
+/// assert_eq!(test_support::sys(libc::SYS_close, &[u64::MAX >> 33]), -i64::from(libc::EBADF));
+/// ```
+pub fn sys(nr: libc::c_long, args: &[u64]) -> i64 {
+    let a = |i: usize| args.get(i).copied().unwrap_or(0);
+    // SAFETY: tests pass arguments that are valid for the call (live buffers, C strings that
+    // outlive it) or that the filter must stop before the kernel reads them.
+    let r = unsafe { libc::syscall(nr, a(0), a(1), a(2), a(3), a(4), a(5)) };
+    if r < 0 {
+        -(std::io::Error::last_os_error().raw_os_error().unwrap_or(0) as i64)
+    } else {
+        r
+    }
 }
