@@ -22,8 +22,11 @@ struct Ended {
     stderr: String,
 }
 
+/// Runs `cmd` in the environment of a service or a CI job: Debian's default locale and no
+/// `SHELL` (bash then looks its user up, which must work under `rpath`).
 fn ended(mut cmd: Command, input: &[u8]) -> Ended {
     cmd.env("LANG", "C.UTF-8")
+        .env_remove("SHELL")
         .env_remove("LC_ALL")
         .env_remove("LANGUAGE")
         .env_remove("LD_PRELOAD")
@@ -196,7 +199,7 @@ fn a_shell_pipeline_runs_without_prot_exec() {
 }
 
 #[test]
-fn bash_runs_without_prot_exec_or_tty() {
+fn bash_runs_without_prot_exec_or_tty_and_looks_up_its_user() {
     let dir = data_dir("real-bash");
     let out = same_under(
         "stdio rpath proc exec",

@@ -392,6 +392,32 @@ fn getpw_reads_passwd_and_group_never_shadow() {
 }
 
 #[test]
+fn rpath_looks_up_users_but_opens_no_other_unix_socket() {
+    run(|| {
+        pledge("stdio rpath");
+        // glibc's nscd client socket answers EACCES, and the lookup reads /etc/passwd.
+        // SAFETY: getpwuid returns a pointer into static storage or NULL.
+        let pw = unsafe { libc::getpwuid(0) };
+        assert!(!pw.is_null());
+        let nscd = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+        // SAFETY: plain system call with integer arguments.
+        let fd = unsafe { libc::socket(libc::AF_UNIX, nscd, 0) };
+        let err = std::io::Error::last_os_error().raw_os_error();
+        assert_eq!((fd, err), (-1, Some(libc::EACCES)));
+        0
+    })
+    .ok();
+    // Any other unix socket is still a violation of "unix".
+    run(|| {
+        pledge("stdio rpath");
+        // SAFETY: plain system call with integer arguments.
+        unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0) };
+        0
+    })
+    .killed();
+}
+
+#[test]
 fn dns_reads_resolver_files_and_resolves_localhost() {
     run(|| {
         pledge("stdio dns");
