@@ -516,7 +516,7 @@ pub static RULES: &[Rule] = &[
         "netlink is refused (as root it changes addresses and routes); glibc's getaddrinfo falls back"),
     rule!(["socket"], Needs::Any(&[Dns, Getpw]), [lo!(0, [AF_UNIX])], EACCES,
         "the nscd socket is refused so glibc falls back to files"),
-    rule!(["socket"], only(&[Rpath]), [lo!(0, [AF_UNIX]), lo!(1, [SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC]), lo!(2, [0])],
+    rule!(["socket"], only(&[Rpath]), [lo!(0, [AF_UNIX]), lo!(1, [SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC])],
         EACCES, "glibc's nscd socket is refused so user and group lookups fall back to the files rpath reads"),
     rule!(["connect", "bind", "sendto"], Needs::Any(SOCKETS), [], "addressing sockets"),
     rule!(["sendmsg", "sendmmsg"], Needs::Any(MESSAGES), [],
