@@ -67,7 +67,7 @@ pub fn start_in_terminal(exe: &Path, args: &[&OsStr]) -> Supervised {
 }
 
 fn spawn(mut cmd: Command, exe: &Path) -> Supervised {
-    let mut child = cmd
+    let mut child = test_support::with_default_signals(&mut cmd)
         .env("LC_ALL", "C")
         .env_remove("LANG")
         .env_remove("LD_PRELOAD")

@@ -138,3 +138,25 @@ pub fn sys(nr: libc::c_long, args: &[u64]) -> i64 {
         r
     }
 }
+
+/// Starts `cmd` with the default action for SIGINT, SIGQUIT and SIGHUP. A shell's background
+/// job inherits the first two ignored, and `nohup` the third; the command under test keeps
+/// what it inherits (as it should), so tests that deliver these signals set them first.
+///
+/// ```
+/// let mut cmd = std::process::Command::new("true");
+/// assert!(test_support::with_default_signals(&mut cmd).status().unwrap().success());
+/// ```
+pub fn with_default_signals(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: the closure runs between fork and exec and calls only signal(), which is
+    // async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGHUP] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        })
+    }
+}

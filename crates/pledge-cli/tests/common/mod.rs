@@ -47,6 +47,7 @@ pub fn build_preload() {
 pub fn pledge() -> Command {
     build_preload();
     let mut cmd = Command::new(PLEDGE);
+    test_support::with_default_signals(&mut cmd);
     cmd.env("LC_ALL", "C")
         .env_remove("LANG")
         .env_remove("LD_PRELOAD")
