@@ -119,6 +119,76 @@ fn table_sendmsg_with_an_address_under_stdio_reaches_no_socket() {
     }
 }
 
+/// Under `stdio rpath`, glibc's nscd socket answers EACCES (so user lookups read the files), and
+/// every other unix socket is a violation: a program must not use that refusal to reach a unix
+/// stream service (nscd, a container daemon's socket). The victim is a listening socket that
+/// must see no connection; with `unix` the same attempt connects, so the victim can tell.
+#[test]
+fn table_rpath_nscd_refusal_reaches_no_unix_service() {
+    let dir = scratch("table-nscd");
+    let path = dir.join("service.sock");
+    let victim = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    victim.set_nonblocking(true).unwrap();
+    let connect = |promises: &'static str, kind: i32| {
+        let path = path.clone();
+        run_forked(move || {
+            pledge(promises);
+            // SAFETY: plain system call with integer arguments.
+            let fd = unsafe { libc::socket(libc::AF_UNIX, kind, 0) };
+            if fd < 0 {
+                table::say(&format!("socket: {}", std::io::Error::last_os_error()));
+                return 2;
+            }
+            // SAFETY: fd is the socket just made; the address is a live sockaddr_un.
+            let r = unsafe {
+                let mut addr: libc::sockaddr_un = std::mem::zeroed();
+                addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+                for (d, s) in addr
+                    .sun_path
+                    .iter_mut()
+                    .zip(path.as_os_str().as_encoded_bytes())
+                {
+                    *d = *s as libc::c_char;
+                }
+                libc::connect(
+                    fd,
+                    (&addr as *const libc::sockaddr_un).cast(),
+                    std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t,
+                )
+            };
+            if r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EINPROGRESS) {
+                0
+            } else {
+                1
+            }
+        })
+    };
+    let nscd = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    let refused = connect("stdio rpath", nscd);
+    assert_eq!(refused.end, End::Exit(2), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("Permission denied"),
+        "{}",
+        refused.stderr
+    );
+    for kind in [
+        libc::SOCK_STREAM,
+        libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+        libc::SOCK_SEQPACKET,
+    ] {
+        assert_eq!(connect("stdio rpath", kind).end, SIGSYS, "type {kind:#x}");
+    }
+    assert!(
+        victim.accept().is_err(),
+        "a process under stdio rpath connected"
+    );
+    assert_eq!(connect("stdio rpath unix", nscd).end, End::Exit(0));
+    assert!(
+        victim.accept().is_ok(),
+        "the victim sees a connection that is made"
+    );
+}
+
 /// As root, creating a file with a setuid or setgid mode (`open(O_CREAT, 04755)`, `creat`)
 /// makes a setuid-root program. Under every promise that may create files the call answers
 /// EPERM; the victim is the file, whose mode the test reads. Without the bits the same calls

@@ -77,8 +77,9 @@ fn print_sizes() {
 fn sizes_stay_small() {
     // (set, bound reporting, bound quiet, the peer's size logging, quiet)
     // stdio rpath grew by two when Landlock's calls joined every promise that reaches paths
-    // (so that any narrowing succeeds), and by six for the nscd socket's EACCES (user lookups); "all" by the checks that refuse setuid/setgid modes when creating, reading IP_OPTIONS (which
-    // parts getsockopt from setsockopt) and the modem-control ioctls.
+    // (so that any narrowing succeeds), and by six for the nscd socket's EACCES (user
+    // lookups); "all" by the checks that refuse setuid/setgid modes when creating, reading
+    // IP_OPTIONS (which parts getsockopt from setsockopt) and the modem-control ioctls.
     let bounds = [
         ("stdio", 198, 189, 222, 195),
         ("stdio rpath", 209, 200, 256, 229),

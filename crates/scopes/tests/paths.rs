@@ -407,6 +407,16 @@ fn rpath_looks_up_users_but_opens_no_other_unix_socket() {
         0
     })
     .ok();
+    // With "unix" too, the same socket is made: the refusal never narrows another promise.
+    run(|| {
+        pledge("stdio rpath unix");
+        let nscd = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+        // SAFETY: plain system call with integer arguments.
+        let fd = unsafe { libc::socket(libc::AF_UNIX, nscd, 0) };
+        assert!(fd >= 0, "{}", std::io::Error::last_os_error());
+        0
+    })
+    .ok();
     // Any other unix socket is still a violation of "unix".
     run(|| {
         pledge("stdio rpath");
