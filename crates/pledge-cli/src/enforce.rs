@@ -311,11 +311,12 @@ impl Enforcer {
                 ));
             }
         }
-        // glibc's nscd client: socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0).
-        let nscd = libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK;
+        // glibc's nscd client socket is the one socket the table answers with a fallback EACCES
+        // under `rpath` (under `getpw` and `dns` every unix socket gets it).
+        let with_rpath = self.promises.with(Promise::Rpath);
         if name == "socket"
-            && args[0] as u32 as i32 == libc::AF_UNIX
-            && args[1] as u32 as i32 == nscd
+            && decide_by_name(with_rpath, false, &self.ctx, name, args)
+                == Decision::Errno(libc::EACCES)
         {
             text.push_str(
                 " (if this is a user, group or host lookup trying nscd: \"getpw\" or \"dns\" \

@@ -237,6 +237,23 @@ mod tests {
         }
     }
 
+    /// An errno answer of the start-up filter wins over the program filter's `USER_NOTIF`, so
+    /// each one the start-up promises add is a call the supervisor never hears of: only the
+    /// nscd socket's EACCES under `rpath` (docs/command.md says so).
+    #[test]
+    fn the_start_up_promises_add_only_the_nscd_errno_answer() {
+        use scopes::policy::{table::RULES, Verdict};
+        let added: Vec<(&str, &str)> = RULES
+            .iter()
+            .filter(|rule| matches!(rule.verdict, Verdict::Errno(_)))
+            .filter(|rule| rule.needs.satisfied_by(startup_promises(), false))
+            .flat_map(|rule| rule.syscalls.iter().map(|name| (*name, rule.note)))
+            .collect();
+        assert_eq!(added.len(), 1, "{added:?}");
+        assert_eq!(added[0].0, "socket");
+        assert!(added[0].1.contains("nscd"), "{added:?}");
+    }
+
     #[test]
     fn program_filter_sends_every_exec_to_the_supervisor() {
         for arch in Arch::ALL {

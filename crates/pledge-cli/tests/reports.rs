@@ -98,6 +98,54 @@ fn socket_reports_name_the_family() {
         .says("]: socket(AF_INET6, SOCK_DGRAM|SOCK_CLOEXEC, 0) denied: needs promise \"inet\"");
 }
 
+/// glibc's nscd probe (the socket a user, group or host lookup makes first) is survived: glibc
+/// reads the files next. A dynamically linked program gets EACCES for it without a report (its
+/// loader's filter holds `rpath`, which answers that socket so); a static one, which has no
+/// loader's filter, is told which promises let the lookup read the files. Any other unix
+/// socket is reported as needing `unix`.
+#[test]
+fn the_nscd_probe_is_answered_or_names_the_lookup_promises() {
+    let dir = scratch("nscd-probe");
+    let source = r#"#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+int main(void) {
+    int nscd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    printf("nscd: %s\n", nscd < 0 ? strerror(errno) : "made");
+    int other = socket(AF_UNIX, SOCK_DGRAM, 0);
+    printf("other: %s\n", other < 0 ? strerror(errno) : "made");
+    return 0;
+}
+"#;
+    let other = "socket(AF_UNIX, SOCK_DGRAM, 0) denied: needs promise \"unix\"";
+
+    let dynamic = compile_c(&dir, "nscd-dynamic", source, &[]);
+    let ran = run(&["-p", "stdio", "--", dynamic.to_str().unwrap()]);
+    ran.code(0)
+        .stdout_is("nscd: Permission denied\nother: Operation not permitted\n");
+    let reports = ran.reports();
+    assert_eq!(reports.len(), 1, "{}", ran.stderr);
+    assert!(reports[0].ends_with(other), "{}", reports[0]);
+
+    let fixed = compile_c(&dir, "nscd-static", source, &["-static"]);
+    let ran = run(&["-p", "stdio", "--", fixed.to_str().unwrap()]);
+    ran.code(0)
+        .stdout_is("nscd: Operation not permitted\nother: Operation not permitted\n");
+    let reports = ran.reports();
+    assert_eq!(reports.len(), 2, "{}", ran.stderr);
+    assert!(
+        reports[0].ends_with(
+            "socket(AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0) denied: needs promise \
+             \"unix\" (if this is a user, group or host lookup trying nscd: \"getpw\" or \"dns\" \
+             let it read the files instead)"
+        ),
+        "{}",
+        reports[0]
+    );
+    assert!(reports[1].ends_with(other), "{}", reports[1]);
+}
+
 #[test]
 fn children_are_reported_under_their_own_name_and_pid() {
     let ran = run(&[
