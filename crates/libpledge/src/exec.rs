@@ -24,7 +24,7 @@
 
 use std::ffi::{c_char, c_int};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use scopes::bpf::Insn;
 
@@ -36,7 +36,7 @@ struct ExecFilter {
     key: u32,
     prog: Vec<Insn>,
     /// The layer, or the errno that building it failed with (exec then fails: fail closed).
-    layer: Result<Option<scopes::exec::ExecLayer>, c_int>,
+    layer: Result<scopes::exec::ExecLayer, c_int>,
 }
 
 /// Compiled filters, never freed: a wrapper running in another thread (or a vfork child) may
@@ -53,33 +53,29 @@ const _: () = assert!(SLOTS > scopes::Promise::ALL.len() + 1);
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 const FULL: usize = usize::MAX;
 
-/// Serialises [`record_execpromises`] (never taken on the exec path).
-static RECORDING: Mutex<()> = Mutex::new(());
-
-/// Compiles the filter for the execpromises `pledge()` recorded, if they changed.
+/// Compiles the filter for the execpromises `pledge()` recorded, if they changed. Under the
+/// library's lock ([`scopes::exec::with_recorded`]): recordings do not interleave, and a fork
+/// never copies a slot half-set into a child.
 pub fn record_execpromises() {
-    let Some(exec) = scopes::current_execpromises() else {
-        return;
-    };
-    let key = exec.bits();
-    let _guard = RECORDING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if current().is_some_and(|f| f.key == key) {
-        return;
-    }
-    let Some(prog) = scopes::exec::execpromises_filter() else {
-        return;
-    };
-    let layer = scopes::exec::execpromises_layer().map_err(|e| e.errno());
-    let slot = FILTERS.iter().position(|s| s.get().is_none());
-    match slot {
-        Some(i) if FILTERS[i].set(ExecFilter { key, prog, layer }).is_ok() => {
-            CURRENT.store(i + 1, Ordering::Release)
+    scopes::exec::with_recorded(|recorded| {
+        let Some(recorded) = recorded else {
+            return;
+        };
+        let key = recorded.promises().bits();
+        if current().is_some_and(|f| f.key == key) {
+            return;
         }
-        // Cannot happen (see FILTERS); if it did, exec is refused rather than left wider.
-        _ => CURRENT.store(FULL, Ordering::Release),
-    }
+        let prog = recorded.filter();
+        let layer = recorded.layer().map_err(|e| e.errno());
+        let slot = FILTERS.iter().position(|s| s.get().is_none());
+        match slot {
+            Some(i) if FILTERS[i].set(ExecFilter { key, prog, layer }).is_ok() => {
+                CURRENT.store(i + 1, Ordering::Release)
+            }
+            // Cannot happen (see FILTERS); if it did, exec is refused rather than left wider.
+            _ => CURRENT.store(FULL, Ordering::Release),
+        }
+    })
 }
 
 fn current() -> Option<&'static ExecFilter> {
@@ -99,11 +95,10 @@ fn narrow(executed: Option<scopes::exec::Executed>) -> Result<(), c_int> {
         return Ok(());
     };
     match &filter.layer {
-        Ok(Some(layer)) => {
+        Ok(layer) => {
             sys::set_no_new_privs()?;
             layer.apply(executed)?;
         }
-        Ok(None) => {}
         Err(errno) => return Err(*errno),
     }
     // Bound to this process's pid (the program keeps it through execve) on a copy: the

@@ -355,3 +355,23 @@ fn unveil_paths_need_not_be_utf8() {
             .line("unveil: ok");
     }
 }
+
+/// A fork that lands while another thread is inside the library leaves a child that can still
+/// call it: during the process's first call (which registers the fork handlers), and while
+/// pledge() records execpromises (compiling the filter for programs started by exec). Each run
+/// is a fresh process, so each races again.
+#[test]
+fn a_fork_during_another_threads_call_leaves_a_usable_child() {
+    for linkage in BOTH {
+        let program = common::compile("crates/libpledge/tests/c/fork_during_use.c", linkage);
+        for mode in ["first", "execpromises"] {
+            for round in 0..200 {
+                let ran = common::run(&program, &[mode]);
+                assert_eq!(
+                    ran.stdout, "ok\n",
+                    "{linkage:?}, {mode}, round {round}: {ran}"
+                );
+            }
+        }
+    }
+}

@@ -38,8 +38,7 @@ impl CommandExt for Command {
         // Compiled here, in the parent: the child after fork must not allocate. It binds the
         // filter to its own pid before installing it. A layer that cannot be built makes the
         // spawn fail.
-        if let Some(prog) = execpromises_filter() {
-            let layer = execpromises_layer();
+        if let Some((prog, layer)) = with_recorded(|r| r.map(|r| (r.filter(), r.layer()))) {
             let program = resolve(self.get_program());
             install_before_exec(self, layer, program, prog);
         }
@@ -86,19 +85,66 @@ impl ExecLayer {
     }
 }
 
-/// The layer for the recorded execpromises: `Ok(None)` when none were recorded. Without
-/// Landlock, execpromises that reach no path get no Landlock layer (the filter alone holds
-/// them); those that do fail.
-pub fn execpromises_layer() -> Result<Option<ExecLayer>, crate::Error> {
-    // One look at the state: the execpromises, the promises in force and the unveiled rules.
+/// The execpromises recorded by [`crate::pledge`], seen under the lock pledge() takes (see
+/// [`with_recorded`]): the filter and the layer made from it hold the same promises.
+pub struct Recorded<'a> {
+    exec: crate::Promises,
+    process: &'a crate::state::Process,
+}
+
+impl Recorded<'_> {
+    /// The execpromises.
+    pub fn promises(&self) -> crate::Promises {
+        self.exec
+    }
+
+    /// The filter a program started by exec is narrowed with: the execpromises plus `exec`.
+    /// Violations kill the process without a report (ENOSYS under `error`). Compile it before
+    /// fork, since compiling allocates; after fork, on the thread that calls `execve`,
+    /// [`bind_to_pid`] and install it.
+    pub fn filter(&self) -> Vec<Insn> {
+        let target = Target {
+            arch: Arch::native(),
+            ctx: Context {
+                pid: UNBOUND_PID,
+                ..Context::current()
+            },
+            violation: if self.exec.contains(Promise::Error) {
+                ret::ERRNO | libc::ENOSYS as u32
+            } else {
+                ret::KILL_PROCESS
+            },
+            reporting: false,
+        };
+        compile(self.exec.with(Promise::Exec), &target)
+    }
+
+    /// The layer that goes in before the filter. Without Landlock, execpromises that reach no
+    /// path get no Landlock layer (the filter alone holds them); those that do fail.
+    pub fn layer(&self) -> Result<ExecLayer, crate::Error> {
+        Ok(ExecLayer {
+            landlock: execpromises_landlock(self.exec, self.process)?,
+            caps: crate::sys::caps::plan_for_exec(self.exec.with(Promise::Exec))?,
+        })
+    }
+}
+
+/// Calls `f` with the recorded execpromises (`None` when none were recorded), under the lock
+/// pledge() and unveil() take: no pledge() changes them meanwhile, and fork() waits for the
+/// lock, so what `f` keeps beside the library (libpledge's compiled filters) is never copied
+/// half-written into a child. `f` must not call the library: the lock is not reentrant.
+///
+/// ```
+/// // A process that never pledged recorded none.
+/// assert!(scopes::exec::with_recorded(|recorded| recorded.is_none()));
+/// ```
+pub fn with_recorded<R>(f: impl FnOnce(Option<Recorded<'_>>) -> R) -> R {
     let process = crate::state::lock();
-    let Some(exec) = process.pledge.exec else {
-        return Ok(None);
-    };
-    Ok(Some(ExecLayer {
-        landlock: execpromises_landlock(exec, &process)?,
-        caps: crate::sys::caps::plan_for_exec(exec.with(Promise::Exec))?,
-    }))
+    let recorded = process.pledge.exec.map(|exec| Recorded {
+        exec,
+        process: &process,
+    });
+    f(recorded)
 }
 
 fn execpromises_landlock(
@@ -140,34 +186,12 @@ fn execpromises_landlock(
     crate::sys::landlock::Prepared::new(&plan, false).map(Some)
 }
 
-/// The pid [`execpromises_filter`] compiles its "own pid" checks with, until
+/// The pid [`Recorded::filter`] compiles its "own pid" checks with, until
 /// [`bind_to_pid`] puts in the pid of the process that makes the `execve`. Linux never
 /// gives a pid this high (at most 2^22), so an unbound filter names no process.
 pub const UNBOUND_PID: u32 = 0x7fff_fffe;
 
-/// The filter a program started by exec is narrowed with: the execpromises recorded by
-/// [`crate::pledge`] plus `exec`, or `None` when none were recorded. Violations kill the
-/// process without a report (ENOSYS under `error`). Compile it before fork, since compiling
-/// allocates; after fork, on the thread that calls `execve`, [`bind_to_pid`] and install it.
-pub fn execpromises_filter() -> Option<Vec<Insn>> {
-    let exec = crate::state::current_execpromises()?;
-    let target = Target {
-        arch: Arch::native(),
-        ctx: Context {
-            pid: UNBOUND_PID,
-            ..Context::current()
-        },
-        violation: if exec.contains(Promise::Error) {
-            ret::ERRNO | libc::ENOSYS as u32
-        } else {
-            ret::KILL_PROCESS
-        },
-        reporting: false,
-    };
-    Some(compile(exec.with(Promise::Exec), &target))
-}
-
-/// Makes the "own pid" checks of a filter from [`execpromises_filter`] name `pid`: that of the
+/// Makes the "own pid" checks of a filter from [`Recorded::filter`] name `pid`: that of the
 /// process making the `execve`, which the started program keeps, so that it may signal itself
 /// (`raise`, `abort`) as its promises allow. It writes in place and allocates nothing, so it
 /// may run between fork and exec (with `std::process::id()`, a plain getpid). Own-pid values
@@ -195,13 +219,12 @@ pub fn bind_to_pid(prog: &mut [Insn], pid: u32) {
 /// to the child's pid there ([`bind_to_pid`]).
 fn install_before_exec(
     cmd: &mut std::process::Command,
-    layer: Result<Option<ExecLayer>, crate::Error>,
+    layer: Result<ExecLayer, crate::Error>,
     program: Option<std::ffi::CString>,
     prog: Vec<Insn>,
 ) {
     let (refuse, landlock, caps) = match layer {
-        Ok(Some(layer)) => (None, layer.landlock.map(|l| l.raw), layer.caps.raw),
-        Ok(None) => (None, None, scopes_sys::caps::CapDrop::nothing()),
+        Ok(layer) => (None, layer.landlock.map(|l| l.raw), layer.caps.raw),
         Err(e) => (Some(e.errno()), None, scopes_sys::caps::CapDrop::nothing()),
     };
     scopes_sys::exec::narrow_before_exec(

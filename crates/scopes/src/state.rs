@@ -5,7 +5,8 @@
 use std::cell::RefCell;
 use std::os::fd::OwnedFd;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, Once};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::error::Error;
 use crate::pledge::{self, Plan, Pledge, System};
@@ -29,12 +30,22 @@ static PROCESS: Mutex<Process> = Mutex::new(Process {
 /// The process state, for as long as the guard lives. Not reentrant: nothing that holds it
 /// calls back into the functions here.
 pub(crate) fn lock() -> MutexGuard<'static, Process> {
-    static FORK_HANDLERS: Once = Once::new();
-    FORK_HANDLERS.call_once(|| {
-        // Without them a child forked during another thread's pledge() or unveil() would wait
-        // for ever; registration fails only when memory is short, and changes nothing else.
+    // Without the fork handlers a child forked during another thread's pledge() or unveil()
+    // would wait for ever. They are registered before the lock is first taken, with nothing a
+    // child could wait on: a `Once` caught mid-registration by another thread's fork stays
+    // "running" in the child for ever. Two threads may both register; the handlers allow it.
+    // Registration fails only when memory is short, and changes nothing else.
+    static FORK_HANDLERS: AtomicBool = AtomicBool::new(false);
+    if !FORK_HANDLERS.load(Ordering::Acquire) {
         let _ = sys::at_fork(hold_across_fork, release_after_fork, release_after_fork);
-    });
+        FORK_HANDLERS.store(true, Ordering::Release);
+    }
+    lock_without_registering()
+}
+
+/// The lock alone, for the fork handler: registering from inside fork() would wait for the
+/// lock fork holds on its handlers.
+fn lock_without_registering() -> MutexGuard<'static, Process> {
     PROCESS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -51,8 +62,11 @@ thread_local! {
 /// thread is inside pledge() or unveil() and releases the lock on both sides, as glibc does
 /// for its own locks.
 extern "C" fn hold_across_fork() {
-    let process = lock();
-    HELD_ACROSS_FORK.with(|held| *held.borrow_mut() = Some(process));
+    // Registered twice, the handler runs twice: the second finds the lock already held here.
+    if HELD_ACROSS_FORK.with(|held| held.borrow().is_none()) {
+        let process = lock_without_registering();
+        HELD_ACROSS_FORK.with(|held| *held.borrow_mut() = Some(process));
+    }
 }
 
 extern "C" fn release_after_fork() {

@@ -224,10 +224,13 @@ impl std::fmt::Display for Run {
     }
 }
 
-/// Runs `program` with `args` and waits for it.
+/// Runs `program` with `args` and waits for it. Without `LD_LIBRARY_PATH`, which wins over the
+/// program's RUNPATH: cargo's includes <profile>, where an earlier `cargo build` may have left
+/// an older libpledge.so, and that one would be loaded instead of the library under test.
 pub fn run(program: &Path, args: &[&str]) -> Run {
     let output = Command::new(program)
         .args(args)
+        .env_remove("LD_LIBRARY_PATH")
         .output()
         .expect("running a test program");
     let end = match (output.status.code(), output.status.signal()) {
