@@ -87,6 +87,13 @@ impl ExecLayer {
 
 /// The execpromises recorded by [`crate::pledge`], seen under the lock pledge() takes (see
 /// [`with_recorded`]): the filter and the layer made from it hold the same promises.
+///
+/// ```no_run
+/// scopes::pledge(Some("stdio proc exec"), Some("stdio"))?;
+/// let filter = scopes::exec::with_recorded(|recorded| recorded.map(|r| r.filter()));
+/// assert!(filter.is_some_and(|program| !program.is_empty()));
+/// # Ok::<(), scopes::Error>(())
+/// ```
 pub struct Recorded<'a> {
     exec: crate::Promises,
     process: &'a crate::state::Process,
